@@ -1,0 +1,555 @@
+package bot
+
+import (
+	"strings"
+
+	"crmbot/crm"
+)
+
+// interestButtons offers the user's open interests, earliest follow-up first, for a
+// flow that needs to know which one.
+func (c *conv) interestButtons(max int) ([][]Button, error) {
+	list, err := c.e.svc.My(c.ctx, c.u)
+	if err != nil {
+		return nil, err
+	}
+	sortByDue(list)
+	var bs []Button
+	for i, sm := range list {
+		if i == max {
+			break
+		}
+		label := "#" + u64(sm.Interest.ID) + " " + sm.Company
+		if r := []rune(label); len(r) > 32 {
+			label = string(r[:31]) + "…"
+		}
+		bs = append(bs, Button{Label: label, Action: u64(sm.Interest.ID)})
+	}
+	return rowsOf(2, bs...), nil
+}
+
+func sortByDue(list []*crm.Summary) {
+	for i := 1; i < len(list); i++ {
+		for j := i; j > 0 && list[j].Interest.Next.Due.Before(list[j-1].Interest.Next.Due); j-- {
+			list[j], list[j-1] = list[j-1], list[j]
+		}
+	}
+}
+
+func (c *conv) askInterest(d *dialog, prompt string) []Reply {
+	bs, err := c.interestButtons(6)
+	if err != nil {
+		return c.fail(err)
+	}
+	return []Reply{c.ask(d, "interest", prompt, append(bs, []Button{c.cancelButton()}))}
+}
+
+func (c *conv) badID(usage string) []Reply {
+	return []Reply{{Text: c.t("err.bad_id") + "\n" + c.t(usage), Private: true}}
+}
+
+// ---- /log -------------------------------------------------------------------------
+
+// cmdLog: "/log 42 call: wants 40 seats, next fri 10:00 send proposal". Missing
+// parts are asked for.
+func (c *conv) cmdLog(args string) []Reply {
+	d := &dialog{Flow: "log"}
+	if args == "" {
+		return c.askInterest(d, c.t("log.ask_interest"))
+	}
+	idStr, rest := firstWord(args)
+	id, ok := parseID(idStr)
+	if !ok {
+		return c.badID("usage.log")
+	}
+	d.ID = id
+	if rest == "" {
+		return c.askKind(d)
+	}
+	kind, text, ok := parseKind(rest)
+	if !ok {
+		kind = crm.InteractionNote
+	}
+	text, clause, hasNext := splitNext(text)
+	var next *crm.NextAction
+	if hasNext {
+		n, err := c.parseNext(clause)
+		if err != nil {
+			return c.fail(err)
+		}
+		next = n
+	}
+	if strings.TrimSpace(text) == "" {
+		d.Kind = string(kind)
+		return []Reply{c.ask(d, "text", c.t("log.ask_text", c.t("kind."+string(kind))), [][]Button{{c.cancelButton()}})}
+	}
+	return c.saveLog(id, kind, text, next)
+}
+
+// parseNext reads "<when> [what]" into a next action; the what defaults to "follow up".
+func (c *conv) parseNext(clause string) (*crm.NextAction, error) {
+	due, what, err := ParseWhen(clause, c.now(), c.loc())
+	if err != nil {
+		return nil, crm.Errorf(crm.EINVALID, "err.bad_date", clause)
+	}
+	if what == "" {
+		what = "next.followup"
+	}
+	return &crm.NextAction{What: what, Due: due}, nil
+}
+
+func (c *conv) askKind(d *dialog) []Reply {
+	var bs []Button
+	for _, k := range crm.InteractionKinds {
+		bs = append(bs, Button{Label: c.t("kind." + string(k)), Action: string(k)})
+	}
+	return []Reply{c.ask(d, "kind", c.t("log.ask_kind", d.ID), append(rowsOf(3, bs...), []Button{c.cancelButton()}))}
+}
+
+func (c *conv) nextPresets() [][]Button {
+	return [][]Button{
+		{{Label: c.t("preset.tomorrow"), Action: "tomorrow 10:00"}, {Label: c.t("preset.3days"), Action: "in 3 days"}},
+		{{Label: c.t("preset.nextweek"), Action: "next week"}, {Label: c.t("preset.auto"), Action: "auto"}},
+		{c.cancelButton()},
+	}
+}
+
+func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
+	switch d.Step {
+	case "interest":
+		id, ok := parseID(v)
+		if !ok {
+			return c.badID("usage.log")
+		}
+		d.ID = id
+		return c.askKind(d)
+	case "kind":
+		k, rest, ok := parseKind(v)
+		if !ok {
+			return []Reply{{Text: c.t("err.bad_interaction_kind", v), Private: true}}
+		}
+		d.Kind = string(k)
+		if rest != "" && !button {
+			d.Text = rest
+			return []Reply{c.ask(d, "next", c.t("log.ask_next"), c.nextPresets())}
+		}
+		return []Reply{c.ask(d, "text", c.t("log.ask_text", c.t("kind."+d.Kind)), [][]Button{{c.cancelButton()}})}
+	case "text":
+		if v == "" {
+			return []Reply{{Text: c.t("err.empty_text"), Private: true}}
+		}
+		text, clause, hasNext := splitNext(v)
+		if hasNext {
+			next, err := c.parseNext(clause)
+			if err != nil {
+				return c.fail(err)
+			}
+			c.setDialog(nil)
+			return c.saveLog(d.ID, crm.InteractionKind(d.Kind), text, next)
+		}
+		d.Text = v
+		return []Reply{c.ask(d, "next", c.t("log.ask_next"), c.nextPresets())}
+	case "next":
+		var next *crm.NextAction
+		if v != "auto" {
+			n, err := c.parseNext(v)
+			if err != nil {
+				return c.fail(err)
+			}
+			next = n
+		}
+		c.setDialog(nil)
+		return c.saveLog(d.ID, crm.InteractionKind(d.Kind), d.Text, next)
+	}
+	return nil
+}
+
+func (c *conv) saveLog(id uint64, kind crm.InteractionKind, text string, next *crm.NextAction) []Reply {
+	res, err := c.e.svc.LogInteraction(c.ctx, c.op(), id, kind, text, next)
+	if err != nil {
+		return c.fail(err)
+	}
+	s := c.t("log.saved", c.t("kind."+string(kind)), id)
+	if res.Interest.Open() {
+		if res.Scheduled {
+			s += "\n" + c.t("log.scheduled", c.nextLine(res.Interest))
+		} else {
+			s += "\n" + c.t("label.next") + " " + c.nextLine(res.Interest)
+		}
+	}
+	ids := u64(id)
+	return []Reply{{Text: s, Private: true, Buttons: [][]Button{{{Label: c.t("btn.next"), Action: "/next " + ids}, {Label: c.t("btn.stage"), Action: "/stage " + ids}, {Label: c.t("btn.card"), Action: "/show " + ids}}}}}
+}
+
+// ---- /next ------------------------------------------------------------------------
+
+func (c *conv) cmdNext(args string) []Reply {
+	idStr, rest := firstWord(args)
+	id, ok := parseID(idStr)
+	if !ok {
+		return c.badID("usage.next")
+	}
+	if rest == "" {
+		d := &dialog{Flow: "next", ID: id}
+		return []Reply{c.ask(d, "when", c.t("next.ask", id), c.nextPresets()[:2])}
+	}
+	return c.setNext(id, rest)
+}
+
+func (c *conv) answerNext(d *dialog, v string) []Reply {
+	if v == "auto" {
+		v = "in 3 days"
+	}
+	c.setDialog(nil)
+	return c.setNext(d.ID, v)
+}
+
+func (c *conv) setNext(id uint64, clause string) []Reply {
+	next, err := c.parseNext(clause)
+	if err != nil {
+		return c.fail(err)
+	}
+	in, err := c.e.svc.SetNext(c.ctx, c.op(), id, *next)
+	if err != nil {
+		return c.fail(err)
+	}
+	return []Reply{{Text: c.t("next.saved", id, c.nextLine(in)), Private: true}}
+}
+
+// ---- /stage, /won, /lost ----------------------------------------------------------
+
+func (c *conv) stageButtons() [][]Button {
+	var bs []Button
+	for _, s := range crm.Stages {
+		bs = append(bs, Button{Label: c.t("stage." + string(s)), Action: string(s)})
+	}
+	return append(rowsOf(3, bs...), []Button{c.cancelButton()})
+}
+
+func (c *conv) deliberationButtons() [][]Button {
+	var bs []Button
+	for _, r := range crm.DeliberationReasons {
+		bs = append(bs, Button{Label: c.t("reason." + string(r)), Action: string(r)})
+	}
+	return append(rowsOf(1, bs...), []Button{c.cancelButton()})
+}
+
+func (c *conv) lossButtons() [][]Button {
+	var bs []Button
+	for _, r := range crm.LossReasons {
+		bs = append(bs, Button{Label: c.t("reason." + string(r)), Action: string(r)})
+	}
+	bs = append(bs, Button{Label: c.t("reason.not-now"), Action: reasonNotNow})
+	return append(rowsOf(1, bs...), []Button{c.cancelButton()})
+}
+
+// cmdStage: "/stage 42 deliberating comparing", "/stage 42 lost competitor", or
+// "/stage 42" to choose with buttons.
+func (c *conv) cmdStage(args string) []Reply {
+	idStr, rest := firstWord(args)
+	id, ok := parseID(idStr)
+	if !ok {
+		return c.badID("usage.stage")
+	}
+	d := &dialog{Flow: "stage", ID: id}
+	if rest == "" {
+		return []Reply{c.ask(d, "stage", c.t("stage.ask", id), c.stageButtons())}
+	}
+	w, rest := firstWord(rest)
+	st, ok := stageAliases[strings.ToLower(w)]
+	if !ok {
+		return []Reply{{Text: c.t("err.bad_stage", w) + "\n" + c.t("usage.stage"), Private: true}}
+	}
+	return c.stageWithReason(d, st, rest)
+}
+
+// stageWithReason applies stage st, reading a reason from rest when the stage needs
+// one and asking for it when rest has none.
+func (c *conv) stageWithReason(d *dialog, st crm.Stage, rest string) []Reply {
+	d.Stage = string(st)
+	switch st {
+	case crm.StageDeliberating:
+		w, note := firstWord(rest)
+		r, ok := deliberationAliases[strings.ToLower(w)]
+		if !ok {
+			return []Reply{c.ask(d, "reason", c.t("stage.ask_deliberation"), c.deliberationButtons())}
+		}
+		return c.applyStage(d.ID, crm.StageChange{Stage: st, Deliberation: r, Note: note})
+	case crm.StageLost:
+		r, note, ok := parseLoss(rest)
+		if !ok {
+			return []Reply{c.ask(d, "reason", c.t("stage.ask_loss"), c.lossButtons())}
+		}
+		return c.lose(d.ID, r, note)
+	}
+	return c.applyStage(d.ID, crm.StageChange{Stage: st, Note: rest})
+}
+
+func (c *conv) answerStage(d *dialog, v string, button bool) []Reply {
+	switch d.Step {
+	case "stage":
+		st, ok := stageAliases[strings.ToLower(v)]
+		if !ok {
+			return []Reply{{Text: c.t("err.bad_stage", v), Private: true}}
+		}
+		return c.stageWithReason(d, st, "")
+	case "reason":
+		if crm.Stage(d.Stage) == crm.StageDeliberating {
+			r, ok := deliberationAliases[strings.ToLower(v)]
+			if !ok {
+				return []Reply{{Text: c.t("err.need_deliberation_reason"), Private: true}}
+			}
+			c.setDialog(nil)
+			return c.applyStage(d.ID, crm.StageChange{Stage: crm.StageDeliberating, Deliberation: r})
+		}
+		r, note, ok := parseLoss(v)
+		if !ok {
+			return []Reply{{Text: c.t("err.need_loss_reason"), Private: true}}
+		}
+		c.setDialog(nil)
+		return c.lose(d.ID, r, note)
+	}
+	return nil
+}
+
+// lose closes an interest as lost, except that "not now" is never a loss (R7): it
+// keeps the interest open, waiting for budget.
+func (c *conv) lose(id uint64, reason, note string) []Reply {
+	if reason == reasonNotNow {
+		out := c.applyStage(id, crm.StageChange{Stage: crm.StageDeliberating, Deliberation: crm.DeliberationBudget, Note: note})
+		if len(out) == 1 && len(out[0].Buttons) > 0 {
+			out[0].Text = c.t("lost.not_now") + "\n" + out[0].Text
+		}
+		return out
+	}
+	out := c.applyStage(id, crm.StageChange{Stage: crm.StageLost, Loss: crm.LossReason(reason), Note: note})
+	if reason == string(crm.LossNotProspective) && len(out) == 1 && len(out[0].Buttons) > 0 {
+		out[0].Text += "\n" + c.t("lost.mailing")
+	}
+	return out
+}
+
+func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
+	in, err := c.e.svc.SetStage(c.ctx, c.op(), id, ch)
+	if err != nil {
+		return c.fail(err)
+	}
+	s := c.t("stage.saved", id, c.stageName(in))
+	if in.Open() {
+		s += "\n" + c.t("label.next") + " " + c.nextLine(in)
+	}
+	ids := u64(id)
+	return []Reply{{Text: s, Private: true, Buttons: [][]Button{{{Label: c.t("btn.card"), Action: "/show " + ids}}}}}
+}
+
+func (c *conv) cmdWon(args string) []Reply {
+	idStr, note := firstWord(args)
+	id, ok := parseID(idStr)
+	if !ok {
+		return c.badID("usage.won")
+	}
+	return c.applyStage(id, crm.StageChange{Stage: crm.StageWon, Note: note})
+}
+
+func (c *conv) cmdLost(args string) []Reply {
+	idStr, rest := firstWord(args)
+	id, ok := parseID(idStr)
+	if !ok {
+		return c.badID("usage.lost")
+	}
+	d := &dialog{Flow: "stage", ID: id}
+	return c.stageWithReason(d, crm.StageLost, rest)
+}
+
+// ---- reading -----------------------------------------------------------------------
+
+func (c *conv) cmdShow(args string) []Reply {
+	idStr, rest := firstWord(args)
+	id, ok := parseID(idStr)
+	if !ok {
+		return c.badID("usage.show")
+	}
+	limit := 10
+	if strings.EqualFold(rest, "all") {
+		limit = 0
+	}
+	all, err := c.e.svc.Card(c.ctx, c.u, id, 0)
+	if err != nil {
+		return c.fail(err)
+	}
+	total := len(all.Timeline)
+	if limit > 0 && total > limit {
+		all.Timeline = all.Timeline[total-limit:]
+	}
+	return []Reply{c.card(all, total)}
+}
+
+func (c *conv) cmdFind(args string) []Reply {
+	if strings.TrimSpace(args) == "" {
+		return []Reply{{Text: c.t("usage.find"), Private: true}}
+	}
+	res, err := c.e.svc.Find(c.ctx, c.u, args, 20)
+	if err != nil {
+		return c.fail(err)
+	}
+	return []Reply{c.list(c.t("find.title", args), res, c.t("find.none", args))}
+}
+
+func (c *conv) cmdMy(string) []Reply {
+	res, err := c.e.svc.My(c.ctx, c.u)
+	if err != nil {
+		return c.fail(err)
+	}
+	return []Reply{c.list(c.t("my.title", len(res)), res, c.t("my.none"))}
+}
+
+func (c *conv) cmdToday(string) []Reply {
+	res, err := c.e.svc.Today(c.ctx, c.u)
+	if err != nil {
+		return c.fail(err)
+	}
+	r := c.list(c.t("today.title"), res, c.t("today.none"))
+	for i, sm := range res {
+		if i == 6 {
+			break
+		}
+		id := u64(sm.Interest.ID)
+		r.Buttons = append(r.Buttons, []Button{{Label: c.t("btn.log") + " #" + id, Action: "/log " + id}, {Label: c.t("btn.card") + " #" + id, Action: "/show " + id}})
+	}
+	return []Reply{r}
+}
+
+func (c *conv) cmdPipeline(args string) []Reply {
+	if c.req.Chat == ChatGroup && !c.u.IsLead() {
+		return []Reply{{Text: c.t("group.lead_only")}}
+	}
+	var owner uint64
+	if args = strings.TrimSpace(args); args != "" {
+		u, err := c.e.svc.UserByName(c.ctx, args)
+		if err != nil {
+			return c.fail(err)
+		}
+		owner = u.ID
+	}
+	p, err := c.e.svc.Pipeline(c.ctx, c.u, owner)
+	if err != nil {
+		return c.fail(err)
+	}
+	r := c.pipeline(p)
+	r.Private = c.req.Chat == ChatPrivate
+	return []Reply{r}
+}
+
+// ---- /assign ------------------------------------------------------------------------
+
+func (c *conv) cmdAssign(args string) []Reply {
+	idStr, rest := firstWord(args)
+	id, ok := parseID(idStr)
+	if !ok {
+		return c.badID("usage.assign")
+	}
+	if !c.u.IsLead() {
+		return c.fail(c.refuse(id, "assign", crm.Errorf(crm.EFORBIDDEN, "err.assign_forbidden")))
+	}
+	if rest == "" {
+		users, err := c.e.svc.Users(c.ctx)
+		if err != nil {
+			return c.fail(err)
+		}
+		var bs []Button
+		for _, u := range users {
+			if !u.Disabled && u.Role != crm.RoleAdmin {
+				bs = append(bs, Button{Label: u.Name, Action: u64(u.ID)})
+			}
+		}
+		d := &dialog{Flow: "assign", ID: id}
+		return []Reply{c.ask(d, "to", c.t("assign.ask", id), append(rowsOf(2, bs...), []Button{c.cancelButton()}))}
+	}
+	to, err := c.e.svc.UserByName(c.ctx, rest)
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.assign(id, to)
+}
+
+// refuse runs a refused attempt through the service so it is audited the same way.
+func (c *conv) refuse(id uint64, action string, err error) error {
+	_, e := c.e.svc.Reassign(c.ctx, crm.Op{Actor: c.u}, id, c.u.ID)
+	if crm.ErrorCode(e) == crm.EFORBIDDEN {
+		return e
+	}
+	return err
+}
+
+func (c *conv) answerAssign(d *dialog, v string) []Reply {
+	c.setDialog(nil)
+	var to *crm.User
+	var err error
+	if id, ok := parseID(v); ok {
+		err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
+			to, err = tx.User(id)
+			return err
+		})
+	} else {
+		to, err = c.e.svc.UserByName(c.ctx, v)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.assign(d.ID, to)
+}
+
+func (c *conv) assign(id uint64, to *crm.User) []Reply {
+	if _, err := c.e.svc.Reassign(c.ctx, c.op(), id, to.ID); err != nil {
+		return c.fail(err)
+	}
+	return []Reply{{Text: c.t("assign.saved", id, to.Name), Private: c.req.Chat == ChatPrivate}}
+}
+
+// ---- free text ------------------------------------------------------------------------
+
+// freeText handles a message that is not a command and answers no question. A
+// forwarded message or a pasted text (an email, a signature) is offered to be logged on
+// one of the sender's open interests, or to start a new one.
+func (c *conv) freeText(text string) []Reply {
+	text = strings.TrimSpace(text)
+	if !c.req.Forwarded && len([]rune(text)) < 25 && !strings.Contains(text, "\n") {
+		return []Reply{{Text: c.t("err.not_understood"), Private: true}}
+	}
+	d := &dialog{Flow: "freetext", Text: text}
+	bs, err := c.interestButtons(6)
+	if err != nil {
+		return c.fail(err)
+	}
+	bs = append(bs, []Button{{Label: c.t("btn.new_interest"), Action: "new"}, c.cancelButton()})
+	return []Reply{c.ask(d, "target", c.t("free.offer"), bs)}
+}
+
+func (c *conv) answerFreeText(d *dialog, v string, button bool) []Reply {
+	switch d.Step {
+	case "target":
+		if strings.EqualFold(v, "new") {
+			sig := ParseSignature(d.Text)
+			nd := &dialog{Flow: "new", New: &sig, Confirm: true}
+			return c.nextNewStep(nd)
+		}
+		id, ok := parseID(v)
+		if !ok {
+			return c.badID("usage.log")
+		}
+		d.ID = id
+		var bs []Button
+		for _, k := range crm.InteractionKinds {
+			bs = append(bs, Button{Label: c.t("kind." + string(k)), Action: string(k)})
+		}
+		return []Reply{c.ask(d, "kind", c.t("log.ask_kind", id), append(rowsOf(3, bs...), []Button{c.cancelButton()}))}
+	case "kind":
+		k, _, ok := parseKind(v)
+		if !ok {
+			return []Reply{{Text: c.t("err.bad_interaction_kind", v), Private: true}}
+		}
+		c.setDialog(nil)
+		return c.saveLog(d.ID, k, d.Text, nil)
+	}
+	return nil
+}

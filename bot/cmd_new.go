@@ -1,0 +1,181 @@
+package bot
+
+import (
+	"strings"
+
+	"crmbot/crm"
+)
+
+// cmdNew: "/new" asks for everything step by step; "/new name, company, …" creates at
+// once; "/new" followed by a pasted email signature (several lines) extracts the
+// details and asks to confirm (R2).
+func (c *conv) cmdNew(args string) []Reply {
+	d := &dialog{Flow: "new", New: &crm.NewInterest{}}
+	switch {
+	case args == "":
+	case strings.Contains(args, "\n"):
+		sig := ParseSignature(args)
+		d.New, d.Confirm = &sig, true
+	default:
+		n := parseNewLine(args)
+		if n.ContactName != "" && n.CompanyName != "" {
+			return c.createInterest(&n)
+		}
+		d.New = &n
+	}
+	return c.nextNewStep(d)
+}
+
+// startNewFromContact starts /new prefilled from a contact card shared from the
+// phone's address book (R1, R2).
+func (c *conv) startNewFromContact(sc *SharedContact) []Reply {
+	n := &crm.NewInterest{ContactName: strings.TrimSpace(sc.FirstName + " " + sc.LastName), Phone: sc.Phone}
+	for _, line := range strings.Split(sc.VCard, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		k, _, _ = strings.Cut(strings.ToUpper(k), ";")
+		v = strings.TrimSpace(v)
+		switch k {
+		case "ORG":
+			n.CompanyName = strings.TrimRight(strings.ReplaceAll(v, ";", " "), " ")
+		case "TITLE":
+			n.Position = v
+		case "EMAIL":
+			n.Email = v
+		case "URL":
+			n.Website = v
+		}
+	}
+	d := &dialog{Flow: "new", New: n}
+	return c.nextNewStep(d)
+}
+
+// nextNewStep asks the first thing still missing, or creates the interest.
+func (c *conv) nextNewStep(d *dialog) []Reply {
+	n := d.New
+	skip := Button{Label: c.t("btn.skip"), Action: "skip"}
+	switch {
+	case n.ContactName == "":
+		return []Reply{c.ask(d, "name", c.t("new.ask_name"), [][]Button{{c.cancelButton()}})}
+	case n.CompanyName == "":
+		return []Reply{c.ask(d, "company", c.t("new.ask_company", n.ContactName), [][]Button{{c.cancelButton()}})}
+	case n.Email == "" && n.Phone == "" && n.Mobile == "" && !d.asked("contact"):
+		return []Reply{c.ask(d, "contact", c.t("new.ask_contact"), [][]Button{{skip, c.cancelButton()}})}
+	case n.Need == "" && !d.asked("need") && !d.Confirm:
+		return []Reply{c.ask(d, "need", c.t("new.ask_need"), [][]Button{{skip, c.cancelButton()}})}
+	case n.CompanySize == "" && !d.asked("size") && !d.Confirm:
+		var bs []Button
+		for _, s := range crm.CompanySizes {
+			bs = append(bs, Button{Label: c.t("size." + string(s)), Action: string(s)})
+		}
+		return []Reply{c.ask(d, "size", c.t("new.ask_size"), append(rowsOf(2, bs...), []Button{skip, c.cancelButton()}))}
+	case d.Confirm:
+		return []Reply{c.ask(d, "confirm", c.t("new.confirm", c.describeNew(n)), [][]Button{{{Label: c.t("btn.save"), Action: "save"}, c.cancelButton()}})}
+	}
+	c.setDialog(nil)
+	return c.createInterest(n)
+}
+
+// describeNew lists what was gathered, for the confirmation question.
+func (c *conv) describeNew(n *crm.NewInterest) string {
+	var b strings.Builder
+	add := func(label, v string) {
+		if v != "" {
+			b.WriteString("\n" + c.t(label) + " " + v)
+		}
+	}
+	add("label.contact", n.ContactName)
+	add("label.position", n.Position)
+	add("label.company", n.CompanyName)
+	add("label.phone", n.Phone)
+	add("label.mobile", n.Mobile)
+	add("label.email", n.Email)
+	add("label.website", n.Website)
+	add("label.need", n.Need)
+	return b.String()
+}
+
+func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
+	n := d.New
+	skip := button && v == "skip"
+	switch d.Step {
+	case "name":
+		if v == "" {
+			return []Reply{c.ask(d, "name", c.t("new.ask_name"), nil)}
+		}
+		n.ContactName = v
+	case "company":
+		if v == "" {
+			return []Reply{c.ask(d, "company", c.t("new.ask_company", n.ContactName), nil)}
+		}
+		n.CompanyName = v
+	case "contact":
+		if !skip {
+			for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
+				f = strings.TrimSpace(f)
+				if strings.Contains(f, "@") {
+					n.Email = f
+				} else if n.Phone == "" {
+					n.Phone = f
+				} else {
+					n.Mobile = f
+				}
+			}
+			// Check now, so the question can be asked again instead of failing at the end.
+			probe := *n
+			probe.ContactName, probe.CompanyName = "x", "x"
+			if err := probe.Validate(c.e.svc.Config.DefaultRegion); err != nil {
+				n.Email, n.Phone, n.Mobile = "", "", ""
+				r := c.errReply(err)
+				return []Reply{r, c.ask(d, "contact", c.t("new.ask_contact"), [][]Button{{{Label: c.t("btn.skip"), Action: "skip"}, c.cancelButton()}})}
+			}
+		}
+	case "need":
+		if !skip {
+			n.Need = v
+		}
+	case "size":
+		if !skip {
+			s := crm.CompanySize(strings.ToLower(v))
+			if s == "" || !s.Valid() {
+				return []Reply{{Text: c.t("err.bad_size", v), Private: true}}
+			}
+			n.CompanySize = s
+		}
+	case "confirm":
+		if v != "save" && !strings.EqualFold(v, "yes") && !strings.EqualFold(v, "save") {
+			return []Reply{{Text: c.t("new.confirm_hint"), Private: true}}
+		}
+		c.setDialog(nil)
+		return c.createInterest(n)
+	}
+	return c.nextNewStep(d)
+}
+
+// createInterest stores the interest and tells the user what was linked.
+func (c *conv) createInterest(n *crm.NewInterest) []Reply {
+	res, err := c.e.svc.CreateInterest(c.ctx, c.op(), *n)
+	if err != nil {
+		return c.fail(err)
+	}
+	in := res.Interest
+	var b strings.Builder
+	b.WriteString(c.t("new.created", in.ID, res.Contact.FullName, res.Company.Name))
+	b.WriteString("\n" + c.t("label.next") + " " + c.nextLine(in))
+	for _, l := range res.Links {
+		switch l.What {
+		case "contact":
+			b.WriteString("\n" + c.t("new.linked_contact", l.Detail, c.t("by."+l.By)))
+		case "company":
+			b.WriteString("\n" + c.t("new.linked_company", l.Detail))
+		case "open_interest":
+			b.WriteString("\n" + c.t("new.open_interest", l.ID))
+		}
+	}
+	id := u64(in.ID)
+	return []Reply{{Text: b.String(), Private: true, Buttons: [][]Button{
+		{{Label: c.t("btn.log"), Action: "/log " + id}, {Label: c.t("btn.next"), Action: "/next " + id}, {Label: c.t("btn.card"), Action: "/show " + id}},
+	}}}
+}

@@ -1,0 +1,140 @@
+package bot
+
+import "strings"
+
+// command is one entry of the grammar.
+type command struct {
+	name    string
+	aliases []string
+	// group is true when the command may be answered in a group chat: it shows
+	// nothing about a single client and changes no data.
+	group bool
+	run   func(c *conv, args string) []Reply
+}
+
+// CommandInfo describes a command for a platform's command menu (setMyCommands).
+type CommandInfo struct {
+	Name        string
+	Description string
+}
+
+var commands []*command
+var commandIndex = map[string]*command{}
+
+func init() {
+	commands = []*command{
+		{name: "help", aliases: []string{"start"}, group: true, run: (*conv).cmdHelp},
+		{name: "new", run: (*conv).cmdNew},
+		{name: "log", run: (*conv).cmdLog},
+		{name: "next", run: (*conv).cmdNext},
+		{name: "stage", run: (*conv).cmdStage},
+		{name: "won", run: (*conv).cmdWon},
+		{name: "lost", run: (*conv).cmdLost},
+		{name: "show", aliases: []string{"card"}, run: (*conv).cmdShow},
+		{name: "find", aliases: []string{"search"}, run: (*conv).cmdFind},
+		{name: "my", run: (*conv).cmdMy},
+		{name: "today", run: (*conv).cmdToday},
+		{name: "pipeline", group: true, run: (*conv).cmdPipeline},
+		{name: "assign", run: (*conv).cmdAssign},
+		{name: "team", run: (*conv).cmdTeam},
+		{name: "tz", run: (*conv).cmdTZ},
+		{name: "lang", run: (*conv).cmdLang},
+		{name: "cancel", run: (*conv).cmdCancel},
+	}
+	for _, cmd := range commands {
+		commandIndex[cmd.name] = cmd
+		for _, a := range cmd.aliases {
+			commandIndex[a] = cmd
+		}
+	}
+}
+
+// Commands lists the commands with their one-line descriptions in the default
+// language, for platform command menus.
+func (e *Engine) Commands() []CommandInfo {
+	out := make([]CommandInfo, 0, len(commands))
+	for _, cmd := range commands {
+		out = append(out, CommandInfo{Name: cmd.name, Description: e.cat.T(DefaultLang, "cmd."+cmd.name)})
+	}
+	return out
+}
+
+// dispatch routes the request: a button press, a command, an answer to the current
+// prompt, or free text.
+func (c *conv) dispatch() []Reply {
+	if c.req.Action != "" {
+		return c.action(c.req.Action)
+	}
+	if c.req.Contact != nil && c.req.Chat == ChatPrivate {
+		return c.startNewFromContact(c.req.Contact)
+	}
+	name, args := splitCommand(c.req.Text)
+	if name == "" {
+		if c.req.Chat == ChatGroup {
+			return nil // conversation among people in a group is not addressed to us
+		}
+		if c.d != nil {
+			return c.answer(strings.TrimSpace(c.req.Text), false)
+		}
+		return c.freeText(c.req.Text)
+	}
+	return c.runCommand(name, args)
+}
+
+func (c *conv) runCommand(name, args string) []Reply {
+	cmd := commandIndex[name]
+	if cmd == nil {
+		return []Reply{{Text: c.t("err.unknown_command", name), Private: true}}
+	}
+	if c.req.Chat == ChatGroup && !cmd.group {
+		return []Reply{{Text: c.t("group.private_only", cmd.name)}}
+	}
+	if cmd.name != "cancel" && c.d != nil {
+		// A new command leaves the unfinished dialogue.
+		c.setDialog(nil)
+	}
+	return cmd.run(c, args)
+}
+
+// action handles a pressed button. Buttons either carry a command ("/show 42"),
+// which is run as if typed, or an answer to a dialogue step ("@<seq>:<value>"),
+// which is valid only while that very question is open.
+func (c *conv) action(a string) []Reply {
+	if strings.HasPrefix(a, "/") {
+		return c.runCommand(splitCommand(a))
+	}
+	seqStr, value, ok := strings.Cut(strings.TrimPrefix(a, "@"), ":")
+	if !strings.HasPrefix(a, "@") || !ok || c.d == nil || seqStr != itoa(c.d.Seq) {
+		return []Reply{{Text: c.t("err.stale_button"), Private: true}}
+	}
+	out := c.answer(value, true)
+	for i := range out {
+		out[i].Replace = i == 0
+	}
+	return out
+}
+
+func (c *conv) cmdHelp(args string) []Reply {
+	if args = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(args)), "/"); args != "" {
+		cmd := commandIndex[args]
+		if cmd == nil {
+			return []Reply{{Text: c.t("err.unknown_command", args), Private: true}}
+		}
+		return []Reply{{Text: c.t("help."+cmd.name), Private: c.req.Chat == ChatPrivate}}
+	}
+	var b strings.Builder
+	b.WriteString(c.t("help.title"))
+	for _, cmd := range commands {
+		b.WriteString("\n/" + cmd.name + " — " + c.t("cmd."+cmd.name))
+	}
+	b.WriteString("\n\n" + c.t("help.more"))
+	return []Reply{{Text: b.String()}}
+}
+
+func (c *conv) cmdCancel(string) []Reply {
+	if c.d == nil {
+		return []Reply{{Text: c.t("cancel.nothing"), Private: true}}
+	}
+	c.setDialog(nil)
+	return []Reply{{Text: c.t("cancel.done"), Private: true}}
+}

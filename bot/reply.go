@@ -1,0 +1,76 @@
+package bot
+
+import "crmbot/crm"
+
+// ChatKind says where a message was written. In a group, client data is never shown:
+// commands that show one client's details or change data answer with a pointer to the
+// private chat.
+type ChatKind int
+
+// Chat kinds.
+const (
+	ChatPrivate ChatKind = iota // a direct chat with the bot (or the terminal)
+	ChatGroup                   // a group chat or a channel the team shares
+)
+
+// SharedContact is a contact card shared from a phone's address book (Telegram).
+type SharedContact struct {
+	FirstName string
+	LastName  string
+	Phone     string
+	VCard     string
+}
+
+// Request is one thing a person did: a line of text (a command, an answer to a prompt,
+// or free text) or a button press. Adapters build it from a platform event.
+type Request struct {
+	// Identity is who wrote, e.g. "telegram:123".
+	Identity crm.Identity
+	// Name is the person's display name on the platform, used only in replies to
+	// strangers and when bootstrapping admins; never stored otherwise.
+	Name string
+	// Text is the message text: "/log 42 call: …", or an answer to a prompt.
+	Text string
+	// Action is the payload of a pressed button (Button.Action), when one was pressed.
+	Action string
+	// Key identifies the platform message or update ("telegram:u:1234"), so a
+	// redelivered one is not acted on twice. Empty when the platform has no id.
+	Key string
+	// Chat says whether the message came from a private chat or a group.
+	Chat ChatKind
+	// Contact is set when a contact card was shared.
+	Contact *SharedContact
+	// Forwarded is true when the text was forwarded from someone else's message.
+	Forwarded bool
+}
+
+// Button is a choice offered with a reply. Action is sent back in Request.Action when
+// the button is pressed; it is at most 64 bytes (Telegram's callback_data limit) and
+// carries no client data, only ids and short words.
+type Button struct {
+	Label  string
+	Action string
+}
+
+// Reply is the engine's platform-neutral answer. Adapters render it: Telegram as HTML
+// with an inline keyboard, Slack as Block Kit, the terminal as text with numbered
+// choices. Text is plain text (adapters escape it); lines are separated by "\n".
+type Reply struct {
+	Text string
+	// Buttons are rows of choices.
+	Buttons [][]Button
+	// Private is true when the reply carries personal or client data and must go to
+	// the person privately (never into a group channel).
+	Private bool
+	// Replace asks the adapter to edit the message that carried the pressed button
+	// instead of sending a new one, so multi-step flows do not flood the chat.
+	Replace bool
+	// Image, when set, is a picture (PNG) to send with Text as its caption.
+	Image *Image
+}
+
+// Image is a picture to send, such as a chart.
+type Image struct {
+	Name string // file name, e.g. "pipeline.png"
+	PNG  []byte
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+
+	"golang.org/x/term"
+
+	"crmbot/adapters/console"
+	"crmbot/bot"
+	"crmbot/crm"
+)
+
+func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: crmbot chat [--db FILE] — a chat with the bot in this terminal; the local user is an admin.")
+		fs.PrintDefaults()
+	}
+	var c config
+	if err := c.parse(fs, args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	db, svc, err := c.open(nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	name := "admin"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	id := crm.Identity("console:" + name)
+	if _, err := svc.EnsureAdmin(ctx, id, name); err != nil {
+		return err
+	}
+	eng := bot.New(svc, bot.Options{Logger: c.logger(stderr), Admins: c.Admins})
+	con := console.New(eng, id, stdout, filepath.Dir(c.DB))
+	interactive := false
+	history := ""
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		interactive = true
+		if home, err := os.UserHomeDir(); err == nil {
+			history = filepath.Join(home, ".crmbot_history")
+		}
+		fmt.Fprintf(stdout, "crmbot %s — %s. Type /help, or /quit to leave.\n", version, c.DB)
+	}
+	return con.Run(ctx, stdin, interactive, history)
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"crmbot/crm"
+	"crmbot/storage"
+)
+
+// config is everything the commands read from flags and CRMBOT_* variables.
+type config struct {
+	DB       string
+	Region   string
+	Currency string
+	OwnOnly  bool
+	Admins   []crm.Identity
+	LogLevel string
+	HTTPAddr string
+	Cadence  crm.Cadence
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// flags registers the common flags on fs, with defaults from the environment.
+func (c *config) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", env("CRMBOT_DB", "crmbot.db"), "database file (CRMBOT_DB)")
+	fs.StringVar(&c.Region, "region", env("CRMBOT_REGION", "HR"), "default phone region, ISO 3166 (CRMBOT_REGION)")
+	fs.StringVar(&c.Currency, "currency", env("CRMBOT_CURRENCY", "EUR"), "currency of estimated values (CRMBOT_CURRENCY)")
+	fs.BoolVar(&c.OwnOnly, "own-only", env("CRMBOT_OWN_ONLY", "") == "true", "managers see only their own interests (CRMBOT_OWN_ONLY=true)")
+	fs.StringVar(&c.LogLevel, "log-level", env("CRMBOT_LOG_LEVEL", "info"), "debug, info, warn or error (CRMBOT_LOG_LEVEL)")
+	fs.StringVar(&c.HTTPAddr, "http", env("CRMBOT_HTTP_ADDR", ":8080"), "address for webhooks and /healthz (CRMBOT_HTTP_ADDR)")
+}
+
+// parse parses args into c and reads the variables that have no flag.
+func (c *config) parse(fs *flag.FlagSet, args []string) error {
+	c.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, a := range strings.FieldsFunc(os.Getenv("CRMBOT_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		c.Admins = append(c.Admins, crm.Identity(a))
+	}
+	c.Cadence = crm.DefaultCadence
+	if v := os.Getenv("CRMBOT_CADENCE"); v != "" {
+		if err := parseCadence(v, &c.Cadence); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseCadence reads "new=1,decision-maker=3,comparing=7,budget=30".
+func parseCadence(s string, c *crm.Cadence) error {
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		var n int
+		if _, err := fmt.Sscanf(v, "%d", &n); !ok || err != nil || n < 1 {
+			return fmt.Errorf("CRMBOT_CADENCE: %q: want name=days, e.g. budget=30", kv)
+		}
+		switch k {
+		case "new":
+			c.New = n
+		case "meeting":
+			c.Meeting = n
+		case "proposal":
+			c.Proposal = n
+		case "decision-maker":
+			c.DecisionMaker = n
+		case "comparing":
+			c.Comparing = n
+		case "budget":
+			c.Budget = n
+		default:
+			return fmt.Errorf("CRMBOT_CADENCE: unknown stage or reason %q", k)
+		}
+	}
+	return nil
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+}
+
+// open opens the database and the service on it.
+func (c *config) open(clock crm.Clock) (*storage.DB, *crm.Service, error) {
+	db, err := storage.Open(c.DB, storage.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, nil, err
+	}
+	svc := crm.NewService(db, clock, crm.Config{DefaultRegion: c.Region, Currency: c.Currency, ManagersSeeOwnOnly: c.OwnOnly, Cadence: c.Cadence})
+	return db, svc, nil
+}

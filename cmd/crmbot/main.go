@@ -1,0 +1,68 @@
+// Command crmbot is a sales CRM that lives in Telegram, Slack and the terminal.
+//
+//	crmbot chat      a chat with the bot in this terminal (the local user is an admin)
+//	crmbot serve     run the Telegram and Slack adapters and the scheduler
+//	crmbot doctor    check the database's indexes (and rebuild them with --rebuild)
+//	crmbot backup    copy a running database consistently to a file
+//	crmbot version   print the version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crmbot:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `crmbot — a sales CRM in your team's chat.
+
+Usage:
+  crmbot chat    [--db FILE]            chat with the bot in this terminal
+  crmbot serve   [--db FILE]            run Telegram/Slack adapters and the scheduler
+  crmbot doctor  [--db FILE] [--rebuild] verify (and rebuild) indexes and counters
+  crmbot backup  [--db FILE] OUT        consistent copy of a (running) database
+  crmbot version                        print the version
+
+Every command takes --help. Settings come from flags and CRMBOT_* environment
+variables (see README.md).
+`
+
+// run is the whole program, testable: args without the program name.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	switch args[0] {
+	case "chat":
+		return runChat(ctx, args[1:], stdin, stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "crmbot", version)
+		return nil
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q; run crmbot --help", args[0])
+}

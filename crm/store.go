@@ -1,0 +1,91 @@
+package crm
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists the domain. Update runs fn in one read-write transaction: either all of
+// its writes land (durably, before Update returns) or none do. View runs fn in a
+// read-only snapshot. The storage package implements it on bbolt.
+//
+// fn must not do network I/O: a transaction holds the database's single writer lock.
+type Store interface {
+	View(ctx context.Context, fn func(Tx) error) error
+	Update(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is what the domain needs from one transaction. Every lookup by id returns an
+// *Error with code ENOTFOUND when the record does not exist. Put methods assign an id
+// (from a per-entity sequence) when the record's ID is 0, and keep every secondary
+// index and counter current in the same transaction.
+//
+// Methods returning lists take a limit (<= 0 means no limit) and cost in proportion to
+// what they return, never to the size of the database.
+type Tx interface {
+	// Users and access.
+	User(id uint64) (*User, error)
+	UserByIdentity(id Identity) (*User, error)
+	Users() ([]*User, error)
+	PutUser(u *User) error
+	PutInvite(inv *Invite) error
+	// TakeInvite returns the invite and deletes it (one use), ENOTFOUND if absent.
+	TakeInvite(code string) (*Invite, error)
+
+	// Companies and contacts.
+	Company(id uint64) (*Company, error)
+	PutCompany(c *Company) error
+	// CompaniesByName returns companies whose folded name (see Fold) equals name's.
+	CompaniesByName(name string) ([]*Company, error)
+	// FindCompanies returns companies with a name word starting with each word of the
+	// query, compared folded (case and diacritics ignored).
+	FindCompanies(query string, limit int) ([]*Company, error)
+	Contact(id uint64) (*Contact, error)
+	PutContact(c *Contact) error
+	ContactsByEmail(email string) ([]*Contact, error) // email as normalised
+	ContactsByPhone(e164 string) ([]*Contact, error)  // phone or mobile, E.164
+	ContactsByCompany(companyID uint64) ([]*Contact, error)
+	// FindContacts matches the query against name words (folded prefix), email
+	// (prefix) and phone digits (prefix).
+	FindContacts(query string, limit int) ([]*Contact, error)
+
+	// Interests.
+	Interest(id uint64) (*Interest, error)
+	PutInterest(i *Interest) error
+	InterestsByCompany(companyID uint64, limit int) ([]*Interest, error)
+	InterestsByContact(contactID uint64, limit int) ([]*Interest, error)
+	// OpenInterests returns the owner's open interests, at one stage or at every open
+	// stage when stage is "", ordered by stage then id.
+	OpenInterests(ownerID uint64, stage Stage, limit int) ([]*Interest, error)
+	// DueBefore returns open interests whose next action is due before t, earliest
+	// first; ownerID 0 means every owner.
+	DueBefore(ownerID uint64, t time.Time, limit int) ([]*Interest, error)
+	// CountDueBefore counts them per owner without decoding interests.
+	CountDueBefore(t time.Time) (map[uint64]int, error)
+	// IdleSince returns open interests whose LastActivityAt is before t, oldest first;
+	// ownerID 0 means every owner.
+	IdleSince(ownerID uint64, t time.Time, limit int) ([]*Interest, error)
+	// Pipeline returns the kept counts for every owner × stage with a non-zero count.
+	Pipeline() ([]PipelineCell, error)
+	ForEachInterest(fn func(*Interest) error) error
+
+	// Interactions: the timeline of an interest (R9), oldest first. With limit > 0,
+	// the latest limit entries.
+	AddInteraction(it *Interaction) error
+	Timeline(interestID uint64, limit int) ([]*Interaction, error)
+
+	// Audit.
+	AddAudit(e *AuditEntry) error
+	AuditOf(entity string, entityID uint64, limit int) ([]*AuditEntry, error)
+
+	// Idempotency: the result (usually an id) recorded for a key, so a redelivered
+	// message does not repeat a write. ok is false when the key is new.
+	Idempotency(key string) (result string, ok bool, err error)
+	SetIdempotency(key, result string) error
+
+	// Blobs are small opaque values the layers above keep by namespace and key
+	// (dialogue state, settings). A missing key returns nil, nil.
+	Blob(ns, key string) ([]byte, error)
+	PutBlob(ns, key string, value []byte) error
+	DeleteBlob(ns, key string) error
+}

@@ -1,0 +1,26 @@
+module crmbot
+
+go 1.26.0
+
+require (
+	github.com/cenkalti/backoff/v4 v4.3.0
+	github.com/chzyer/readline v1.5.1
+	github.com/go-telegram-bot-api/telegram-bot-api/v5 v5.5.1
+	github.com/nyaruka/phonenumbers v1.8.1
+	github.com/olebedev/when v1.1.0
+	github.com/robfig/cron/v3 v3.0.1
+	github.com/slack-go/slack v0.35.0
+	go.etcd.io/bbolt v1.4.3
+	golang.org/x/sync v0.25.0
+	golang.org/x/text v0.44.0
+	golang.org/x/time v0.16.0
+)
+
+require (
+	github.com/AlekSi/pointer v1.0.0 // indirect
+	github.com/gorilla/websocket v1.5.3 // indirect
+	github.com/pkg/errors v0.8.1 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.48.0 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
+)
