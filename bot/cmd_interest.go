@@ -272,13 +272,21 @@ func (c *conv) stageWithReason(d *dialog, st crm.Stage, rest string) []Reply {
 		w, note := firstWord(rest)
 		r, ok := deliberationAliases[strings.ToLower(w)]
 		if !ok {
-			return []Reply{c.ask(d, "reason", c.t("stage.ask_deliberation"), c.deliberationButtons())}
+			out := []Reply{c.ask(d, "reason", c.t("stage.ask_deliberation"), c.deliberationButtons())}
+			if w != "" {
+				out = append([]Reply{{Text: c.t("err.bad_reason", w), Private: true}}, out...)
+			}
+			return out
 		}
 		return c.applyStage(d.ID, crm.StageChange{Stage: st, Deliberation: r, Note: note})
 	case crm.StageLost:
 		r, note, ok := parseLoss(rest)
 		if !ok {
-			return []Reply{c.ask(d, "reason", c.t("stage.ask_loss"), c.lossButtons())}
+			out := []Reply{c.ask(d, "reason", c.t("stage.ask_loss"), c.lossButtons())}
+			if w, _ := firstWord(rest); w != "" {
+				out = append([]Reply{{Text: c.t("err.bad_reason", w), Private: true}}, out...)
+			}
+			return out
 		}
 		return c.lose(d.ID, r, note)
 	}

@@ -132,12 +132,18 @@ func splitNext(s string) (text, clause string, found bool) {
 // recognised by their shape; anything unrecognised is the client's need.
 func parseNewLine(s string) crm.NewInterest {
 	var n crm.NewInterest
-	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' })
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' })
+	if strings.HasPrefix(strings.TrimSpace(s), ",") {
+		parts = append([]string{""}, parts...) // "/new , Acme": the name is missing
+	}
 	var need []string
 	pos := 0
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
 		if p == "" {
+			if pos == 0 {
+				pos++
+			}
 			continue
 		}
 		if k, v, ok := strings.Cut(p, ":"); ok && !strings.Contains(k, " ") && setField(&n, strings.ToLower(k), strings.TrimSpace(v)) {
@@ -148,11 +154,11 @@ func parseNewLine(s string) crm.NewInterest {
 			n.ContactName = p
 		case pos == 1 && !reEmail.MatchString(p) && !rePhoneLike.MatchString(p):
 			n.CompanyName = p
-		case reEmail.MatchString(p) && n.Email == "":
-			n.Email = p
-		case rePhoneLike.MatchString(p) && n.Phone == "":
+		case strings.Contains(p, "@") && !strings.Contains(p, " ") && n.Email == "":
+			n.Email = p // validated later: "marko@" gets a clear message, not a silent need
+		case looksLikePhone(p) && n.Phone == "":
 			n.Phone = p
-		case rePhoneLike.MatchString(p) && n.Mobile == "":
+		case looksLikePhone(p) && n.Mobile == "":
 			n.Mobile = p
 		case reWebsite.MatchString(p) && n.Website == "":
 			n.Website = p
@@ -169,6 +175,25 @@ func parseNewLine(s string) crm.NewInterest {
 		n.Need = strings.Join(need, ", ")
 	}
 	return n
+}
+
+// looksLikePhone is true for a part that is mostly digits: a phone, perhaps mistyped
+// (then validation says so rather than filing it as the client's need).
+func looksLikePhone(p string) bool {
+	if rePhoneLike.MatchString(p) {
+		return true
+	}
+	d, other := 0, 0
+	for _, r := range p {
+		switch {
+		case r >= '0' && r <= '9':
+			d++
+		case r == ' ' || r == '+' || r == '-' || r == '(' || r == ')' || r == '.' || r == '/':
+		default:
+			other++
+		}
+	}
+	return d >= 6 && other <= 2
 }
 
 // setField applies a labelled part ("email: …") of a /new line; false when the label

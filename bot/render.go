@@ -146,12 +146,15 @@ func (c *conv) card(cd *crm.Card, total int) Reply {
 	}
 	id := u64(in.ID)
 	var buttons [][]Button
-	if in.Open() {
+	switch {
+	case !crm.CanChange(c.u, in):
+		// Read-only for this user (R10): offer nothing they would be refused.
+	case in.Open():
 		buttons = [][]Button{
 			{{Label: c.t("btn.log"), Action: "/log " + id}, {Label: c.t("btn.next"), Action: "/next " + id}},
 			{{Label: c.t("btn.stage"), Action: "/stage " + id}, {Label: c.t("btn.won"), Action: "/won " + id}, {Label: c.t("btn.lost"), Action: "/lost " + id}},
 		}
-	} else {
+	default:
 		buttons = [][]Button{{{Label: c.t("btn.log"), Action: "/log " + id}}}
 	}
 	return Reply{Text: b.String(), Buttons: buttons, Private: true}
@@ -192,7 +195,10 @@ func (c *conv) pipeline(p *crm.Pipeline) Reply {
 	if len(p.Rows) == 0 {
 		b.WriteString("\n" + c.t("pipeline.empty"))
 	} else if len(p.Rows) > 1 {
-		b.WriteString("\n\n" + c.t("pipeline.total", open, money(value), p.Currency, overdue))
+		b.WriteString("\n\n" + c.t("pipeline.total", open, overdue))
+		if value > 0 {
+			b.WriteString("\n" + c.t("pipeline.value", money(value), p.Currency))
+		}
 		if won+lost > 0 {
 			b.WriteString("\n" + c.t("pipeline.conversion", won, won+lost, won*100/(won+lost)))
 		}

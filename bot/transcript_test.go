@@ -52,7 +52,7 @@ func newHarness(t *testing.T) *harness {
 // TestTranscripts runs every testdata/*.txt conversation. A transcript is lines of:
 //
 //	> text            a message from the current speaker ("> [2]" presses button 2
-//	                  of the speaker's last reply)
+//	                  of the speaker's last reply; "> @action X" sends action X)
 //	< text            an expected reply line; "< [1] A  [2] B" the buttons
 //	@as IDENTITY      switch speaker (default console:admin)
 //	@group / @private where the next messages are written
@@ -122,7 +122,9 @@ func runTranscript(t *testing.T, file string) {
 			req := bot.Request{Identity: speaker, Name: "Tester", Chat: chat, Key: key}
 			text := strings.ReplaceAll(line[2:], `\n`, "\n")
 			var n int
-			if _, err := fmt.Sscanf(text, "[%d]", &n); err == nil && strings.HasPrefix(text, "[") {
+			if strings.HasPrefix(text, "@action ") {
+				req.Action = strings.TrimPrefix(text, "@action ")
+			} else if _, err := fmt.Sscanf(text, "[%d]", &n); err == nil && strings.HasPrefix(text, "[") {
 				bs := last[speaker]
 				if n < 1 || n > len(bs) {
 					t.Fatalf("%s:%d: no button %d", file, i+1, n)
