@@ -1,0 +1,32 @@
+# crmbot — the menu. Every target is one line a newcomer can read.
+GO      ?= go
+DB      ?= crmbot.db
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: run test bench lint build fmt clean serve
+
+run:            ## chat with the bot in this terminal, on ./crmbot.db (no tokens needed)
+	$(GO) run ./cmd/crmbot chat --db $(DB)
+
+serve:          ## run the Telegram/Slack adapters and the scheduler (needs tokens in env)
+	$(GO) run ./cmd/crmbot serve --db $(DB)
+
+test:           ## vet, then every test with the race detector
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+bench:          ## benchmarks on the generated 100k-interest dataset (CRMBOT_BENCH_SCALE=0.01 for a quick look)
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+lint:           ## formatting and vet
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && false)
+	$(GO) vet ./...
+
+build:          ## the binary, ./crmbot
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o crmbot ./cmd/crmbot
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -f crmbot
