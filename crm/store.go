@@ -60,6 +60,9 @@ type Tx interface {
 	// DueBefore returns open interests whose next action is due before t, earliest
 	// first; ownerID 0 means every owner.
 	DueBefore(ownerID uint64, t time.Time, limit int) ([]*Interest, error)
+	// DueBetween returns open interests whose next action is due in [from, to),
+	// earliest first (from zero: from the beginning).
+	DueBetween(from, to time.Time, limit int) ([]*Interest, error)
 	// CountDueBefore counts them per owner without decoding interests.
 	CountDueBefore(t time.Time) (map[uint64]int, error)
 	// IdleSince returns open interests whose LastActivityAt is before t, oldest first;
@@ -77,11 +80,16 @@ type Tx interface {
 	// Audit.
 	AddAudit(e *AuditEntry) error
 	AuditOf(entity string, entityID uint64, limit int) ([]*AuditEntry, error)
+	// AuditSince calls fn for every entry at or after t, oldest first.
+	AuditSince(t time.Time, fn func(*AuditEntry) error) error
 
 	// Idempotency: the result (usually an id) recorded for a key, so a redelivered
 	// message does not repeat a write. ok is false when the key is new.
 	Idempotency(key string) (result string, ok bool, err error)
 	SetIdempotency(key, result string) error
+
+	// Outbox: pushes decided and waiting for delivery.
+	Outbox
 
 	// Blobs are small opaque values the layers above keep by namespace and key
 	// (dialogue state, settings). A missing key returns nil, nil.

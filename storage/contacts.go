@@ -1,0 +1,197 @@
+package storage
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"crmbot/crm"
+)
+
+// contactEntries: email and each phone for duplicate checks, the company, and the
+// search terms (name words, the email, the digits of each phone).
+func contactEntries(c *crm.Contact) []entry {
+	id := u64(c.ID)
+	es := []entry{{idxContactCompany, key(u64(c.CompanyID), id), nil}}
+	term := func(kind byte, s string) {
+		k := key([]byte{kind}, strKey(s), id)
+		for _, e := range es {
+			if string(e.bucket) == string(idxContactTerm) && string(e.key) == string(k) {
+				return
+			}
+		}
+		es = append(es, entry{idxContactTerm, k, nil})
+	}
+	if c.Email != "" {
+		es = append(es, entry{idxContactEmail, key(strKey(c.Email), id), nil})
+		term(termEmail, c.Email)
+	}
+	for _, p := range uniq([]string{c.Phone, c.Mobile}) {
+		if p == "" {
+			continue
+		}
+		es = append(es, entry{idxContactPhone, key(strKey(p), id), nil})
+		for _, d := range phoneTerms(p) {
+			term(termPhone, d)
+		}
+	}
+	for _, w := range crm.Words(c.FullName) {
+		term(termName, w)
+	}
+	return es
+}
+
+// phoneTerms returns the digits a phone is found by: the whole E.164 number without
+// '+', and the national significant number, so "091 234" finds +385912345678 the
+// way people dial it at home.
+func phoneTerms(e164 string) []string {
+	terms := []string{digits(e164)}
+	if n, err := phonenumbers.Parse(e164, ""); err == nil {
+		if nsn := phonenumbers.GetNationalSignificantNumber(n); nsn != "" && nsn != terms[0] {
+			terms = append(terms, nsn)
+		}
+	}
+	return terms
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func (t *tx) Contact(id uint64) (*crm.Contact, error) {
+	c, err := load[crm.Contact](t.btx, bucketContacts, id)
+	if err == nil && c == nil {
+		err = notFound("contact", id)
+	}
+	return c, err
+}
+
+func (t *tx) PutContact(c *crm.Contact) error {
+	if err := nextID(t.btx.Bucket(bucketContacts), &c.ID); err != nil {
+		return err
+	}
+	old, err := load[crm.Contact](t.btx, bucketContacts, c.ID)
+	if err != nil {
+		return err
+	}
+	var oldEntries []entry
+	if old != nil {
+		oldEntries = contactEntries(old)
+	}
+	if err := store(t.btx, bucketContacts, c.ID, c); err != nil {
+		return err
+	}
+	return t.reindex(oldEntries, contactEntries(c))
+}
+
+func (t *tx) ContactsByEmail(email string) ([]*crm.Contact, error) {
+	if email == "" {
+		return nil, nil
+	}
+	ids := scanIDs(t.btx.Bucket(idxContactEmail), strKey(email), 0)
+	return loadIDs[crm.Contact](t.btx, bucketContacts, ids)
+}
+
+func (t *tx) ContactsByPhone(e164 string) ([]*crm.Contact, error) {
+	if e164 == "" {
+		return nil, nil
+	}
+	ids := scanIDs(t.btx.Bucket(idxContactPhone), strKey(e164), 0)
+	return loadIDs[crm.Contact](t.btx, bucketContacts, ids)
+}
+
+func (t *tx) ContactsByCompany(companyID uint64) ([]*crm.Contact, error) {
+	ids := scanIDs(t.btx.Bucket(idxContactCompany), u64(companyID), 0)
+	return loadIDs[crm.Contact](t.btx, bucketContacts, ids)
+}
+
+// FindContacts reads the query as an email prefix when it has an '@', as phone
+// digits when it has digits and no letters, and as name words otherwise.
+func (t *tx) FindContacts(query string, limit int) ([]*crm.Contact, error) {
+	query = strings.TrimSpace(query)
+	var (
+		kind  byte
+		terms []string
+	)
+	switch {
+	case strings.Contains(query, "@"):
+		kind, terms = termEmail, []string{strings.ToLower(query)}
+	case isPhoneQuery(query):
+		kind = termPhone
+		d := digits(query)
+		if strings.HasPrefix(query, "00") {
+			d = d[2:] // international prefix: the rest is E.164 digits
+		}
+		terms = []string{d}
+		if national := strings.TrimLeft(d, "0"); national != d && national != "" {
+			terms = append(terms, national) // "091…" is dialled at home for NSN "91…"
+		}
+	default:
+		kind, terms = termName, crm.Words(query)
+	}
+	if len(terms) == 0 || terms[0] == "" {
+		return nil, nil
+	}
+	var out []*crm.Contact
+	seen := make(map[uint64]bool)
+	r := newReader[crm.Contact](t.btx, bucketContacts)
+	add := func(id uint64) (bool, error) {
+		if seen[id] {
+			return false, nil
+		}
+		seen[id] = true
+		c, err := r.get(id)
+		if err == nil && c == nil {
+			err = fmt.Errorf("contact %d: indexed but missing (run crmbot doctor)", id)
+		}
+		if err != nil {
+			return false, err
+		}
+		if kind == termName && len(terms) > 1 && !wordsMatch(crm.Words(c.FullName), terms) {
+			return false, nil
+		}
+		out = append(out, c)
+		return limit > 0 && len(out) >= limit, nil
+	}
+	b := t.btx.Bucket(idxContactTerm)
+	if kind == termName {
+		return out, findWords(b, []byte{kind}, terms, add)
+	}
+	// Each alternative form is a prefix of its own; the first that fills the limit wins.
+	for _, term := range terms {
+		done := false
+		err := findWords(b, []byte{kind}, []string{term}, func(id uint64) (bool, error) {
+			var err error
+			done, err = add(id)
+			return done, err
+		})
+		if err != nil || done {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// isPhoneQuery reports whether q looks like (part of) a phone number: digits and
+// the punctuation people write numbers with, no letters.
+func isPhoneQuery(q string) bool {
+	n := 0
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			n++
+		case unicode.IsSpace(r) || strings.ContainsRune("+-()./", r):
+		default:
+			return false
+		}
+	}
+	return n > 0
+}

@@ -1,0 +1,58 @@
+package storage
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// schemaVersion is the layout this code reads and writes.
+const schemaVersion = 1
+
+var keySchemaVersion = []byte("schema_version")
+
+// migrations[n] brings a database from version n to n+1, inside the one transaction
+// that Open runs. migrations[0] creates the version-1 layout from an empty file; later
+// entries will re-encode records or add indexes.
+var migrations = []func(*bolt.Tx) error{
+	0: createBuckets,
+}
+
+// migrate creates missing buckets and runs every migration the file has not seen, all
+// in one transaction, so a crash leaves the file at its old version or its new one.
+func migrate(btx *bolt.Tx) error {
+	meta, err := btx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	var v uint64
+	if b := meta.Get(keySchemaVersion); b != nil {
+		if len(b) != 8 {
+			return fmt.Errorf("bad schema_version %x", b)
+		}
+		v = getU64(b)
+	}
+	if v > schemaVersion {
+		return fmt.Errorf("database schema version %d is newer than this crmbot (%d): upgrade crmbot", v, schemaVersion)
+	}
+	if v == schemaVersion {
+		return nil
+	}
+	for ; v < schemaVersion; v++ {
+		if err := migrations[v](btx); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", v+1, err)
+		}
+	}
+	return meta.Put(keySchemaVersion, u64(schemaVersion))
+}
+
+func createBuckets(btx *bolt.Tx) error {
+	for _, list := range [][][]byte{recordBuckets, indexBuckets} {
+		for _, name := range list {
+			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+	}
+	return nil
+}

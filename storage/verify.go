@@ -1,0 +1,240 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+
+	"crmbot/crm"
+)
+
+// indexer derives the index entries of every record of one entity. Verify and Rebuild
+// walk this table; Put uses the same entry functions, so all three agree by
+// construction.
+type indexer struct {
+	records []byte   // the record bucket
+	indexes [][]byte // the index buckets this entity alone fills
+	entries func(k, v []byte) ([]entry, error)
+}
+
+// decodeEntries builds an indexer's entries function for a record type keyed by id.
+func decodeEntries[T any](id func(*T) uint64, fn func(*T) []entry) func(k, v []byte) ([]entry, error) {
+	return func(k, v []byte) ([]entry, error) {
+		r := new(T)
+		if err := decode(v, r); err != nil {
+			return nil, err
+		}
+		if len(k) != 8 || getU64(k) != id(r) {
+			return nil, fmt.Errorf("record key %x holds id %d", k, id(r))
+		}
+		return fn(r), nil
+	}
+}
+
+var indexers = []indexer{
+	{bucketUsers, [][]byte{idxUserIdentity},
+		decodeEntries(func(u *crm.User) uint64 { return u.ID }, userEntries)},
+	{bucketCompanies, [][]byte{idxCompanyName, idxCompanyWord},
+		decodeEntries(func(c *crm.Company) uint64 { return c.ID }, companyEntries)},
+	{bucketContacts, [][]byte{idxContactEmail, idxContactPhone, idxContactCompany, idxContactTerm},
+		decodeEntries(func(c *crm.Contact) uint64 { return c.ID }, contactEntries)},
+	{bucketInterests, [][]byte{idxInterestCompany, idxInterestContact, idxInterestOpen, idxInterestDue,
+		idxInterestOwnerDue, idxInterestIdle, idxInterestOwnIdle},
+		decodeEntries(func(i *crm.Interest) uint64 { return i.ID }, interestEntries)},
+	{bucketInteractions, [][]byte{idxInteraction},
+		decodeEntries(func(i *crm.Interaction) uint64 { return i.ID }, interactionEntries)},
+	{bucketAudit, [][]byte{idxAuditEntity},
+		decodeEntries(func(e *crm.AuditEntry) uint64 { return e.ID }, auditEntries)},
+	{bucketIdempotency, [][]byte{idxIdempotencyTime}, func(k, v []byte) ([]entry, error) {
+		var r idempotencyRecord
+		if err := decode(v, &r); err != nil {
+			return nil, err
+		}
+		return idempotencyEntries(string(k), &r), nil
+	}},
+}
+
+// maxProblems caps Verify's report: past that, the advice is the same (Rebuild).
+const maxProblems = 100
+
+// Verify checks the file with bbolt's own consistency check, then recomputes every
+// secondary index and the pipeline counters from the records and reports each
+// difference as a human-readable problem. No problems means the database is sound.
+// It reads the whole database in one snapshot, so it is for `crmbot doctor`, not for
+// the request path.
+func (db *DB) Verify(ctx context.Context) ([]string, error) {
+	var problems []string
+	report := func(format string, args ...any) {
+		if len(problems) < maxProblems {
+			problems = append(problems, fmt.Sprintf(format, args...))
+		} else if len(problems) == maxProblems {
+			problems = append(problems, "… more problems not listed")
+		}
+	}
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		for err := range btx.Check() {
+			report("bbolt: %v", err)
+		}
+		for _, ix := range indexers {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			want, err := expected(btx, ix, func(k []byte, err error) {
+				report("%s %x: %v", ix.records, k, err)
+			})
+			if err != nil {
+				return err
+			}
+			for _, name := range ix.indexes {
+				compareIndex(btx.Bucket(name), name, want[string(name)], report)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want, err := expectedPipeline(btx)
+		if err != nil {
+			return err
+		}
+		compareIndex(btx.Bucket(bucketPipeline), bucketPipeline, want, report)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", db.path, err)
+	}
+	return problems, nil
+}
+
+// expected returns, per index bucket, the keys and values the entity's records imply.
+// A record that cannot be decoded is reported through bad and skipped.
+func expected(btx *bolt.Tx, ix indexer, bad func(k []byte, err error)) (map[string]map[string]string, error) {
+	want := make(map[string]map[string]string, len(ix.indexes))
+	for _, name := range ix.indexes {
+		want[string(name)] = make(map[string]string)
+	}
+	err := btx.Bucket(ix.records).ForEach(func(k, v []byte) error {
+		es, err := ix.entries(k, v)
+		if err != nil {
+			bad(k, err)
+			return nil
+		}
+		for _, e := range es {
+			m, ok := want[string(e.bucket)]
+			if !ok {
+				return fmt.Errorf("%s: entry for unlisted index %s", ix.records, e.bucket)
+			}
+			m[string(e.key)] = string(e.val)
+		}
+		return nil
+	})
+	return want, err
+}
+
+// expectedPipeline recomputes the counter cells from the interests.
+func expectedPipeline(btx *bolt.Tx) (map[string]string, error) {
+	type cell struct{ count, value int64 }
+	cells := make(map[string]cell)
+	err := btx.Bucket(bucketInterests).ForEach(func(k, v []byte) error {
+		var i crm.Interest
+		if err := decode(v, &i); err != nil {
+			return nil // reported with the interests' indexes
+		}
+		if _, ok := stageByte(i.Stage); !ok {
+			return nil
+		}
+		c := cells[string(pipelineKey(&i))]
+		c.count++
+		c.value += i.Value
+		cells[string(pipelineKey(&i))] = c
+		return nil
+	})
+	want := make(map[string]string, len(cells))
+	for k, c := range cells {
+		want[k] = string(encodeCell(c.count, c.value))
+	}
+	return want, err
+}
+
+// compareIndex reports keys missing from b, keys b has but should not, and values
+// that differ.
+func compareIndex(b *bolt.Bucket, name []byte, want map[string]string, report func(string, ...any)) {
+	seen := 0
+	b.ForEach(func(k, v []byte) error {
+		w, ok := want[string(k)]
+		switch {
+		case !ok:
+			report("%s: stray key %x", name, k)
+		case !bytes.Equal([]byte(w), v):
+			seen++
+			report("%s: key %x has value %x, want %x", name, k, v, w)
+		default:
+			seen++
+		}
+		return nil
+	})
+	if seen == len(want) {
+		return
+	}
+	var missing []string
+	for k := range want {
+		if b.Get([]byte(k)) == nil {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	for _, k := range missing {
+		report("%s: missing key %x", name, k)
+	}
+}
+
+// Rebuild drops every secondary index and the pipeline counters and recomputes them
+// from the records, in one transaction: readers see the old indexes or the new ones.
+// It is what `crmbot doctor --fix` runs after Verify reports problems.
+func (db *DB) Rebuild(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := db.bolt.Update(func(btx *bolt.Tx) error {
+		for _, name := range indexBuckets {
+			if err := btx.DeleteBucket(name); err != nil && btx.Bucket(name) != nil {
+				return fmt.Errorf("drop %s: %w", name, err)
+			}
+			if _, err := btx.CreateBucket(name); err != nil {
+				return fmt.Errorf("create %s: %w", name, err)
+			}
+		}
+		t := &tx{btx: btx, now: db.now}
+		for _, ix := range indexers {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			err := btx.Bucket(ix.records).ForEach(func(k, v []byte) error {
+				es, err := ix.entries(k, v)
+				if err != nil {
+					return fmt.Errorf("%s %x: %w", ix.records, k, err)
+				}
+				return t.putEntries(es)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return btx.Bucket(bucketInterests).ForEach(func(k, v []byte) error {
+			var i crm.Interest
+			if err := decode(v, &i); err != nil {
+				return fmt.Errorf("interest %x: %w", k, err)
+			}
+			if _, ok := stageByte(i.Stage); !ok {
+				return nil // PutInterest refuses such a stage; Verify skips it too
+			}
+			return t.addPipeline(&i, +1)
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild indexes of %s: %w", db.path, err)
+	}
+	return nil
+}
