@@ -36,6 +36,10 @@ func init() {
 		{name: "today", run: (*conv).cmdToday},
 		{name: "pipeline", group: true, run: (*conv).cmdPipeline},
 		{name: "assign", run: (*conv).cmdAssign},
+		{name: "snooze", run: (*conv).cmdSnooze},
+		{name: "digest", run: (*conv).cmdDigest},
+		{name: "settings", run: (*conv).cmdSettings},
+		{name: "channel", group: true, run: (*conv).cmdChannel},
 		{name: "team", run: (*conv).cmdTeam},
 		{name: "tz", run: (*conv).cmdTZ},
 		{name: "lang", run: (*conv).cmdLang},
@@ -120,7 +124,7 @@ func (c *conv) cmdHelp(args string) []Reply {
 		if cmd == nil {
 			return []Reply{{Text: c.t("err.unknown_command", args), Private: true}}
 		}
-		return []Reply{{Text: c.t("help."+cmd.name), Private: c.req.Chat == ChatPrivate}}
+		return []Reply{{Text: c.t("help." + cmd.name), Private: c.req.Chat == ChatPrivate}}
 	}
 	var b strings.Builder
 	b.WriteString(c.t("help.title"))

@@ -24,6 +24,8 @@ type Options struct {
 	Admins []crm.Identity
 	// Catalog holds the texts; the embedded catalogs when nil.
 	Catalog *Catalog
+	// DigestIdleDays: /digest lists open interests untouched this long. Default 14.
+	DigestIdleDays int
 }
 
 // Engine turns requests into replies, applying them through the crm.Service.
@@ -35,11 +37,16 @@ type Engine struct {
 	log    *slog.Logger
 	admins map[crm.Identity]bool
 	cat    *Catalog
+
+	digestIdleDays int
 }
 
 // New returns an Engine on top of svc.
 func New(svc *crm.Service, opts Options) *Engine {
-	e := &Engine{svc: svc, clock: opts.Clock, log: opts.Logger, admins: map[crm.Identity]bool{}, cat: opts.Catalog}
+	e := &Engine{svc: svc, clock: opts.Clock, log: opts.Logger, admins: map[crm.Identity]bool{}, cat: opts.Catalog, digestIdleDays: opts.DigestIdleDays}
+	if e.digestIdleDays == 0 {
+		e.digestIdleDays = 14
+	}
 	if e.clock == nil {
 		e.clock = time.Now
 	}

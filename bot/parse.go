@@ -39,7 +39,7 @@ var kindAliases = map[string]crm.InteractionKind{
 	"call": crm.InteractionCall, "called": crm.InteractionCall, "phone": crm.InteractionCall,
 	"email": crm.InteractionEmail, "mail": crm.InteractionEmail, "e-mail": crm.InteractionEmail,
 	"meeting": crm.InteractionMeeting, "met": crm.InteractionMeeting,
-	"demo": crm.InteractionDemo,
+	"demo":    crm.InteractionDemo,
 	"note":    crm.InteractionNote,
 	"seminar": crm.InteractionSeminar, "invite": crm.InteractionSeminar, "invitation": crm.InteractionSeminar,
 }

@@ -38,6 +38,9 @@ type Request struct {
 	Key string
 	// Chat says whether the message came from a private chat or a group.
 	Chat ChatKind
+	// ChatID is the chat the message came from, as an identity an adapter can deliver
+	// to ("telegram:-1001234", "slack:T01/C02"); used by /channel in a group.
+	ChatID crm.Identity
 	// Contact is set when a contact card was shared.
 	Contact *SharedContact
 	// Forwarded is true when the text was forwarded from someone else's message.

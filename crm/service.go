@@ -832,57 +832,65 @@ func (s *Service) Pipeline(ctx context.Context, actor *User, ownerID uint64) (*P
 		}
 		ownerID = actor.ID
 	}
-	now := s.Clock()
-	p := &Pipeline{Currency: s.Config.Currency, At: now}
+	var p *Pipeline
 	err := s.Store.View(ctx, func(tx Tx) error {
-		users, err := tx.Users()
-		if err != nil {
-			return err
-		}
-		rows := map[uint64]*PipelineRow{}
-		for _, u := range users {
-			if (ownerID == 0 && !u.Disabled) || u.ID == ownerID {
-				rows[u.ID] = &PipelineRow{Owner: u, Open: map[Stage]int{}}
-			}
-		}
-		cells, err := tx.Pipeline()
-		if err != nil {
-			return err
-		}
-		for _, c := range cells {
-			r := rows[c.OwnerID]
-			if r == nil {
-				continue
-			}
-			switch c.Stage {
-			case StageWon:
-				r.Won += c.Count
-			case StageLost:
-				r.Lost += c.Count
-			default:
-				r.Open[c.Stage] += c.Count
-				r.Value += c.Value
-			}
-		}
-		due, err := tx.CountDueBefore(now)
-		if err != nil {
-			return err
-		}
-		for owner, n := range due {
-			if r := rows[owner]; r != nil {
-				r.Overdue = n
-			}
-		}
-		for _, r := range rows {
-			// Show people who sell or who have something; an admin with nothing is noise.
-			if r.OpenCount() > 0 || r.Won+r.Lost > 0 || r.Owner.Role == RoleManager || r.Owner.ID == ownerID {
-				p.Rows = append(p.Rows, r)
-			}
-		}
-		return nil
+		var err error
+		p, err = BuildPipeline(tx, s.Clock(), ownerID, s.Config.Currency)
+		return err
 	})
-	sort.Slice(p.Rows, func(a, b int) bool { return p.Rows[a].Owner.Name < p.Rows[b].Owner.Name })
 	return p, err
+}
+
+// BuildPipeline computes the pipeline report in a transaction, for the whole department
+// or for one owner (ownerID != 0). It reads only the kept counters and the due index.
+func BuildPipeline(tx Tx, now time.Time, ownerID uint64, currency string) (*Pipeline, error) {
+	p := &Pipeline{Currency: currency, At: now}
+	users, err := tx.Users()
+	if err != nil {
+		return nil, err
+	}
+	rows := map[uint64]*PipelineRow{}
+	for _, u := range users {
+		if (ownerID == 0 && !u.Disabled) || u.ID == ownerID {
+			rows[u.ID] = &PipelineRow{Owner: u, Open: map[Stage]int{}}
+		}
+	}
+	cells, err := tx.Pipeline()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cells {
+		r := rows[c.OwnerID]
+		if r == nil {
+			continue
+		}
+		switch c.Stage {
+		case StageWon:
+			r.Won += c.Count
+		case StageLost:
+			r.Lost += c.Count
+		default:
+			r.Open[c.Stage] += c.Count
+			r.Value += c.Value
+		}
+	}
+	due, err := tx.CountDueBefore(now)
+	if err != nil {
+		return nil, err
+	}
+	for owner, n := range due {
+		if r := rows[owner]; r != nil {
+			r.Overdue = n
+		}
+	}
+	for _, r := range rows {
+		// Show people who sell or who have something; an admin with nothing is noise.
+		if r.OpenCount() > 0 || r.Won+r.Lost > 0 || r.Owner.Role == RoleManager || r.Owner.ID == ownerID {
+			p.Rows = append(p.Rows, r)
+		}
+	}
+	sort.Slice(p.Rows, func(a, b int) bool { return p.Rows[a].Owner.Name < p.Rows[b].Owner.Name })
+	return p, nil
 }
 
 // Users returns the team, ordered by name.
@@ -1189,6 +1197,56 @@ func (s *Service) LinkIdentity(ctx context.Context, op Op, userID uint64, id Ide
 			return err
 		}
 		return tx.AddAudit(&AuditEntry{At: s.now(), ActorID: op.Actor.ID, Entity: "user", EntityID: u.ID, Action: "link", Detail: id.Platform()})
+	})
+	return u, err
+}
+
+// Snooze moves the due time of an interest's next action, keeping what it is.
+func (s *Service) Snooze(ctx context.Context, op Op, id uint64, due time.Time) (*Interest, error) {
+	if err := s.checkNext(&NextAction{Due: due}); err != nil {
+		return nil, err
+	}
+	in, _, err := s.change(ctx, op, id, "snooze", func(tx Tx, in *Interest, now time.Time) (string, error) {
+		if !in.Open() {
+			return "", Errorf(ECONFLICT, "err.closed", in.ID)
+		}
+		in.Next.Due = due.UTC()
+		return due.UTC().Format(time.RFC3339), nil
+	})
+	return in, err
+}
+
+// SetSchedule sets a user's working hours and digest time ("08:30" or "off"); nil
+// leaves a field unchanged.
+func (s *Service) SetSchedule(ctx context.Context, op Op, userID uint64, work *WorkSchedule, digestAt *string) (*User, error) {
+	if op.Actor.ID != userID && op.Actor.Role != RoleAdmin {
+		return nil, s.refused(ctx, op, "user", userID, "schedule", Errorf(EFORBIDDEN, "err.admin_only"))
+	}
+	if digestAt != nil && *digestAt != "off" {
+		m, err := parseClock(*digestAt)
+		if err != nil {
+			return nil, Errorf(EINVALID, "err.bad_clock", *digestAt)
+		}
+		v := FormatClock(m)
+		digestAt = &v
+	}
+	var u *User
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		if u, err = tx.User(userID); err != nil {
+			return err
+		}
+		if work != nil {
+			w := *work
+			u.Work = &w
+		}
+		if digestAt != nil {
+			u.DigestAt = *digestAt
+		}
+		if err := tx.PutUser(u); err != nil {
+			return err
+		}
+		return tx.AddAudit(&AuditEntry{At: s.now(), ActorID: op.Actor.ID, Entity: "user", EntityID: u.ID, Action: "schedule"})
 	})
 	return u, err
 }

@@ -41,7 +41,12 @@ type User struct {
 	// the bot); they are skipped until the person writes again.
 	Unreachable []Identity `json:"unreachable,omitempty"`
 	Disabled    bool       `json:"disabled,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
+	// Work is when the user works (nil: DefaultWorkSchedule); nudges wait for it.
+	Work *WorkSchedule `json:"work,omitempty"`
+	// DigestAt is the time of the morning digest, "08:30"; "" is the default and "off"
+	// turns it off.
+	DigestAt  string    `json:"digest_at,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Location returns the user's time zone, UTC when unset or unknown.

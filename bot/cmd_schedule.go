@@ -1,0 +1,126 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"crmbot/crm"
+)
+
+// cmdSnooze: "/snooze 42 1h", "/snooze 42 tomorrow", "/snooze 42 next week" — moves
+// the follow-up, keeping what it is (the nudge's buttons).
+func (c *conv) cmdSnooze(args string) []Reply {
+	idStr, rest := firstWord(args)
+	id, ok := parseID(idStr)
+	if !ok {
+		return c.badID("usage.snooze")
+	}
+	var due time.Time
+	rest = strings.ToLower(strings.TrimSpace(rest))
+	if h, ok := strings.CutSuffix(rest, "h"); ok {
+		if n, err := strconv.Atoi(h); err == nil && n > 0 && n <= 72 {
+			due = c.now().Add(time.Duration(n) * time.Hour)
+		}
+	}
+	if due.IsZero() {
+		t, _, err := ParseWhen(rest, c.now(), c.loc())
+		if err != nil {
+			return []Reply{{Text: c.t("err.bad_date", rest) + "\n" + c.t("usage.snooze"), Private: true}}
+		}
+		due = t
+	}
+	in, err := c.e.svc.Snooze(c.ctx, c.op(), id, due)
+	if err != nil {
+		return c.fail(err)
+	}
+	return []Reply{{Text: c.t("next.saved", id, c.nextLine(in)), Private: true, Replace: c.req.Action != ""}}
+}
+
+// cmdDigest shows the user's morning digest now.
+func (c *conv) cmdDigest(string) []Reply {
+	var r Reply
+	err := c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
+		var err error
+		r, err = c.digest(tx, c.now(), c.e.digestIdleDays)
+		return err
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	return []Reply{r}
+}
+
+// cmdSettings: "/settings" shows them; "/settings hours 09:00-18:00 [mon-fri]",
+// "/settings digest 08:30|off".
+func (c *conv) cmdSettings(args string) []Reply {
+	sub, rest := firstWord(args)
+	switch strings.ToLower(sub) {
+	case "":
+		w := c.u.Schedule()
+		var days []string
+		for d := time.Monday; ; d = (d + 1) % 7 {
+			if w.Days[d] {
+				days = append(days, strings.ToLower(d.String()[:3]))
+			}
+			if d == time.Sunday {
+				break
+			}
+		}
+		digest := c.t("settings.off")
+		if m, on := c.u.DigestMinute(); on {
+			digest = crm.FormatClock(m)
+		}
+		lang := c.lang
+		return []Reply{{Text: c.t("settings.show", c.u.TZ, crm.FormatClock(w.Start), crm.FormatClock(w.End), strings.Join(days, ","), digest, lang), Private: true}}
+	case "hours":
+		hours, days := firstWord(rest)
+		w, err := crm.ParseWorkSchedule(hours, days)
+		if err != nil {
+			return c.fail(err)
+		}
+		if _, err := c.e.svc.SetSchedule(c.ctx, c.op(), c.u.ID, &w, nil); err != nil {
+			return c.fail(err)
+		}
+		return []Reply{{Text: c.t("settings.saved"), Private: true}}
+	case "digest":
+		v := strings.ToLower(strings.TrimSpace(rest))
+		if v == "" {
+			return []Reply{{Text: c.t("usage.settings"), Private: true}}
+		}
+		u, err := c.e.svc.SetSchedule(c.ctx, c.op(), c.u.ID, nil, &v)
+		if err != nil {
+			return c.fail(err)
+		}
+		c.u = u
+		return []Reply{{Text: c.t("settings.saved"), Private: true}}
+	case "tz":
+		return c.cmdTZ(rest)
+	case "lang":
+		return c.cmdLang(rest)
+	}
+	return []Reply{{Text: c.t("usage.settings"), Private: true}}
+}
+
+// cmdChannel makes the group it is typed in the department's channel: the head's
+// daily digest and escalations go there (heads and admins only).
+func (c *conv) cmdChannel(args string) []Reply {
+	if !c.u.IsLead() {
+		return []Reply{{Text: c.t("group.lead_only")}}
+	}
+	if strings.EqualFold(strings.TrimSpace(args), "off") {
+		if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error { return tx.DeleteBlob("settings", "head_channel") }); err != nil {
+			return c.fail(err)
+		}
+		return []Reply{{Text: c.t("channel.off")}}
+	}
+	if c.req.Chat != ChatGroup || c.req.ChatID == "" {
+		return []Reply{{Text: c.t("channel.in_group"), Private: true}}
+	}
+	if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error {
+		return tx.PutBlob("settings", "head_channel", []byte(c.req.ChatID))
+	}); err != nil {
+		return c.fail(err)
+	}
+	return []Reply{{Text: c.t("channel.set")}}
+}

@@ -1,0 +1,747 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"crmbot/crm"
+)
+
+// SchedulerConfig tunes the scheduler; zero fields take the defaults.
+type SchedulerConfig struct {
+	// Grace is how late a missed digest may still be sent (once); older ones are
+	// recorded as skipped. Default 2h.
+	Grace time.Duration
+	// EscalateAfter is how many working days a follow-up may be overdue before the
+	// head is told. Default 2.
+	EscalateAfter int
+	// IdleDays: the digest lists open interests nobody touched for this long. Default 14.
+	IdleDays int
+	// HeadChannel is where the head's digest and escalations go ("telegram:-100…",
+	// "slack:T…/C…") unless set in chat with /channel. Empty: to heads privately.
+	HeadChannel crm.Identity
+	// HeadDigestAt ("08:30") and HeadTZ are the time of the head's digest.
+	HeadDigestAt string
+	HeadTZ       string
+	// MaxAttempts bounds retries of one message before it is given up. Default 10.
+	MaxAttempts int
+	// Workers is how many messages a platform sends at once (each to a different
+	// chat, so per-chat order holds). Default 16.
+	Workers int
+}
+
+func (c *SchedulerConfig) defaults() {
+	if c.Grace == 0 {
+		c.Grace = 2 * time.Hour
+	}
+	if c.EscalateAfter == 0 {
+		c.EscalateAfter = 2
+	}
+	if c.IdleDays == 0 {
+		c.IdleDays = 14
+	}
+	if c.HeadDigestAt == "" {
+		c.HeadDigestAt = "08:30"
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = 10
+	}
+	if c.Workers == 0 {
+		c.Workers = 16
+	}
+}
+
+// Scheduler decides what to push — follow-up nudges, digests, escalations — and
+// delivers it. Decisions are read from the database (due times, the outbox's keys),
+// never from the memory of a timer, and are written to the outbox in the transaction
+// that makes them; so overlapping scans, restarts and missed ticks neither lose nor
+// repeat a message.
+type Scheduler struct {
+	e         *Engine
+	cfg       SchedulerConfig
+	log       *slog.Logger
+	mu        sync.Mutex
+	notifiers map[string]Notifier
+	order     []string // platforms in order of preference for reaching a person
+	wake      chan struct{}
+	sleep     func(context.Context, time.Duration) // waits between delivery passes
+}
+
+// NewScheduler returns a scheduler for the engine's service.
+func NewScheduler(e *Engine, cfg SchedulerConfig) *Scheduler {
+	cfg.defaults()
+	return &Scheduler{e: e, cfg: cfg, log: e.log, notifiers: map[string]Notifier{}, wake: make(chan struct{}, 1), sleep: sleepCtx}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// AddNotifier registers the sender for a platform ("telegram", "slack", "console").
+// People are reached on the first registered platform they have an identity on.
+func (s *Scheduler) AddNotifier(platform string, n Notifier) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.notifiers[platform]; !ok {
+		s.order = append(s.order, platform)
+	}
+	s.notifiers[platform] = n
+}
+
+// target picks where to reach u: the first reachable identity on a platform with a
+// notifier.
+func (s *Scheduler) target(u *crm.User) (crm.Identity, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.order {
+		for _, id := range u.Identities {
+			if id.Platform() == p && u.Reachable(id) {
+				return id, true
+			}
+		}
+	}
+	return "", false
+}
+
+// ScanStats says what one scan decided.
+type ScanStats struct {
+	Nudges, Escalations, Digests, Skipped int
+}
+
+const (
+	nsScheduler = "scheduler"
+	// nudgeLookback re-reads due times this far behind the last scan, so a next action
+	// set a moment into the past is still seen; the outbox keys dedupe the overlap.
+	nudgeLookback = time.Hour
+)
+
+// Scan decides every push that is due now and writes it to the outbox, in one
+// transaction. It is safe to run at any time and any number of times.
+func (s *Scheduler) Scan(ctx context.Context) (ScanStats, error) {
+	var st ScanStats
+	now := s.e.clock().UTC()
+	err := s.e.svc.Store.Update(ctx, func(tx crm.Tx) error {
+		st = ScanStats{}
+		users, err := tx.Users()
+		if err != nil {
+			return err
+		}
+		byID := map[uint64]*crm.User{}
+		for _, u := range users {
+			byID[u.ID] = u
+		}
+		if err := s.scanNudges(ctx, tx, now, byID, &st); err != nil {
+			return fmt.Errorf("nudges: %w", err)
+		}
+		if err := s.scanEscalations(ctx, tx, now, byID, &st); err != nil {
+			return fmt.Errorf("escalations: %w", err)
+		}
+		if err := s.scanDigests(ctx, tx, now, users, &st); err != nil {
+			return fmt.Errorf("digests: %w", err)
+		}
+		if err := s.scanHeadDigest(ctx, tx, now, users, &st); err != nil {
+			return fmt.Errorf("head digest: %w", err)
+		}
+		// Sent messages are kept a month as the record that their key was used; the
+		// scans look back much less than that.
+		_, err = tx.PruneOutbox(now.Add(-30 * 24 * time.Hour))
+		return err
+	})
+	if err == nil && st.Nudges+st.Escalations+st.Digests > 0 {
+		s.Poke()
+	}
+	return st, err
+}
+
+func getMark(tx crm.Tx, name string) (time.Time, error) {
+	b, err := tx.Blob(nsScheduler, name)
+	if err != nil || b == nil {
+		return time.Time{}, err
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, n).UTC(), nil
+}
+
+func setMark(tx crm.Tx, name string, t time.Time) error {
+	return tx.PutBlob(nsScheduler, name, []byte(strconv.FormatInt(t.UnixNano(), 10)))
+}
+
+// conv returns a rendering context for u (their language and time zone).
+func (s *Scheduler) conv(ctx context.Context, u *crm.User) *conv {
+	lang := u.Lang
+	if lang == "" {
+		lang = DefaultLang
+	}
+	return &conv{ctx: ctx, e: s.e, u: u, lang: lang}
+}
+
+func (s *Scheduler) enqueue(tx crm.Tx, key string, to crm.Identity, r Reply, now, notBefore time.Time, state crm.OutboxState) (bool, error) {
+	payload, err := json.Marshal(r)
+	if err != nil {
+		return false, err
+	}
+	return tx.Enqueue(&crm.OutboxMessage{Key: key, Target: to, Payload: payload, Created: now, NotBefore: notBefore, State: state})
+}
+
+// scanNudges enqueues one nudge per interest and due time, for the due times passed
+// since the last scan. A follow-up that falls due outside the owner's working hours
+// waits for the start of the next working period.
+func (s *Scheduler) scanNudges(ctx context.Context, tx crm.Tx, now time.Time, users map[uint64]*crm.User, st *ScanStats) error {
+	mark, err := getMark(tx, "nudge_mark")
+	if err != nil {
+		return err
+	}
+	from := time.Time{}
+	if !mark.IsZero() {
+		from = mark.Add(-nudgeLookback)
+	}
+	due, err := tx.DueBetween(from, now.Add(time.Nanosecond), 0)
+	if err != nil {
+		return err
+	}
+	for _, in := range due {
+		owner := users[in.OwnerID]
+		if owner == nil || owner.Disabled {
+			continue
+		}
+		to, ok := s.target(owner)
+		if !ok {
+			continue
+		}
+		key := fmt.Sprintf("nudge:%d:%d", in.ID, in.Next.Due.Unix())
+		if _, err := tx.OutboxMessage(key); err == nil {
+			continue // decided before: rendering it again would be wasted work
+		}
+		r, err := s.conv(ctx, owner).nudge(tx, in)
+		if err != nil {
+			return err
+		}
+		at := owner.Schedule().NextWorking(now, owner.Location())
+		if in.Next.Due.After(now) {
+			at = owner.Schedule().NextWorking(in.Next.Due, owner.Location())
+		}
+		added, err := s.enqueue(tx, key, to, r, now, at, crm.OutboxPending)
+		if err != nil {
+			return err
+		}
+		if added {
+			st.Nudges++
+		}
+	}
+	return setMark(tx, "nudge_mark", now)
+}
+
+// scanEscalations tells the head, once, of every follow-up overdue by more than
+// EscalateAfter working days, and tells its owner it was escalated.
+func (s *Scheduler) scanEscalations(ctx context.Context, tx crm.Tx, now time.Time, users map[uint64]*crm.User, st *ScanStats) error {
+	n := s.cfg.EscalateAfter
+	mark, err := getMark(tx, "esc_mark")
+	if err != nil {
+		return err
+	}
+	// n working days span at most n+2·⌈n/5⌉+2 calendar days; a week of margin covers
+	// that and long weekends. Older ones were decided by an earlier scan.
+	from := time.Time{}
+	if !mark.IsZero() {
+		from = mark.Add(-time.Duration(n+7) * 24 * time.Hour)
+	}
+	cands, err := tx.DueBetween(from, now.Add(-time.Duration(n)*24*time.Hour), 0)
+	if err != nil {
+		return err
+	}
+	heads, channel, err := s.headTargets(tx, users)
+	if err != nil {
+		return err
+	}
+	for _, in := range cands {
+		owner := users[in.OwnerID]
+		if owner == nil {
+			continue
+		}
+		days := owner.Schedule().WorkingDaysSince(in.Next.Due, now, owner.Location())
+		if days <= n {
+			continue
+		}
+		base := fmt.Sprintf("esc:%d:%d", in.ID, in.Next.Due.Unix())
+		sent := false
+		if channel != "" {
+			r, err := s.conv(ctx, s.headUser(users)).escalation(tx, in, owner, days)
+			if err != nil {
+				return err
+			}
+			ok, err := s.enqueue(tx, base, channel, r, now, now, crm.OutboxPending)
+			if err != nil {
+				return err
+			}
+			sent = sent || ok
+		} else {
+			for _, h := range heads {
+				if h.ID == owner.ID {
+					continue
+				}
+				to, ok := s.target(h)
+				if !ok {
+					continue
+				}
+				r, err := s.conv(ctx, h).escalation(tx, in, owner, days)
+				if err != nil {
+					return err
+				}
+				ok, err = s.enqueue(tx, base+":"+strconv.FormatUint(h.ID, 10), to, r, now, h.Schedule().NextWorking(now, h.Location()), crm.OutboxPending)
+				if err != nil {
+					return err
+				}
+				sent = sent || ok
+			}
+		}
+		if !sent {
+			continue
+		}
+		st.Escalations++
+		if to, ok := s.target(owner); ok {
+			c := s.conv(ctx, owner)
+			r := Reply{Text: c.t("esc.told_owner", in.ID, c.when(in.Next.Due)), Private: true,
+				Buttons: [][]Button{{{Label: c.t("btn.log"), Action: "/log " + u64(in.ID)}, {Label: c.t("btn.next"), Action: "/next " + u64(in.ID)}}}}
+			if _, err := s.enqueue(tx, "escnote:"+base[4:], to, r, now, owner.Schedule().NextWorking(now, owner.Location()), crm.OutboxPending); err != nil {
+				return err
+			}
+		}
+	}
+	return setMark(tx, "esc_mark", now)
+}
+
+// headTargets returns the department's heads (admins when there is no head) and the
+// department channel, if one is set.
+func (s *Scheduler) headTargets(tx crm.Tx, users map[uint64]*crm.User) ([]*crm.User, crm.Identity, error) {
+	ch, err := s.headChannel(tx)
+	if err != nil {
+		return nil, "", err
+	}
+	var heads, admins []*crm.User
+	for _, u := range users {
+		switch {
+		case u.Disabled:
+		case u.Role == crm.RoleHead:
+			heads = append(heads, u)
+		case u.Role == crm.RoleAdmin:
+			admins = append(admins, u)
+		}
+	}
+	if len(heads) == 0 {
+		heads = admins
+	}
+	return heads, ch, nil
+}
+
+// headUser is whose language and time zone the department's messages use: the first
+// head, else the first admin.
+func (s *Scheduler) headUser(users map[uint64]*crm.User) *crm.User {
+	var best *crm.User
+	for _, u := range users {
+		if u.Disabled || !u.IsLead() {
+			continue
+		}
+		if best == nil || (u.Role == crm.RoleHead && best.Role != crm.RoleHead) || (u.Role == best.Role && u.ID < best.ID) {
+			best = u
+		}
+	}
+	if best == nil {
+		best = &crm.User{Name: "head", TZ: s.cfg.HeadTZ}
+	}
+	if s.cfg.HeadTZ != "" {
+		cp := *best
+		cp.TZ = s.cfg.HeadTZ
+		best = &cp
+	}
+	return best
+}
+
+func (s *Scheduler) headChannel(tx crm.Tx) (crm.Identity, error) {
+	b, err := tx.Blob("settings", "head_channel")
+	if err != nil {
+		return "", err
+	}
+	if len(b) > 0 {
+		return crm.Identity(b), nil
+	}
+	return s.cfg.HeadChannel, nil
+}
+
+// scanDigests enqueues each person's morning digest once per working day. A digest
+// missed while the process was down is sent late within the grace period, and
+// recorded as skipped after it.
+func (s *Scheduler) scanDigests(ctx context.Context, tx crm.Tx, now time.Time, users []*crm.User, st *ScanStats) error {
+	for _, u := range users {
+		if u.Disabled {
+			continue
+		}
+		m, on := u.DigestMinute()
+		if !on {
+			continue
+		}
+		at, ok := u.Schedule().LastDigestTime(now, m, u.Location())
+		if !ok {
+			continue
+		}
+		to, ok := s.target(u)
+		if !ok {
+			continue
+		}
+		key := fmt.Sprintf("digest:%d:%s", u.ID, at.In(u.Location()).Format("2006-01-02"))
+		if _, err := tx.OutboxMessage(key); err == nil {
+			continue
+		}
+		if now.Sub(at) > s.cfg.Grace {
+			if _, err := s.enqueue(tx, key, to, Reply{}, now, now, crm.OutboxSkipped); err != nil {
+				return err
+			}
+			st.Skipped++
+			continue
+		}
+		r, err := s.conv(ctx, u).digest(tx, now, s.cfg.IdleDays)
+		if err != nil {
+			return err
+		}
+		if _, err := s.enqueue(tx, key, to, r, now, now, crm.OutboxPending); err != nil {
+			return err
+		}
+		st.Digests++
+	}
+	return nil
+}
+
+// scanHeadDigest enqueues the department's digest into its channel once per working
+// day (R11, R17).
+func (s *Scheduler) scanHeadDigest(ctx context.Context, tx crm.Tx, now time.Time, users []*crm.User, st *ScanStats) error {
+	ch, err := s.headChannel(tx)
+	if err != nil || ch == "" {
+		return err
+	}
+	byID := map[uint64]*crm.User{}
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	head := s.headUser(byID)
+	m := crm.DefaultDigestAt
+	if v, err := crm.ParseWorkSchedule(s.cfg.HeadDigestAt+"-23:59", ""); err == nil {
+		m = v.Start
+	}
+	at, ok := crm.DefaultWorkSchedule.LastDigestTime(now, m, head.Location())
+	if !ok {
+		return nil
+	}
+	key := "headdigest:" + at.In(head.Location()).Format("2006-01-02")
+	if _, err := tx.OutboxMessage(key); err == nil {
+		return nil
+	}
+	if now.Sub(at) > s.cfg.Grace {
+		_, err := s.enqueue(tx, key, ch, Reply{}, now, now, crm.OutboxSkipped)
+		st.Skipped++
+		return err
+	}
+	since, err := getMark(tx, "headdigest_mark")
+	if err != nil {
+		return err
+	}
+	if since.IsZero() {
+		since = at.Add(-24 * time.Hour)
+	}
+	r, err := s.conv(ctx, head).headDigest(tx, now, since)
+	if err != nil {
+		return err
+	}
+	if _, err := s.enqueue(tx, key, ch, r, now, now, crm.OutboxPending); err != nil {
+		return err
+	}
+	st.Digests++
+	return setMark(tx, "headdigest_mark", now)
+}
+
+// ---- delivery --------------------------------------------------------------------
+
+// Poke wakes the senders: something was just enqueued.
+func (s *Scheduler) Poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Deliver sends the messages pending for platform whose time has come, marking each
+// sent only after the platform accepted it. It returns how many were sent.
+//
+// Messages to different chats go out concurrently (the adapter's limiter keeps the
+// platform's rates); messages to one chat go in order. A crash between a platform's
+// acceptance and the mark can re-send only the messages in flight — at most one per
+// worker — and never loses one.
+func (s *Scheduler) Deliver(ctx context.Context, platform string) (int, error) {
+	s.mu.Lock()
+	n := s.notifiers[platform]
+	s.mu.Unlock()
+	if n == nil {
+		return 0, nil
+	}
+	now := s.e.clock()
+	var batch []*crm.OutboxMessage
+	if err := s.e.svc.Store.View(ctx, func(tx crm.Tx) error {
+		var err error
+		batch, err = tx.PendingOutbox(platform, now, 1000)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	shards := make([][]*crm.OutboxMessage, s.cfg.Workers)
+	for _, m := range batch {
+		h := fnv.New32a()
+		h.Write([]byte(m.Target))
+		i := int(h.Sum32() % uint32(len(shards)))
+		shards[i] = append(shards[i], m)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sent := 0
+	var firstErr error
+	for _, shard := range shards {
+		if len(shard) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func(shard []*crm.OutboxMessage) {
+			defer wg.Done()
+			for _, m := range shard {
+				if ctx.Err() != nil {
+					return
+				}
+				ok, err := s.deliverOne(ctx, n, m)
+				mu.Lock()
+				if ok {
+					sent++
+				}
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}(shard)
+	}
+	wg.Wait()
+	return sent, firstErr
+}
+
+// deliverOne sends m and records the outcome. The error is a storage error; delivery
+// failures are recorded on the message.
+func (s *Scheduler) deliverOne(ctx context.Context, n Notifier, m *crm.OutboxMessage) (bool, error) {
+	var r Reply
+	if err := json.Unmarshal(m.Payload, &r); err != nil {
+		m.State, m.LastError = crm.OutboxFailed, "undecodable payload"
+		return false, s.e.svc.Store.Update(ctx, func(tx crm.Tx) error { return tx.UpdateOutbox(m) })
+	}
+	sendErr := n.Notify(ctx, m.Target, r)
+	if sendErr != nil && ctx.Err() != nil {
+		return false, nil // shutting down: it stays pending and goes out after the restart
+	}
+	now := s.e.clock()
+	permanent := sendErr != nil && isUnreachable(sendErr)
+	err := s.e.svc.Store.Update(ctx, func(tx crm.Tx) error {
+		cur, err := tx.OutboxMessage(m.Key)
+		if err != nil {
+			return err
+		}
+		if cur.State != crm.OutboxPending {
+			return nil
+		}
+		switch {
+		case sendErr == nil:
+			cur.State, cur.SentAt, cur.LastError = crm.OutboxSent, now, ""
+		case permanent || cur.Attempts+1 >= s.cfg.MaxAttempts:
+			cur.Attempts++
+			cur.State, cur.LastError = crm.OutboxFailed, shortErr(sendErr)
+			if err := s.unreachable(tx, cur.Target, now); err != nil {
+				return err
+			}
+		default:
+			cur.Attempts++
+			cur.LastError = shortErr(sendErr)
+			cur.NotBefore = now.Add(backoff(cur.Attempts))
+		}
+		return tx.UpdateOutbox(cur)
+	})
+	if sendErr != nil {
+		s.log.Warn("delivery failed", "platform", m.Target.Platform(), "permanent", permanent, "err", shortErr(sendErr))
+	}
+	return sendErr == nil, err
+}
+
+func isUnreachable(err error) bool {
+	for e := err; e != nil; {
+		if e == ErrUnreachable {
+			return true
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			break
+		}
+		e = u.Unwrap()
+	}
+	return false
+}
+
+// shortErr keeps an error's text short for the outbox record; adapters already scrub
+// tokens from their errors.
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+// backoff is exponential with jitter: 5s, 10s, 20s… capped at 30 minutes.
+func backoff(attempt int) time.Duration {
+	d := 5 * time.Second << min(attempt-1, 10)
+	if d > 30*time.Minute {
+		d = 30 * time.Minute
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d)))/2
+}
+
+// unreachable marks a person's identity unreachable and tells the admins, once per
+// identity, so somebody asks them to unblock the bot.
+func (s *Scheduler) unreachable(tx crm.Tx, to crm.Identity, now time.Time) error {
+	u, err := tx.UserByIdentity(to)
+	if err != nil {
+		if crm.ErrorCode(err) == crm.ENOTFOUND {
+			u = nil // a channel, not a person
+		} else {
+			return err
+		}
+	}
+	name := string(to)
+	if u != nil {
+		name = u.Name
+		if u.Reachable(to) {
+			u.Unreachable = append(u.Unreachable, to)
+			if err := tx.PutUser(u); err != nil {
+				return err
+			}
+		}
+	}
+	users, err := tx.Users()
+	if err != nil {
+		return err
+	}
+	for _, a := range users {
+		if a.Role != crm.RoleAdmin || a.Disabled || (u != nil && a.ID == u.ID) {
+			continue
+		}
+		target, ok := s.target(a)
+		if !ok || target == to {
+			continue
+		}
+		c := s.conv(context.Background(), a)
+		r := Reply{Text: c.t("admin.unreachable", name, to.Platform()), Private: true}
+		if _, err := s.enqueue(tx, fmt.Sprintf("unreachable:%s:%d", to, a.ID), target, r, now, now, crm.OutboxPending); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- running ---------------------------------------------------------------------
+
+// Run scans on the cron schedule spec ("@every 1m") and keeps every platform's sender
+// delivering until ctx ends. It scans once at start, so whatever fell due while the
+// process was down goes out now (once).
+//
+// cron only wakes the scanner: it keeps nothing across restarts and may skip a tick in
+// the hour a DST change removes, which is why what is due is always read from the
+// database.
+func (s *Scheduler) Run(ctx context.Context, spec string) error {
+	if _, err := s.Scan(ctx); err != nil {
+		s.log.Error("scan", "err", err)
+	}
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.Recover(cronLogger{s.log}), cron.SkipIfStillRunning(cronLogger{s.log})))
+	if _, err := c.AddFunc(spec, func() {
+		if _, err := s.Scan(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("scan", "err", err)
+		}
+	}); err != nil {
+		return fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	c.Start()
+	defer func() { <-c.Stop().Done() }()
+
+	s.mu.Lock()
+	platforms := append([]string(nil), s.order...)
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	wakes := make([]chan struct{}, len(platforms))
+	for i, p := range platforms {
+		wakes[i] = make(chan struct{}, 1)
+		wg.Add(1)
+		go func(p string, wake chan struct{}) {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				n, err := s.Deliver(ctx, p)
+				if err != nil && ctx.Err() == nil {
+					s.log.Error("deliver", "platform", p, "err", err)
+				}
+				if n > 0 {
+					continue
+				}
+				select {
+				case <-ctx.Done():
+				case <-wake:
+				case <-time.After(time.Second):
+				}
+			}
+		}(p, wakes[i])
+	}
+	// Fan the single wake-up out to every platform's sender.
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.wake:
+				for _, w := range wakes {
+					select {
+					case w <- struct{}{}:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	<-ctx.Done()
+	wg.Wait()
+	return nil
+}
+
+// cronLogger adapts slog to cron's logger.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}
