@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// The message catalogs: one file per language, "key = text" per line, with fmt verbs
-// for arguments (%[2]s to reorder). A translation is a new file, not a code change.
+// The message catalogs: files named <lang>.txt or <lang>.<part>.txt, "key = text" per
+// line, with fmt verbs for arguments (%[2]s to reorder). A translation is a new file,
+// not a code change.
 //
 //go:embed catalog/*.txt
 var catalogFS embed.FS
@@ -35,12 +36,22 @@ func LoadCatalog() (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
-		lang := strings.TrimSuffix(f.Name(), ".txt")
+		// "en.txt" and "en.reports.txt" are both English: a feature may bring its
+		// texts in a file of its own.
+		lang, _, _ := strings.Cut(strings.TrimSuffix(f.Name(), ".txt"), ".")
 		m, err := parseCatalog(b)
 		if err != nil {
 			return nil, fmt.Errorf("catalog %s: %w", f.Name(), err)
 		}
-		c.msgs[lang] = m
+		if c.msgs[lang] == nil {
+			c.msgs[lang] = map[string]string{}
+		}
+		for k, v := range m {
+			if _, dup := c.msgs[lang][k]; dup {
+				return nil, fmt.Errorf("catalog %s: %s is defined in another %s file too", f.Name(), k, lang)
+			}
+			c.msgs[lang][k] = v
+		}
 	}
 	if c.msgs[DefaultLang] == nil {
 		return nil, fmt.Errorf("catalog: no %s.txt", DefaultLang)

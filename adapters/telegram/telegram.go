@@ -419,14 +419,21 @@ func identity(userID int64) crm.Identity {
 	return crm.Identity("telegram:" + strconv.FormatInt(userID, 10))
 }
 
-// userID parses "telegram:<user id>".
+// chatIdentity is the identity of a chat the bot can post to: a user's private chat
+// (the user id) or a group (a negative id), as /channel stores it.
+func chatIdentity(chatID int64) crm.Identity {
+	return crm.Identity("telegram:" + strconv.FormatInt(chatID, 10))
+}
+
+// userID parses "telegram:<user id>" or "telegram:<group chat id>" (negative) into the
+// chat id to send to.
 func userID(id crm.Identity) (int64, bool) {
 	s, ok := strings.CutPrefix(string(id), "telegram:")
 	if !ok {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
+	if err != nil || n == 0 {
 		return 0, false
 	}
 	return n, true

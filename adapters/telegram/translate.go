@@ -79,6 +79,7 @@ func (a *Adapter) request(u *tgbotapi.Update, raw json.RawMessage) (req bot.Requ
 			Action:   cb.Data,
 			Key:      "tg:cb:" + cb.ID,
 			Chat:     chatKind(rt.group),
+			ChatID:   chatIdentity(rt.chatID),
 		}
 		return req, rt, !cb.From.IsBot && cb.Data != ""
 
@@ -94,6 +95,7 @@ func (a *Adapter) request(u *tgbotapi.Update, raw json.RawMessage) (req bot.Requ
 			Name:     displayName(m.From),
 			Key:      "tg:u:" + strconv.Itoa(u.UpdateID),
 			Chat:     chatKind(rt.group),
+			ChatID:   chatIdentity(m.Chat.ID),
 		}
 		text := m.Text
 		if text == "" {

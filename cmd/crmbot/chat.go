@@ -43,8 +43,21 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if _, err := svc.EnsureAdmin(ctx, id, name); err != nil {
 		return err
 	}
-	eng := bot.New(svc, bot.Options{Logger: c.logger(stderr), Admins: c.Admins})
+	log := c.logger(stderr)
+	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays})
 	con := console.New(eng, id, stdout, filepath.Dir(c.DB))
+	// Nudges and digests print in the terminal as they fire.
+	sched := bot.NewScheduler(eng, c.Sched)
+	sched.AddNotifier("console", con)
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(sctx, c.NudgeSchedule) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			log.Error("scheduler", "err", err)
+		}
+	}()
 	interactive := false
 	history := ""
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {

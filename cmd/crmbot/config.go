@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"crmbot/bot"
 	"crmbot/crm"
 	"crmbot/storage"
 )
@@ -23,6 +24,9 @@ type config struct {
 	LogLevel string
 	HTTPAddr string
 	Cadence  crm.Cadence
+	// The scheduler.
+	NudgeSchedule string
+	Sched         bot.SchedulerConfig
 }
 
 func env(name, def string) string {
@@ -50,6 +54,26 @@ func (c *config) parse(fs *flag.FlagSet, args []string) error {
 	}
 	for _, a := range strings.FieldsFunc(os.Getenv("CRMBOT_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		c.Admins = append(c.Admins, crm.Identity(a))
+	}
+	c.NudgeSchedule = env("CRMBOT_NUDGE_SCHEDULE", "@every 1m")
+	c.Sched.HeadChannel = crm.Identity(os.Getenv("CRMBOT_HEAD_CHANNEL"))
+	c.Sched.HeadDigestAt = os.Getenv("CRMBOT_HEAD_DIGEST_AT")
+	c.Sched.HeadTZ = os.Getenv("CRMBOT_HEAD_TZ")
+	if v := os.Getenv("CRMBOT_DIGEST_GRACE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("CRMBOT_DIGEST_GRACE: %q: want a duration like 2h", v)
+		}
+		c.Sched.Grace = d
+	}
+	for name, dst := range map[string]*int{"CRMBOT_ESCALATE_AFTER": &c.Sched.EscalateAfter, "CRMBOT_IDLE_DAYS": &c.Sched.IdleDays} {
+		if v := os.Getenv(name); v != "" {
+			var n int
+			if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 1 {
+				return fmt.Errorf("%s: %q: want a number of days, e.g. 2", name, v)
+			}
+			*dst = n
+		}
 	}
 	c.Cadence = crm.DefaultCadence
 	if v := os.Getenv("CRMBOT_CADENCE"); v != "" {

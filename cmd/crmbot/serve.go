@@ -2,20 +2,113 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"crmbot/adapters/telegram"
+	"crmbot/bot"
+	"crmbot/crm"
+	"crmbot/storage"
 )
 
+// runServe starts every adapter whose configuration is present, the scheduler, and the
+// HTTP server for webhooks and /healthz, until ctx ends (SIGINT/SIGTERM).
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: crmbot serve [--db FILE] — runs the adapters configured in the environment (TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN…) and the scheduler.")
+		fs.PrintDefaults()
+	}
 	var c config
 	if err := c.parse(fs, args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
-	return fmt.Errorf("serve: no adapter is configured yet")
+	log := c.logger(stderr)
+	db, svc, err := c.open(nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays})
+	sched := bot.NewScheduler(eng, c.Sched)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", healthz(db))
+
+	g, ctx := errgroup.WithContext(ctx)
+	var names []string
+	if tc, ok := telegram.ConfigFromEnv(os.Getenv); ok {
+		tc.Commands = eng.Commands()
+		tc.Logger = log.With("adapter", "telegram")
+		tg, err := telegram.New(tc, eng, svc, db)
+		if err != nil {
+			return fmt.Errorf("telegram: %w", err)
+		}
+		if tc.WebhookURL != "" {
+			mux.Handle("POST "+telegram.WebhookPath, tg.WebhookHandler())
+		}
+		sched.AddNotifier("telegram", tg)
+		g.Go(func() error { return tg.Run(ctx) })
+		names = append(names, "telegram")
+	}
+	if err := serveSlack(ctx, g, mux, eng, sched, db, log, &names); err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return errors.New("no adapter is configured: set TELEGRAM_BOT_TOKEN (Telegram) or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack); see README.md. For the terminal, run crmbot chat")
+	}
+	g.Go(func() error { return sched.Run(ctx, c.NudgeSchedule) })
+
+	ln, err := net.Listen("tcp", c.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	log.Info("crmbot serving", "version", version, "adapters", names, "http", ln.Addr().String(), "db", c.DB)
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// healthz answers 200 when the database answers.
+func healthz(db *storage.DB) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := db.View(r.Context(), func(crm.Tx) error { return nil }); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	}
+}
+
+// serveSlack is replaced when the Slack adapter lands.
+func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, db *storage.DB, log *slog.Logger, names *[]string) error {
+	return nil
 }
