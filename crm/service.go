@@ -230,9 +230,24 @@ func (s *Service) CreateInterest(ctx context.Context, op Op, n NewInterest) (*Cr
 	if err := n.Validate(s.Config.DefaultRegion); err != nil {
 		return nil, err
 	}
-	now := s.now()
 	out := &Created{}
 	err := s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		out, err = s.CreateInterestTx(tx, op, n)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateInterestTx is CreateInterest inside the caller's transaction, for bulk work
+// (an import) that must land whole or not at all. n must have passed Validate.
+func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error) {
+	now := s.now()
+	out := &Created{}
+	err := func() error {
 		if id, ok, err := replay(tx, op); err != nil {
 			return err
 		} else if ok {
@@ -331,7 +346,7 @@ func (s *Service) CreateInterest(ctx context.Context, op Op, n NewInterest) (*Cr
 		}
 		out.Interest, out.Company, out.Contact = in, company, contact
 		return remember(tx, op, in.ID)
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
