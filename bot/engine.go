@@ -109,13 +109,16 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 		c.lang = DefaultLang
 	}
 	if req.Key != "" {
-		done, err := e.processed(ctx, req.Key)
+		done, replies, err := e.processed(ctx, req.Key)
 		if err != nil {
 			return c.fail(err)
 		}
 		if done {
-			// A redelivery of something already handled: say nothing, do nothing.
-			return nil
+			// A redelivery of something already handled changes nothing. Its replies
+			// are given again: adapters drop redeliveries they have answered, so this
+			// happens only after a crash between handling and answering, where a
+			// repeated reply is better than a lost one.
+			return replies
 		}
 	}
 	if !u.Reachable(req.Identity) {
@@ -127,7 +130,7 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 		return c.fail(err)
 	}
 	out = c.dispatch()
-	if err := e.finish(ctx, c); err != nil {
+	if err := e.finish(ctx, c, out); err != nil {
 		return c.fail(err)
 	}
 	return out
@@ -187,20 +190,30 @@ func (c *conv) errReply(err error) Reply {
 	return Reply{Text: c.t(ce.Key, ce.Args...), Private: true}
 }
 
-// processed reports whether the request with this key was already handled.
-func (e *Engine) processed(ctx context.Context, key string) (bool, error) {
+// processed reports whether the request with this key was already handled, and the
+// replies it got.
+func (e *Engine) processed(ctx context.Context, key string) (bool, []Reply, error) {
 	var ok bool
+	var raw string
 	err := e.svc.Store.View(ctx, func(tx crm.Tx) error {
 		var err error
-		_, ok, err = tx.Idempotency("req:" + key)
+		raw, ok, err = tx.Idempotency("req:" + key)
 		return err
 	})
-	return ok, err
+	if err != nil || !ok {
+		return ok, nil, err
+	}
+	var replies []Reply
+	if json.Unmarshal([]byte(raw), &replies) != nil {
+		replies = nil // an entry from before replies were kept
+	}
+	return true, replies, nil
 }
 
-// finish saves the dialogue state and marks the request processed in one transaction,
-// so a redelivered message can neither be lost nor answer the next question.
-func (e *Engine) finish(ctx context.Context, c *conv) error {
+// finish saves the dialogue state and marks the request processed, with its replies,
+// in one transaction, so a redelivered message can neither be lost nor answer the next
+// question.
+func (e *Engine) finish(ctx context.Context, c *conv, replies []Reply) error {
 	if !c.dDirty && c.req.Key == "" {
 		return nil
 	}
@@ -221,7 +234,16 @@ func (e *Engine) finish(ctx context.Context, c *conv) error {
 			}
 		}
 		if c.req.Key != "" {
-			return tx.SetIdempotency("req:"+c.req.Key, "1")
+			kept := make([]Reply, len(replies))
+			for i, r := range replies {
+				r.Image = nil // pictures are not kept: the text is what matters
+				kept[i] = r
+			}
+			b, err := json.Marshal(kept)
+			if err != nil {
+				return err
+			}
+			return tx.SetIdempotency("req:"+c.req.Key, string(b))
 		}
 		return nil
 	})
