@@ -70,6 +70,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("no adapter is configured: set TELEGRAM_BOT_TOKEN (Telegram) or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack); see README.md. For the terminal, run crmbot chat")
 	}
 	g.Go(func() error { return sched.Run(ctx, c.NudgeSchedule) })
+	g.Go(func() error { maintain(ctx, db, log); return nil })
 
 	ln, err := net.Listen("tcp", c.HTTPAddr)
 	if err != nil {
@@ -94,6 +95,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		err = nil
 	}
 	return err
+}
+
+// maintain prunes idempotency keys older than a week, hourly: platforms redeliver
+// within hours (Telegram keeps updates 24 h; Slack retries within 2 h, a day with
+// delayed events), so a week is ample.
+func maintain(ctx context.Context, db *storage.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := db.PruneIdempotency(time.Now().Add(-7 * 24 * time.Hour)); err != nil {
+			log.Error("prune idempotency keys", "err", err)
+		} else if n > 0 {
+			log.Debug("pruned idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // healthz answers 200 when the database answers.
