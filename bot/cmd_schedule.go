@@ -18,6 +18,9 @@ func (c *conv) cmdSnooze(args string) []Reply {
 	}
 	var due time.Time
 	rest = strings.ToLower(strings.TrimSpace(rest))
+	if rest == "" {
+		return []Reply{{Text: c.t("usage.snooze"), Private: true}}
+	}
 	if h, ok := strings.CutSuffix(rest, "h"); ok {
 		if n, err := strconv.Atoi(h); err == nil && n > 0 && n <= 72 {
 			due = c.now().Add(time.Duration(n) * time.Hour)

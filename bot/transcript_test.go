@@ -120,6 +120,9 @@ func runTranscript(t *testing.T, file string) {
 		case strings.HasPrefix(line, "> "):
 			at = i + 1
 			req := bot.Request{Identity: speaker, Name: "Tester", Chat: chat, Key: key}
+			if chat == bot.ChatGroup {
+				req.ChatID = "telegram:-100200300"
+			}
 			text := strings.ReplaceAll(line[2:], `\n`, "\n")
 			var n int
 			if strings.HasPrefix(text, "@action ") {
