@@ -366,3 +366,49 @@ func TestDeliveryFailures(t *testing.T) {
 		t.Fatalf("admin told %d times, want once", n)
 	}
 }
+
+func TestHeadDigestInChannel(t *testing.T) {
+	e := newSchedEnv(t, at("2026-11-30 07:00"), bot.SchedulerConfig{})
+	e.team()
+	got := e.eng.Handle(context.Background(), bot.Request{Identity: "telegram:1", Text: "/channel", Chat: bot.ChatGroup, ChatID: "telegram:-1001"})
+	if len(got) != 1 || !strings.Contains(got[0].Text, "now gets the department's daily digest") {
+		t.Fatalf("/channel: %+v", got)
+	}
+	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
+	e.say("telegram:2", "/new Goran Kos, Kos Trade")
+	e.say("telegram:2", "/lost 2 competitor")
+	e.say("telegram:3", "/new Ivan Ivanov, Romashka")
+	e.say("telegram:3", "/won 3")
+	e.now = at("2026-11-30 08:31")
+	e.tick()
+	e.tick()
+	var digests []string
+	for _, s := range e.rec.sent {
+		if s.To == "telegram:-1001" {
+			digests = append(digests, s.Text)
+		}
+	}
+	if len(digests) != 1 {
+		t.Fatalf("%d department digests, want 1: %+v", len(digests), e.rec.sent)
+	}
+	d := digests[0]
+	for _, want := range []string{"Ana Horvat: 1 open", "Oleg Petrov: 0 open", "opened 3 · won 1 · lost 1 (competitor 1)", "won 1 of 2 closed (50%); of 3 opened, 33% won"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("department digest lacks %q:\n%s", want, d)
+		}
+	}
+	// The next day, "since the last digest" starts at this one.
+	e.say("telegram:2", "/won 1")
+	e.now = at("2026-12-01 08:31")
+	before := len(e.rec.sent)
+	e.tick()
+	var second []string
+	for _, s := range e.rec.sent[before:] {
+		if s.To == "telegram:-1001" {
+			second = append(second, s.Text)
+		}
+	}
+	if len(second) != 1 || !strings.Contains(second[0], "opened 0 · won 1 · lost 0") {
+		t.Fatalf("second digest: %q", second)
+	}
+}
