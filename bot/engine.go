@@ -139,10 +139,25 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 // user resolves the request's identity, making configured admins on first contact.
 func (e *Engine) user(ctx context.Context, req Request) (*crm.User, error) {
 	u, err := e.svc.Authenticate(ctx, req.Identity)
-	if crm.ErrorCode(err) == crm.EUNAUTHORIZED && e.admins[req.Identity] {
+	if crm.ErrorCode(err) == crm.EUNAUTHORIZED && e.isAdmin(req.Identity) {
 		return e.svc.EnsureAdmin(ctx, req.Identity, req.Name)
 	}
 	return u, err
+}
+
+// isAdmin reports whether id is listed in Options.Admins. A Slack identity is
+// "slack:<team>/<user>", but admins are usually listed by user id alone
+// ("slack:U012AB"), which Slack's user ids make unique enough within one install.
+func (e *Engine) isAdmin(id crm.Identity) bool {
+	if e.admins[id] {
+		return true
+	}
+	if id.Platform() == "slack" {
+		if _, user, ok := strings.Cut(string(id), "/"); ok {
+			return e.admins[crm.Identity("slack:"+user)]
+		}
+	}
+	return false
 }
 
 // stranger answers someone who is not on the team: they may redeem an invite code, and

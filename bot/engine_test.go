@@ -105,3 +105,22 @@ func TestCatalogComplete(t *testing.T) {
 		}
 	}
 }
+
+// CRMBOT_ADMINS lists Slack admins by user id; identities carry the team too.
+func TestSlackAdminByUserID(t *testing.T) {
+	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := crm.NewService(db, func() time.Time { return start }, crm.Config{})
+	e := bot.New(svc, bot.Options{Admins: []crm.Identity{"slack:U012AB"}})
+	got := e.Handle(context.Background(), bot.Request{Identity: "slack:T1/U012AB", Name: "Ana", Text: "/team"})
+	if len(got) != 1 || !strings.Contains(got[0].Text, "Ana — admin") {
+		t.Fatalf("listed Slack admin not recognised: %+v", got)
+	}
+	got = e.Handle(context.Background(), bot.Request{Identity: "slack:T1/U999", Text: "/team"})
+	if len(got) != 1 || !strings.Contains(got[0].Text, "Your id: slack:T1/U999") {
+		t.Fatalf("a stranger: %+v", got)
+	}
+}

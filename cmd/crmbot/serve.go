@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	slackad "crmbot/adapters/slack"
 	"crmbot/adapters/telegram"
 	"crmbot/bot"
 	"crmbot/crm"
@@ -63,7 +64,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		g.Go(func() error { return tg.Run(ctx) })
 		names = append(names, "telegram")
 	}
-	if err := serveSlack(ctx, g, mux, eng, sched, db, log, &names); err != nil {
+	if err := serveSlack(ctx, g, mux, eng, sched, log, &names); err != nil {
 		return err
 	}
 	if len(names) == 0 {
@@ -129,7 +130,21 @@ func healthz(db *storage.DB) http.HandlerFunc {
 	}
 }
 
-// serveSlack is replaced when the Slack adapter lands.
-func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, db *storage.DB, log *slog.Logger, names *[]string) error {
+// serveSlack starts the Slack adapter when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
+// (or SLACK_APP_TOKEN for Socket Mode) are set.
+func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, log *slog.Logger, names *[]string) error {
+	sc, ok := slackad.ConfigFromEnv(os.Getenv)
+	if !ok {
+		return nil
+	}
+	sc.Logger = log.With("adapter", "slack")
+	sa, err := slackad.New(sc, eng, eng.Service())
+	if err != nil {
+		return fmt.Errorf("slack: %w", err)
+	}
+	sa.Register(mux) // HTTP mode; nothing is mounted in Socket Mode
+	sched.AddNotifier("slack", sa)
+	g.Go(func() error { return sa.Run(ctx) })
+	*names = append(*names, "slack")
 	return nil
 }

@@ -1,0 +1,574 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"crmbot/bot"
+	"crmbot/crm"
+)
+
+// The known-answer vector of docs.slack.dev/authentication/verifying-requests-from-slack.
+func TestVerifyKnownAnswer(t *testing.T) {
+	body := []byte("token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")
+	h := http.Header{}
+	h.Set("X-Slack-Request-Timestamp", "1531420618")
+	h.Set("X-Slack-Signature", "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503")
+	at := time.Unix(1531420618, 0)
+	if err := verify(testSecret, h, body, at.Add(time.Minute)); err != nil {
+		t.Fatalf("doc vector refused: %v", err)
+	}
+	if err := verify(testSecret, h, body, at.Add(-4*time.Minute)); err != nil {
+		t.Fatalf("a request stamped 4 minutes ahead is within the window: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		secret string
+		now    time.Time
+		body   []byte
+		want   error
+	}{
+		"stale":         {testSecret, at.Add(5*time.Minute + time.Second), body, errStale},
+		"future":        {testSecret, at.Add(-6 * time.Minute), body, errStale},
+		"wrong secret":  {"another-secret", at, body, errBadSignature},
+		"body changed":  {testSecret, at, append([]byte(nil), append(body, ' ')...), errBadSignature},
+		"no secret set": {"", at, body, errMissingHeaders},
+	} {
+		if err := verify(tc.secret, h, tc.body, tc.now); err != tc.want {
+			t.Errorf("%s: got %v, want %v", name, err, tc.want)
+		}
+	}
+	bad := h.Clone()
+	bad.Set("X-Slack-Signature", "a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503")
+	if err := verify(testSecret, bad, body, at); err != errBadSignature {
+		t.Errorf("signature without v0=: %v", err)
+	}
+	bad.Del("X-Slack-Signature")
+	if err := verify(testSecret, bad, body, at); err != errMissingHeaders {
+		t.Errorf("no signature: %v", err)
+	}
+}
+
+func TestSlashCommandCreatesInterestWithinBudget(t *testing.T) {
+	e := newEnv(t)
+	// Slack's side is slow: the reply cannot be delivered until the gate opens. The
+	// acknowledgement must not wait for it.
+	e.slack.gate = make(chan struct{})
+	start := time.Now()
+	resp, body := e.command(testUser, "DU1", "new Marko Horvat, Acme d.o.o.", "tr-1")
+	ack := time.Since(start)
+	close(e.slack.gate)
+	if resp.StatusCode != 200 || body != "" {
+		t.Fatalf("ack: %d %q", resp.StatusCode, body)
+	}
+	if ack >= 3*time.Second {
+		t.Fatalf("acknowledged after %v; Slack gives up at 3s", ack)
+	}
+	got := e.slack.waitFor("response_url", 1)[0]
+	if got.JSON["response_type"] != "ephemeral" {
+		t.Errorf("a private reply went out as %v", got.JSON["response_type"])
+	}
+	if !strings.Contains(got.blocksJSON(), `"value":"/show 1"`) || !strings.Contains(got.blocksJSON(), `"action_id":"b0_0"`) {
+		t.Errorf("buttons not rendered: %s", got.blocksJSON())
+	}
+	ins := e.interests()
+	if len(ins) != 1 || ins[0].OwnerID != e.admin().ID {
+		t.Fatalf("interests: %+v", ins)
+	}
+	var company *crm.Company
+	e.view(func(tx crm.Tx) (err error) { company, err = tx.Company(ins[0].CompanyID); return })
+	if company.Name != "Acme d.o.o." {
+		t.Errorf("company %q", company.Name)
+	}
+	// The same command delivered again (same trigger) changes nothing.
+	e.command(testUser, "DU1", "new Marko Horvat, Acme d.o.o.", "tr-1")
+	e.slack.waitFor("response_url", 2)
+	if n := len(e.interests()); n != 1 {
+		t.Errorf("a repeated command created %d interests", n)
+	}
+}
+
+// signedRequest builds a request with explicit signing headers.
+func (e *env) raw(path, body string, hdr map[string]string) int {
+	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestUnverifiedRequestsAreRefused(t *testing.T) {
+	e := newEnv(t)
+	cmd := "team_id=T1&channel_id=DU1&user_id=U1&command=%2Fcrm&text=new+Marko+Horvat%2C+Acme&trigger_id=tr-x&response_url=" + e.slack.responseURL()
+	ev := mustJSON(map[string]any{"type": "event_callback", "team_id": testTeam, "event_id": "EvBad", "event": dm(testUser, "/new Marko Horvat, Acme")})
+	act := "payload=" + mustJSON(map[string]any{"type": "block_actions", "team": map[string]any{"id": testTeam}, "user": map[string]any{"id": testUser}, "actions": []any{map[string]any{"action_id": "b0", "value": "/my"}}})
+	now := e.clock.Now().Unix()
+	stale := now - 6*60
+	for _, p := range []struct{ path, body string }{{CommandsPath, cmd}, {EventsPath, ev}, {InteractionsPath, act}} {
+		for name, hdr := range map[string]map[string]string{
+			"bad signature": {"X-Slack-Request-Timestamp": strconv.FormatInt(now, 10), "X-Slack-Signature": slackSign("wrong", now, p.body)},
+			"stale":         {"X-Slack-Request-Timestamp": strconv.FormatInt(stale, 10), "X-Slack-Signature": slackSign(testSecret, stale, p.body)},
+			"no headers":    {},
+			"no signature":  {"X-Slack-Request-Timestamp": strconv.FormatInt(now, 10)},
+			"no timestamp":  {"X-Slack-Signature": slackSign(testSecret, now, p.body)},
+		} {
+			if code := e.raw(p.path, p.body, hdr); code != http.StatusUnauthorized {
+				t.Errorf("%s %s: status %d, want 401", p.path, name, code)
+			}
+		}
+	}
+	e.stop() // anything queued would have run by now
+	if n := len(e.interests()); n != 0 {
+		t.Errorf("%d interests stored", n)
+	}
+	e.view(func(tx crm.Tx) error {
+		if b, _ := tx.Blob(nsEvents, "EvBad"); b != nil {
+			t.Error("a refused event was recorded")
+		}
+		if _, ok, _ := tx.Idempotency("req:slack:cmd:tr-x"); ok {
+			t.Error("a refused command reached the engine")
+		}
+		return nil
+	})
+	for _, c := range e.slack.all("") {
+		if c.Method != "auth.test" {
+			t.Errorf("Slack was called for a refused request: %s", c.Method)
+		}
+	}
+}
+
+func TestURLVerification(t *testing.T) {
+	e := newEnv(t)
+	resp, body := e.post(EventsPath, "application/json", `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`, nil)
+	if resp.StatusCode != 200 || body != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+}
+
+func TestEventRetryIsProcessedOnce(t *testing.T) {
+	e := newEnv(t)
+	e.slack.gate = make(chan struct{})
+	// The first delivery is still being handled (its reply is held) when Slack's
+	// http_timeout retry arrives.
+	if r, _ := e.event("Ev1", dm(testUser, "/help"), nil); r.StatusCode != 200 {
+		t.Fatal(r.Status)
+	}
+	if r, _ := e.event("Ev1", dm(testUser, "/help"), map[string]string{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}); r.StatusCode != 200 {
+		t.Fatal(r.Status)
+	}
+	close(e.slack.gate)
+	e.waitDone("Ev1")
+	// And once more after it was handled.
+	if r, _ := e.event("Ev1", dm(testUser, "/help"), map[string]string{"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"}); r.StatusCode != 200 {
+		t.Fatal(r.Status)
+	}
+	e.stop()
+	if n := len(e.slack.all("chat.postMessage")); n != 1 {
+		t.Fatalf("event handled %d times", n)
+	}
+	if got := e.slack.all("chat.postMessage")[0].Form.Get("channel"); got != "DU1" {
+		t.Errorf("reply went to %q, want the DM", got)
+	}
+	e.view(func(tx crm.Tx) error {
+		var rec eventRecord
+		if ok, err := getJSON(tx, nsEvents, "Ev1", &rec); !ok || err != nil || !rec.Done {
+			t.Errorf("event log: %+v %v %v", rec, ok, err)
+		}
+		return nil
+	})
+}
+
+// A retry of an event that was recorded but never finished (the process died) is
+// handled, and so is an unfinished event left in the log at start.
+func TestUnfinishedEventIsProcessed(t *testing.T) {
+	e := newEnv(t)
+	body := mustJSON(map[string]any{"type": "event_callback", "team_id": testTeam, "event_id": "EvCrash", "event": dm(testUser, "/help")})
+	if _, err := e.a.events.begin(context.Background(), "EvCrash", []byte(body), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.event("EvCrash", dm(testUser, "/help"), map[string]string{"X-Slack-Retry-Num": "1"})
+	e.waitDone("EvCrash")
+
+	e.stop()
+	body2 := mustJSON(map[string]any{"type": "event_callback", "team_id": testTeam, "event_id": "EvLeft", "event": dm(testUser, "/my")})
+	l := &eventLog{store: e.db, retention: time.Hour, max: 100}
+	if _, err := l.begin(context.Background(), "EvLeft", []byte(body2), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	e.waitDone("EvLeft")
+	e.stop()
+	if n := len(e.slack.all("chat.postMessage")); n != 2 {
+		t.Fatalf("%d replies", n)
+	}
+	_, order, err := l.pending(context.Background())
+	if err != nil || len(order) != 0 {
+		t.Errorf("still pending: %v %v; calls %+v", order, err, e.slack.all(""))
+	}
+}
+
+func TestEventLogIsBounded(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	l := &eventLog{store: e.db, retention: 48 * time.Hour, max: 3}
+	at := e.clock.Now()
+	for i := 0; i < 6; i++ {
+		if _, err := l.begin(ctx, "E"+strconv.Itoa(i), []byte(`{}`), at.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, _ := l.begin(ctx, "E5", []byte(`{}`), at.Add(5*time.Hour)); st != eventPending {
+		t.Errorf("E5: %v", st)
+	}
+	if err := l.finish(ctx, "E5"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := l.begin(ctx, "E5", []byte(`{}`), at.Add(5*time.Hour)); st != eventDone {
+		t.Errorf("E5 after finish: %v", st)
+	}
+	e.view(func(tx crm.Tx) error {
+		for i := 0; i < 6; i++ {
+			b, _ := tx.Blob(nsEvents, "E"+strconv.Itoa(i))
+			if kept := b != nil; kept != (i >= 3) {
+				t.Errorf("E%d kept=%v", i, kept)
+			}
+		}
+		return nil
+	})
+	// Past the retention, old hours go even under the size bound.
+	l.max = 1000
+	if _, err := l.begin(ctx, "Late", []byte(`{}`), at.Add(5*time.Hour+49*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	e.view(func(tx crm.Tx) error {
+		if b, _ := tx.Blob(nsEvents, "E5"); b != nil {
+			t.Error("E5 outlived the retention")
+		}
+		return nil
+	})
+}
+
+func TestBlockActionsAdvanceAFlow(t *testing.T) {
+	e := newEnv(t)
+	e.command(testUser, "DU1", "new Marko Horvat, Acme d.o.o.", "tr-1")
+	e.slack.waitFor("response_url", 1)
+	e.command(testUser, "DU1", "stage 1", "tr-2")
+	prompt := e.slack.waitFor("response_url", 2)[1]
+	var action string
+	var blocks []map[string]any
+	json.Unmarshal([]byte(prompt.blocksJSON()), &blocks)
+	for _, b := range blocks {
+		els, _ := b["elements"].([]any)
+		for _, el := range els {
+			m := el.(map[string]any)
+			if strings.HasSuffix(m["value"].(string), ":proposal") {
+				action = m["value"].(string)
+			}
+		}
+	}
+	if action == "" {
+		t.Fatalf("no proposal button in %s", prompt.blocksJSON())
+	}
+	resp, _ := e.interaction(map[string]any{
+		"type": "block_actions", "trigger_id": "tr-3", "response_url": e.slack.responseURL(),
+		"team": map[string]any{"id": testTeam}, "user": map[string]any{"id": testUser, "team_id": testTeam},
+		"container": map[string]any{"type": "message", "channel_id": "DU1", "is_ephemeral": true, "message_ts": "1.2"},
+		"channel":   map[string]any{"id": "DU1"},
+		"actions":   []any{map[string]any{"action_id": "b0_2", "block_id": "r0", "type": "button", "value": action, "action_ts": "1.3"}},
+	})
+	if resp.StatusCode != 200 {
+		t.Fatal(resp.Status)
+	}
+	after := e.slack.waitFor("response_url", 3)[2]
+	if after.JSON["replace_original"] != true {
+		t.Errorf("the answer to a button does not replace the prompt: %v", after.JSON)
+	}
+	if st := e.interests()[0].Stage; st != crm.StageProposal {
+		t.Errorf("stage %q", st)
+	}
+}
+
+// logSubmission is a view_submission of the log modal.
+func logSubmission(viewID string, values map[string]any) map[string]any {
+	return map[string]any{
+		"type": "view_submission", "team": map[string]any{"id": testTeam}, "user": map[string]any{"id": testUser, "team_id": testTeam},
+		"view": map[string]any{"id": viewID, "type": "modal", "callback_id": callbackLog, "private_metadata": `{}`, "state": map[string]any{"values": values}},
+	}
+}
+
+func input(v string) map[string]any {
+	return map[string]any{actionV: map[string]any{"type": "plain_text_input", "value": v}}
+}
+
+func selected(v string) map[string]any {
+	return map[string]any{actionV: map[string]any{"type": "static_select", "selected_option": map[string]any{"value": v}}}
+}
+
+func TestModals(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreateInterest(ctx, crm.Op{Actor: e.admin()}, crm.NewInterest{ContactName: "Marko Horvat", CompanyName: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// /crm log with no arguments opens the modal at once, with the trigger.
+	resp, body := e.command(testUser, "C1", "log", "tr-modal")
+	if resp.StatusCode != 200 || body != "" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	open := e.slack.all("views.open")
+	if len(open) != 1 || open[0].JSON["trigger_id"] != "tr-modal" || !strings.Contains(open[0].viewJSON(), `"callback_id":"crm_log"`) {
+		t.Fatalf("views.open: %+v", open)
+	}
+
+	// The message shortcut opens it prefilled with the message.
+	e.interaction(map[string]any{
+		"type": "message_action", "callback_id": shortcutLog, "trigger_id": "tr-sc", "response_url": e.slack.responseURL(),
+		"team": map[string]any{"id": testTeam}, "user": map[string]any{"id": testUser}, "channel": map[string]any{"id": "C1"},
+		"message": map[string]any{"type": "message", "text": "Marko wants 40 seats &amp; a demo", "ts": "1.1"},
+	})
+	open = e.slack.all("views.open")
+	if len(open) != 2 || !strings.Contains(open[1].viewJSON(), `"initial_value":"Marko wants 40 seats \u0026 a demo"`) {
+		t.Fatalf("shortcut: %s", open[len(open)-1].viewJSON())
+	}
+
+	// A date the parser cannot read is an error on its field; nothing is stored.
+	vals := map[string]any{
+		fInterest: selected("1"), fKind: selected("call"), fText: input("talked about 40 seats"),
+		fNextWhat: input("send the offer"), fNextWhen: input("someday maybe"),
+	}
+	resp, body = e.interaction(logSubmission("V1", vals))
+	var ack struct {
+		ResponseAction string            `json:"response_action"`
+		Errors         map[string]string `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(body), &ack); err != nil || ack.ResponseAction != "errors" || ack.Errors[fNextWhen] == "" || len(ack.Errors) != 1 {
+		t.Fatalf("bad date: %d %s", resp.StatusCode, body)
+	}
+	timeline := func() []*crm.Interaction {
+		var tl []*crm.Interaction
+		e.view(func(tx crm.Tx) (err error) { tl, err = tx.Timeline(1, 0); return })
+		return tl
+	}
+	before := len(timeline())
+
+	// A valid one stores the interaction and closes the modal.
+	vals[fNextWhen] = input("tomorrow 11:00")
+	resp, body = e.interaction(logSubmission("V1", vals))
+	if resp.StatusCode != 200 || body != "" {
+		t.Fatalf("valid: %d %q", resp.StatusCode, body)
+	}
+	tl := timeline()
+	if len(tl) != before+1 || tl[len(tl)-1].Kind != crm.InteractionCall || tl[len(tl)-1].Text != "talked about 40 seats" {
+		t.Fatalf("timeline: %+v", tl)
+	}
+	if due := e.interests()[0].Next; due.What != "send the offer" || !due.Due.Equal(time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC)) {
+		t.Errorf("next: %+v", due)
+	}
+	// The card follows in the DM.
+	e.slack.waitFor("chat.postMessage", 1)
+
+	// The new-interest modal: missing company → field error; valid → stored.
+	newSub := func(values map[string]any) (int, string) {
+		r, b := e.interaction(map[string]any{
+			"type": "view_submission", "team": map[string]any{"id": testTeam}, "user": map[string]any{"id": testUser},
+			"view": map[string]any{"id": "V2", "callback_id": callbackNew, "state": map[string]any{"values": values}},
+		})
+		return r.StatusCode, b
+	}
+	if _, b := newSub(map[string]any{fContact: input("Iva Ban"), fCompany: input(""), fEmail: input("not-an-email")}); !strings.Contains(b, `"company"`) {
+		t.Errorf("missing company: %s", b)
+	}
+	if _, b := newSub(map[string]any{fContact: input("Iva Ban"), fCompany: input("Beta"), fEmail: input("not-an-email")}); !strings.Contains(b, `"email"`) {
+		t.Errorf("bad email: %s", b)
+	}
+	if code, b := newSub(map[string]any{fContact: input("Iva Ban"), fCompany: input("Beta"), fEmail: input("iva@beta.hr"), fValue: input("12 000"), fNextWhen: input("fri")}); code != 200 || b != "" {
+		t.Fatalf("valid new: %d %s", code, b)
+	}
+	if ins := e.interests(); len(ins) != 2 || ins[1].Value != 12000 || ins[1].Next.Due.Weekday() != time.Friday {
+		t.Errorf("new interest: %+v", ins[len(ins)-1])
+	}
+}
+
+func TestNonMemberIsRefusedEphemerally(t *testing.T) {
+	e := newEnv(t)
+	resp, body := e.command("U999", "C1", "new Marko Horvat, Acme d.o.o.", "tr-9")
+	if resp.StatusCode != 200 || body != "" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	got := e.slack.waitFor("response_url", 1)[0]
+	if got.JSON["response_type"] != "ephemeral" || !strings.Contains(got.text(), "slack:T1/U999") {
+		t.Errorf("refusal: %v %q", got.JSON["response_type"], got.text())
+	}
+	// "/crm new" without arguments does not open a form for a stranger either.
+	e.command("U999", "C1", "new", "tr-10")
+	e.slack.waitFor("response_url", 2)
+	e.stop()
+	if n := len(e.slack.all("views.open")); n != 0 {
+		t.Errorf("a stranger got a modal")
+	}
+	if n := len(e.interests()); n != 0 {
+		t.Errorf("%d interests stored", n)
+	}
+	users, _ := e.svc.Users(context.Background())
+	if len(users) != 1 {
+		t.Errorf("%d users", len(users))
+	}
+	e.view(func(tx crm.Tx) error {
+		if _, ok, _ := tx.Idempotency("req:slack:cmd:tr-9"); ok {
+			t.Error("a stranger's request was recorded")
+		}
+		if b, _ := tx.Blob("dialog", "slack:T1/U999"); b != nil {
+			t.Error("a stranger's dialogue was stored")
+		}
+		return nil
+	})
+}
+
+func TestTeamAddFromMention(t *testing.T) {
+	e := newEnv(t)
+	e.command(testUser, "DU1", "team add <@U777|petra> manager corporate", "tr-t")
+	e.slack.waitFor("response_url", 1)
+	u, err := e.svc.Authenticate(context.Background(), identity(testTeam, "U777"))
+	if err != nil {
+		t.Fatalf("the mentioned person was not added: %v (%q)", err, e.slack.all("response_url")[0].text())
+	}
+	if u.Name != "Petra Kovač" || u.Role != crm.RoleManager || u.Segment != crm.SegmentCorporate {
+		t.Errorf("added %+v", u)
+	}
+}
+
+func TestRateLimitedPostIsDeliveredOnceAfterTheWait(t *testing.T) {
+	e := newEnv(t)
+	e.slack.hook = func(method string, w http.ResponseWriter, n int) bool {
+		if method == "chat.postMessage" && n == 0 {
+			w.Header().Set("Retry-After", "7")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"ok":false,"error":"ratelimited"}`))
+			return true
+		}
+		return false
+	}
+	if err := e.a.Notify(context.Background(), identity(testTeam, testUser), bot.Reply{Text: "Follow up with Acme <today>"}); err != nil {
+		t.Fatal(err)
+	}
+	posts := e.slack.all("chat.postMessage")
+	if len(posts) != 2 || posts[0].Status != 429 || posts[1].Status != 200 {
+		t.Fatalf("posts: %+v", posts)
+	}
+	if posts[1].Form.Get("channel") != "DU1" || posts[1].text() != "Follow up with Acme &lt;today&gt;" {
+		t.Errorf("delivered %q to %q", posts[1].text(), posts[1].Form.Get("channel"))
+	}
+	waited := false
+	for _, d := range e.clock.sleeps() {
+		waited = waited || d == 7*time.Second
+	}
+	if !waited {
+		t.Errorf("Retry-After not honoured: slept %v", e.clock.sleeps())
+	}
+}
+
+func TestServerErrorsAreRetriedThenGivenUp(t *testing.T) {
+	e := newEnv(t)
+	e.slack.hook = func(method string, w http.ResponseWriter, n int) bool {
+		if method == "chat.postMessage" {
+			w.WriteHeader(http.StatusBadGateway)
+			return true
+		}
+		return false
+	}
+	err := e.a.Notify(context.Background(), crm.Identity("slack:T1/C42"), bot.Reply{Text: "digest"})
+	if err == nil {
+		t.Fatal("no error after repeated 502s")
+	}
+	if n := len(e.slack.all("chat.postMessage")); n != e.a.cfg.MaxAttempts {
+		t.Errorf("%d attempts, want %d", n, e.a.cfg.MaxAttempts)
+	}
+	e.slack.hook = func(method string, w http.ResponseWriter, n int) bool {
+		if method == "chat.postMessage" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"ok":false,"error":"channel_not_found"}`))
+			return true
+		}
+		return false
+	}
+	if err := e.a.Notify(context.Background(), crm.Identity("slack:T1/C42"), bot.Reply{Text: "digest"}); !errorsIsUnreachable(err) {
+		t.Errorf("channel_not_found: %v", err)
+	}
+}
+
+func TestAppHomeShowsDueFollowUps(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.admin()
+	mk := func(company string, due time.Time) {
+		t.Helper()
+		if _, err := e.svc.CreateInterest(ctx, crm.Op{Actor: admin}, crm.NewInterest{ContactName: "X " + company, CompanyName: company, Next: &crm.NextAction{What: "call " + company, Due: due}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("Overdue Ltd", time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC))
+	mk("Today Inc", time.Date(2026, 12, 2, 17, 0, 0, 0, time.UTC))
+	mk("Later GmbH", time.Date(2026, 12, 9, 10, 0, 0, 0, time.UTC))
+	e.clock.Sleep(ctx, 27*time.Hour) // now 2 Dec 12:00
+	resp, _ := e.event("EvHome", map[string]any{"type": "app_home_opened", "user": testUser, "channel": "DU1", "tab": "home", "event_ts": "1.1"}, nil)
+	if resp.StatusCode != 200 {
+		t.Fatal(resp.Status)
+	}
+	pub := e.slack.waitFor("views.publish", 1)[0]
+	view := pub.viewJSON()
+	if pub.JSON["user_id"] != testUser || !strings.Contains(view, `"type":"home"`) {
+		t.Fatalf("publish: %v", pub.JSON)
+	}
+	for _, want := range []string{"#1 Overdue Ltd", "#2 Today Inc", "⚠", `"text":"Log #1","type":"plain_text"},"type":"button","value":"1"`, `"value":"/show 2"`} {
+		if !strings.Contains(view, want) {
+			t.Errorf("home lacks %s: %s", want, view)
+		}
+	}
+	if strings.Contains(view, "Later GmbH") {
+		t.Error("a follow-up due next week is on today's home")
+	}
+}
+
+func TestRenderBlocks(t *testing.T) {
+	bs := blocks(bot.Reply{Text: "A & B <b>*x*</b>", Buttons: [][]bot.Button{{{Label: "One", Action: "/show 1"}, {Label: "Two", Action: "@3:won"}}, {{Label: "Cancel", Action: "cancel"}}}})
+	j := mustJSON(bs)
+	for _, want := range []string{`A \u0026amp; B \u0026lt;b\u0026gt;*x*\u0026lt;/b\u0026gt;`, `"action_id":"b0_0","value":"/show 1"`, `"action_id":"b0_1","value":"@3:won"`, `"action_id":"b1_0","value":"cancel"`} {
+		if !strings.Contains(j, want) {
+			t.Errorf("blocks lack %s: %s", want, j)
+		}
+	}
+	long := strings.Repeat("line of text\n", 600)
+	if n := len(blocks(bot.Reply{Text: long})); n != 3 {
+		t.Errorf("a %d-character text became %d sections", len(long), n)
+	}
+}
+
+func TestPlainText(t *testing.T) {
+	for in, want := range map[string]string{
+		"new Marko, Acme &amp; Sons <mailto:m@acme.hr|m@acme.hr>": "new Marko, Acme & Sons m@acme.hr",
+		"see <https://acme.hr|acme> in <#C1|sales> <!here>":       "see https://acme.hr in #sales @here",
+		"1 &lt; 2": "1 < 2",
+	} {
+		if got := plainText(in); got != want {
+			t.Errorf("%q → %q, want %q", in, got, want)
+		}
+	}
+	if got := commandText("  "); got != "/help" {
+		t.Errorf("bare /crm: %q", got)
+	}
+}
+
+func errorsIsUnreachable(err error) bool { return err != nil && errors.Is(err, bot.ErrUnreachable) }

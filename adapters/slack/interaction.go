@@ -1,0 +1,147 @@
+package slack
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"crmbot/bot"
+)
+
+// Callback and action ids the adapter owns (manifest.yaml names the shortcuts).
+const (
+	shortcutLog   = "log_to_crm"   // message shortcut "Log to CRM"
+	shortcutNew   = "new_interest" // global shortcut "New interest"
+	callbackNew   = "crm_new"      // the new-interest modal
+	callbackLog   = "crm_log"      // the log-a-call modal
+	actionOpenNew = "crm_open_new" // App Home button: open the new-interest modal
+	actionOpenLog = "crm_open_log" // App Home button: open the log modal (value: interest id or "")
+)
+
+// interact handles an interaction payload and returns the immediate answer: nil
+// for an empty 200, or a view_submission's response_action.
+func (a *Adapter) interact(ctx context.Context, cb *slack.InteractionCallback) *slack.ViewSubmissionResponse {
+	team := cb.Team.ID
+	if team == "" {
+		team = cb.User.TeamID // org-wide installs send team null
+	}
+	if team == "" || cb.User.ID == "" {
+		return nil
+	}
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		a.blockActions(ctx, team, cb)
+	case slack.InteractionTypeMessageAction:
+		if cb.CallbackID == shortcutLog {
+			ch := cb.Channel.ID
+			a.openModalOrAsk(ctx, team, cb, "/log", func(mctx context.Context) error {
+				u, err := a.svc.Authenticate(ctx, identity(team, cb.User.ID))
+				if err != nil {
+					return err
+				}
+				return a.openLogModal(mctx, cb.TriggerID, u, logPrefill{Text: plainText(cb.Message.Text), Channel: ch})
+			})
+		}
+	case slack.InteractionTypeShortcut:
+		if cb.CallbackID == shortcutNew {
+			a.openModalOrAsk(ctx, team, cb, "/new", func(mctx context.Context) error {
+				u, err := a.svc.Authenticate(ctx, identity(team, cb.User.ID))
+				if err != nil {
+					return err
+				}
+				return a.openNewModal(mctx, cb.TriggerID, u, "")
+			})
+		}
+	case slack.InteractionTypeViewSubmission:
+		switch cb.View.CallbackID {
+		case callbackNew:
+			return a.submitNew(ctx, team, cb)
+		case callbackLog:
+			return a.submitLog(ctx, team, cb)
+		}
+	}
+	return nil
+}
+
+// openModalOrAsk opens a modal right away (the trigger_id lives three seconds); when
+// that cannot be done (a stranger, a failed views.open) the engine gets text instead,
+// which refuses a stranger or starts the step-by-step dialogue.
+func (a *Adapter) openModalOrAsk(ctx context.Context, team string, cb *slack.InteractionCallback, text string, open func(context.Context) error) {
+	mctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+	defer cancel()
+	err := open(mctx)
+	if err == nil {
+		return
+	}
+	a.log.Info("slack: modal not opened; asking the engine", "err", err)
+	rt := a.interactionRoute(team, cb)
+	req := bot.Request{Identity: identity(team, cb.User.ID), Text: text, Chat: bot.ChatPrivate, ChatID: identity(team, rt.channel)}
+	if cb.TriggerID != "" {
+		req.Key = "slack:sc:" + cb.TriggerID
+	}
+	// The answer goes to the person alone, whatever channel the shortcut was used in.
+	rt.channel, rt.im = "", false
+	a.ask(req, rt, nil, nil)
+}
+
+func (a *Adapter) interactionRoute(team string, cb *slack.InteractionCallback) route {
+	ch := cb.Container.ChannelID
+	if ch == "" {
+		ch = cb.Channel.ID
+	}
+	return route{
+		team: team, user: cb.User.ID, channel: ch, im: isIM(ch),
+		responseURL: cb.ResponseURL,
+		fromMessage: cb.Container.Type == "message" && cb.ResponseURL != "",
+		ephemeral:   cb.Container.IsEphemeral,
+	}
+}
+
+// blockActions handles button clicks: the adapter's own (open a modal) at once, the
+// engine's (Button.Action in the value) through the queue, in order per person.
+func (a *Adapter) blockActions(ctx context.Context, team string, cb *slack.InteractionCallback) {
+	rt := a.interactionRoute(team, cb)
+	if cb.Container.Type == "view" {
+		rt.channel, rt.im = "", false // the App Home: answer in the DM
+	}
+	id := identity(team, cb.User.ID)
+	for i, act := range cb.ActionCallback.BlockActions {
+		switch act.ActionID {
+		case actionOpenNew:
+			a.openModalOrAsk(ctx, team, cb, "/new", func(mctx context.Context) error {
+				u, err := a.svc.Authenticate(ctx, id)
+				if err != nil {
+					return err
+				}
+				return a.openNewModal(mctx, cb.TriggerID, u, "")
+			})
+			continue
+		case actionOpenLog:
+			a.openModalOrAsk(ctx, team, cb, strings.TrimSpace("/log "+act.Value), func(mctx context.Context) error {
+				u, err := a.svc.Authenticate(ctx, id)
+				if err != nil {
+					return err
+				}
+				n, _ := strconv.ParseUint(act.Value, 10, 64)
+				return a.openLogModal(mctx, cb.TriggerID, u, logPrefill{InterestID: n})
+			})
+			continue
+		}
+		if act.Value == "" {
+			continue
+		}
+		req := bot.Request{Identity: id, Action: act.Value, Chat: chatKind(rt), ChatID: identity(team, rt.channel)}
+		if cb.TriggerID != "" {
+			req.Key = "slack:act:" + cb.TriggerID
+			if i > 0 {
+				req.Key += ":" + strconv.Itoa(i)
+			}
+		}
+		if !a.ask(req, rt, nil, nil) {
+			a.log.Warn("slack: queue full; button press dropped", "user", cb.User.ID)
+		}
+	}
+}

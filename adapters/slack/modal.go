@@ -1,0 +1,385 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"crmbot/bot"
+	"crmbot/crm"
+)
+
+// Block ids of the modals' input blocks; a field error names one of them. Every
+// input's action_id is "v".
+const (
+	fContact  = "contact"
+	fCompany  = "company"
+	fPosition = "position"
+	fEmail    = "email"
+	fPhone    = "phone"
+	fNeed     = "need"
+	fValue    = "value"
+	fNextWhat = "next_what"
+	fNextWhen = "next_when"
+	fInterest = "interest"
+	fKind     = "kind"
+	fText     = "text"
+	actionV   = "v"
+)
+
+// Modal texts are the adapter's: Slack's form chrome, in English.
+const (
+	whenHint     = "tomorrow 10:00 · fri · in 3 days · next week · 2026-12-03 14:00"
+	whenRequired = "Say when: tomorrow 10:00, fri, in 3 days, 2026-12-03 14:00."
+)
+
+// modalMeta is the private_metadata of a modal: where it was opened from.
+type modalMeta struct {
+	Channel string `json:"c,omitempty"`
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+func textInput(block, label, hint, initial string, multiline, optional bool) *slack.InputBlock {
+	el := slack.NewPlainTextInputBlockElement(nil, actionV)
+	el.Multiline = multiline
+	if initial != "" {
+		el.InitialValue = initial
+	}
+	var h *slack.TextBlockObject
+	if hint != "" {
+		h = plain(hint)
+	}
+	in := slack.NewInputBlock(block, plain(label), h, el)
+	in.Optional = optional
+	return in
+}
+
+func metaJSON(channel string) string {
+	b, _ := json.Marshal(modalMeta{Channel: channel})
+	return string(b)
+}
+
+// openNewModal opens the new-interest form.
+func (a *Adapter) openNewModal(ctx context.Context, trigger string, u *crm.User, channel string) error {
+	v := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      callbackNew,
+		Title:           plain("New interest"),
+		Submit:          plain("Save"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: metaJSON(channel),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			textInput(fContact, "Contact name", "", "", false, false),
+			textInput(fCompany, "Company", "", "", false, false),
+			textInput(fPosition, "Position", "", "", false, true),
+			textInput(fEmail, "Email", "", "", false, true),
+			textInput(fPhone, "Phone", "", "", false, true),
+			textInput(fNeed, "What do they need?", "", "", true, true),
+			textInput(fValue, "Estimated value", "A whole number, e.g. 12000", "", false, true),
+			textInput(fNextWhat, "Next step", "e.g. call back with an offer", "", false, true),
+			textInput(fNextWhen, "Next step: when", whenHint, "", false, true),
+		}},
+	}
+	_, err := a.api.OpenViewContext(ctx, trigger, v)
+	return err
+}
+
+// logPrefill is what the log modal starts with.
+type logPrefill struct {
+	InterestID uint64
+	Text       string
+	Channel    string
+}
+
+// openLogModal opens the form for logging an interaction: the person's open
+// interests to choose from (a number to type when they have none or too many), the
+// kind, what happened, and an optional next step.
+func (a *Adapter) openLogModal(ctx context.Context, trigger string, u *crm.User, p logPrefill) error {
+	mine, err := a.svc.My(ctx, u)
+	if err != nil {
+		return err
+	}
+	var interest slack.Block
+	if len(mine) > 0 && len(mine) <= 100 {
+		var opts []*slack.OptionBlockObject
+		var initial *slack.OptionBlockObject
+		for _, sm := range mine {
+			id := strconv.FormatUint(sm.Interest.ID, 10)
+			label := "#" + id + " " + sm.Company
+			if sm.Contact != "" {
+				label += " — " + sm.Contact
+			}
+			o := slack.NewOptionBlockObject(id, plain(clip(label, 75)), nil)
+			opts = append(opts, o)
+			if sm.Interest.ID == p.InterestID {
+				initial = o
+			}
+		}
+		if p.InterestID == 0 || initial != nil {
+			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose"), actionV, opts...)
+			sel.InitialOption = initial
+			interest = slack.NewInputBlock(fInterest, plain("Interest"), nil, sel)
+		}
+	}
+	if interest == nil {
+		initial := ""
+		if p.InterestID != 0 {
+			initial = strconv.FormatUint(p.InterestID, 10)
+		}
+		interest = textInput(fInterest, "Interest number", "e.g. 42", initial, false, false)
+	}
+	var kinds []*slack.OptionBlockObject
+	for _, k := range crm.InteractionKinds {
+		kinds = append(kinds, slack.NewOptionBlockObject(string(k), plain(string(k)), nil))
+	}
+	kindSel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Kind"), actionV, kinds...)
+	kindSel.InitialOption = kinds[0]
+	v := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      callbackLog,
+		Title:           plain("Log to CRM"),
+		Submit:          plain("Save"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: metaJSON(p.Channel),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			interest,
+			slack.NewInputBlock(fKind, plain("What was it?"), nil, kindSel),
+			textInput(fText, "What happened", "", clip(p.Text, 3000), true, false),
+			textInput(fNextWhat, "Next step", "e.g. send the offer", "", false, true),
+			textInput(fNextWhen, "Next step: when", whenHint, "", false, true),
+		}},
+	}
+	_, err = a.api.OpenViewContext(ctx, trigger, v)
+	return err
+}
+
+// form reads a submitted view's values.
+type form struct {
+	v map[string]map[string]slack.BlockAction
+}
+
+func newForm(cb *slack.InteractionCallback) form {
+	if cb.View.State == nil {
+		return form{}
+	}
+	return form{cb.View.State.Values}
+}
+
+func (f form) text(block string) string {
+	return strings.TrimSpace(f.v[block][actionV].Value)
+}
+
+// choice is a select's value, or the text typed in a text input of that block.
+func (f form) choice(block string) string {
+	ba := f.v[block][actionV]
+	if ba.SelectedOption.Value != "" {
+		return ba.SelectedOption.Value
+	}
+	return strings.TrimSpace(ba.Value)
+}
+
+// fieldErrs collects a submission's field errors, worded from the engine's catalog.
+type fieldErrs struct {
+	a    *Adapter
+	lang string
+	m    map[string]string
+}
+
+func (e *fieldErrs) add(block, key string, args ...any) {
+	if _, ok := e.m[block]; !ok {
+		e.m[block] = e.a.t(e.lang, key, args...)
+	}
+}
+
+func (e *fieldErrs) addText(block, text string) {
+	if _, ok := e.m[block]; !ok {
+		e.m[block] = text
+	}
+}
+
+func (e *fieldErrs) response() *slack.ViewSubmissionResponse {
+	if len(e.m) == 0 {
+		return nil
+	}
+	return slack.NewErrorsViewSubmissionResponse(e.m)
+}
+
+// t words a catalog key in lang; the key itself when the engine has no catalog.
+func (a *Adapter) t(lang, key string, args ...any) string {
+	if c, ok := a.engine.(catalogued); ok && c.Catalog() != nil {
+		if lang == "" {
+			lang = bot.DefaultLang
+		}
+		return c.Catalog().T(lang, key, args...)
+	}
+	return key
+}
+
+// next reads the optional next step of a form: what and when. when is read by
+// bot.ParseWhen in the user's time zone; a date it cannot read, or one in the past,
+// is an error on that field.
+func (a *Adapter) next(f form, u *crm.User, errs *fieldErrs) *crm.NextAction {
+	what, when := f.text(fNextWhat), f.text(fNextWhen)
+	if when == "" {
+		if what != "" {
+			errs.addText(fNextWhen, whenRequired)
+		}
+		return nil
+	}
+	now := a.svc.Clock()
+	due, rest, err := bot.ParseWhen(when, now, u.Location())
+	if err != nil {
+		errs.add(fNextWhen, "err.bad_date", when)
+		return nil
+	}
+	if !due.After(now) {
+		errs.add(fNextWhen, "err.due_in_past")
+		return nil
+	}
+	if what == "" {
+		what = rest
+	}
+	return &crm.NextAction{What: what, Due: due}
+}
+
+// member authenticates a form's submitter. A form is opened only for members, so a
+// failure here (removed meanwhile) is shown on the given field.
+func (a *Adapter) member(ctx context.Context, team string, cb *slack.InteractionCallback, errs *fieldErrs, field string) *crm.User {
+	id := identity(team, cb.User.ID)
+	u, err := a.svc.Authenticate(ctx, id)
+	if err != nil {
+		if crm.ErrorCode(err) == crm.EUNAUTHORIZED {
+			errs.add(field, "err.unknown_identity", string(id))
+		} else {
+			errs.add(field, "err.internal")
+		}
+		return nil
+	}
+	errs.lang = u.Lang
+	return u
+}
+
+// crmFieldError puts a crm error from the service on the field it is about.
+func (a *Adapter) crmFieldError(err error, errs *fieldErrs, fields map[string]string, fallback string) {
+	ce := crm.AsError(err)
+	if ce == nil || ce.Code == crm.EINTERNAL {
+		a.log.Error("slack: form not saved", "err", err)
+		errs.add(fallback, "err.internal")
+		return
+	}
+	field := fields[ce.Key]
+	if field == "" {
+		field = fallback
+	}
+	errs.add(field, ce.Key, ce.Args...)
+}
+
+// submitNew validates and saves the new-interest form. Errors are shown on their
+// fields and keep the modal open; a saved interest closes it, and the card follows
+// in the DM with the bot.
+func (a *Adapter) submitNew(ctx context.Context, team string, cb *slack.InteractionCallback) *slack.ViewSubmissionResponse {
+	f := newForm(cb)
+	errs := &fieldErrs{a: a, m: map[string]string{}}
+	u := a.member(ctx, team, cb, errs, fContact)
+	if u == nil {
+		return errs.response()
+	}
+	n := crm.NewInterest{
+		ContactName: f.text(fContact),
+		CompanyName: f.text(fCompany),
+		Position:    f.text(fPosition),
+		Email:       f.text(fEmail),
+		Phone:       f.text(fPhone),
+		Need:        f.text(fNeed),
+	}
+	if n.ContactName == "" {
+		errs.add(fContact, "err.name_required")
+	}
+	if n.CompanyName == "" {
+		errs.add(fCompany, "err.company_required")
+	}
+	if v := strings.ReplaceAll(strings.ReplaceAll(f.text(fValue), " ", ""), ",", ""); v != "" {
+		n2, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n2 < 0 {
+			errs.add(fValue, "err.bad_value")
+		}
+		n.Value = n2
+	}
+	n.Next = a.next(f, u, errs)
+	if r := errs.response(); r != nil {
+		return r
+	}
+	op := crm.Op{Actor: u, Key: "slack:view:" + cb.View.ID}
+	created, err := a.svc.CreateInterest(ctx, op, n)
+	if err != nil {
+		a.crmFieldError(err, errs, map[string]string{
+			"err.name_required": fContact, "err.company_required": fCompany,
+			"err.bad_email": fEmail, "err.bad_phone": fPhone, "err.bad_value": fValue,
+			"err.bad_date": fNextWhen, "err.due_in_past": fNextWhen,
+		}, fCompany)
+		return errs.response()
+	}
+	a.showAfterForm(team, cb, created.Interest.ID)
+	return nil
+}
+
+// submitLog validates and records the log form.
+func (a *Adapter) submitLog(ctx context.Context, team string, cb *slack.InteractionCallback) *slack.ViewSubmissionResponse {
+	f := newForm(cb)
+	errs := &fieldErrs{a: a, m: map[string]string{}}
+	u := a.member(ctx, team, cb, errs, fText)
+	if u == nil {
+		return errs.response()
+	}
+	raw := strings.TrimPrefix(f.choice(fInterest), "#")
+	id, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil || id == 0 {
+		errs.add(fInterest, "err.interest_not_found", raw)
+	}
+	kind := crm.InteractionKind(f.choice(fKind))
+	if kind == "" {
+		kind = crm.InteractionCall
+	}
+	text := f.text(fText)
+	if text == "" {
+		errs.add(fText, "err.empty_text")
+	}
+	next := a.next(f, u, errs)
+	if r := errs.response(); r != nil {
+		return r
+	}
+	op := crm.Op{Actor: u, Key: "slack:view:" + cb.View.ID}
+	if _, err := a.svc.LogInteraction(ctx, op, id, kind, text, next); err != nil {
+		if ce := crm.AsError(err); ce != nil && (ce.Code == crm.ENOTFOUND || ce.Code == crm.EFORBIDDEN || ce.Code == crm.ECONFLICT) && !strings.Contains(ce.Key, "date") && !strings.Contains(ce.Key, "past") {
+			errs.add(fInterest, ce.Key, ce.Args...)
+			return errs.response()
+		}
+		a.crmFieldError(err, errs, map[string]string{
+			"err.empty_text": fText, "err.bad_interaction_kind": fKind,
+			"err.bad_date": fNextWhen, "err.due_in_past": fNextWhen,
+		}, fText)
+		return errs.response()
+	}
+	a.showAfterForm(team, cb, id)
+	return nil
+}
+
+// showAfterForm sends the saved interest's card (the engine's /show, with its
+// buttons) to the person's DM with the bot, and refreshes their App Home.
+func (a *Adapter) showAfterForm(team string, cb *slack.InteractionCallback, id uint64) {
+	req := bot.Request{
+		Identity: identity(team, cb.User.ID),
+		Text:     "/show " + strconv.FormatUint(id, 10),
+		Key:      "slack:view:" + cb.View.ID,
+		Chat:     bot.ChatPrivate,
+	}
+	if !a.ask(req, route{team: team, user: cb.User.ID}, nil, nil) {
+		a.log.Warn("slack: queue full; confirmation not sent", "user", cb.User.ID)
+	}
+}

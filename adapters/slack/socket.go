@@ -1,0 +1,111 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// runSocket receives over Socket Mode until ctx ends: the same work as the HTTP
+// handlers, acknowledged with client.Ack instead of an HTTP answer (no signature:
+// the WebSocket is authenticated by the app-level token). slack-go's RunContext
+// reconnects on Slack's disconnects and returns only when reconnecting fails; it is
+// restarted here with backoff.
+func (a *Adapter) runSocket(ctx context.Context) error {
+	client := socketmode.New(a.api)
+	go func() {
+		b := newBackoff()
+		for ctx.Err() == nil {
+			start := time.Now()
+			err := client.RunContext(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			if time.Since(start) > time.Minute {
+				b.Reset()
+			}
+			d := b.NextBackOff()
+			a.log.Warn("slack: socket mode connection ended; reconnecting", "err", err, "in", d)
+			if sleep(ctx, d) != nil {
+				return
+			}
+		}
+	}()
+	// Each envelope is handled in its own goroutine, as slack-go's own handler does,
+	// so a views.open for one person does not hold up the others' acks.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case evt := <-client.Events:
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a.socketEvent(ctx, client, evt)
+			}()
+		}
+	}
+}
+
+func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnected:
+		a.log.Info("slack: socket mode connected")
+	case socketmode.EventTypeInvalidAuth:
+		a.log.Error("slack: socket mode: the app-level token was rejected")
+	case socketmode.EventTypeErrorBadMessage:
+		// slack-go could not parse the envelope and will not ack it: ack it here, or
+		// Slack redelivers it forever (PLATFORMS.md §5).
+		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+			var env struct {
+				EnvelopeID string `json:"envelope_id"`
+			}
+			if json.Unmarshal(bad.Message, &env) == nil && env.EnvelopeID != "" {
+				client.Send(socketmode.Response{EnvelopeID: env.EnvelopeID})
+			}
+			a.log.Warn("slack: socket mode message not understood; acknowledged", "err", bad.Cause)
+		}
+	case socketmode.EventTypeEventsAPI:
+		if evt.Request == nil {
+			return
+		}
+		ans := a.acceptEvent(ctx, evt.Request.Payload)
+		if ans.status == 200 {
+			client.Ack(*evt.Request)
+		} // otherwise no ack: Slack delivers it again
+	case socketmode.EventTypeSlashCommand:
+		if evt.Request == nil {
+			return
+		}
+		sc, ok := evt.Data.(slack.SlashCommand)
+		if !ok {
+			client.Ack(*evt.Request)
+			return
+		}
+		if msg := a.command(ctx, sc); msg != nil {
+			client.Ack(*evt.Request, msg)
+		} else {
+			client.Ack(*evt.Request)
+		}
+	case socketmode.EventTypeInteractive:
+		if evt.Request == nil {
+			return
+		}
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok {
+			client.Ack(*evt.Request)
+			return
+		}
+		if resp := a.interact(ctx, &cb); resp != nil {
+			client.Ack(*evt.Request, resp)
+		} else {
+			client.Ack(*evt.Request)
+		}
+	}
+}
