@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -572,3 +573,30 @@ func TestPlainText(t *testing.T) {
 }
 
 func errorsIsUnreachable(err error) bool { return err != nil && errors.Is(err, bot.ErrUnreachable) }
+
+// A picture (a chart) goes through Slack's external upload: getUploadURLExternal, the
+// upload to the URL it names, and completeUploadExternal sharing it in the DM.
+func TestImageIsUploaded(t *testing.T) {
+	e := newEnv(t)
+	png := []byte("\x89PNG\r\n\x1a\nfake-chart-bytes")
+	err := e.a.Notify(context.Background(), identity(testTeam, testUser), bot.Reply{Text: "Pipeline <today>", Image: &bot.Image{Name: "pipeline.png", PNG: png}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get, up, done := e.slack.all("files.getUploadURLExternal"), e.slack.all("upload"), e.slack.all("files.completeUploadExternal")
+	if len(get) != 1 || len(up) != 1 || len(done) != 1 {
+		t.Fatalf("upload calls: get %d, upload %d, complete %d", len(get), len(up), len(done))
+	}
+	if get[0].Form.Get("filename") != "pipeline.png" || get[0].Form.Get("length") != strconv.Itoa(len(png)) {
+		t.Errorf("getUploadURLExternal: %v", get[0].Form)
+	}
+	if !bytes.Contains(up[0].Upload, png) {
+		t.Error("the PNG bytes were not uploaded")
+	}
+	if done[0].Form.Get("channel_id") != "DU1" || done[0].Form.Get("initial_comment") != "Pipeline &lt;today&gt;" {
+		t.Errorf("completeUploadExternal: %v", done[0].Form)
+	}
+	if n := len(e.slack.all("chat.postMessage")); n != 0 {
+		t.Errorf("%d extra messages for a reply without buttons", n)
+	}
+}

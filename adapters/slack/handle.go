@@ -64,11 +64,21 @@ func (a *Adapter) fillName(ctx context.Context, req *bot.Request) {
 // It returns false when shutdown cut it short.
 func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bool {
 	for _, r := range replies {
-		if strings.TrimSpace(r.Text) == "" && len(r.Buttons) == 0 {
+		if strings.TrimSpace(r.Text) == "" && len(r.Buttons) == 0 && r.Image == nil {
 			continue
 		}
 		var err error
 		switch {
+		case r.Image != nil:
+			// A picture cannot go through a response_url or be ephemeral: it is shared
+			// in the channel when it is for the channel, and in the DM otherwise.
+			ch := rt.channel
+			if r.Private || !rt.group() || ch == "" {
+				ch, err = a.openIM(ctx, rt.user)
+			}
+			if err == nil {
+				err = a.upload(ctx, ch, r)
+			}
 		case rt.responseURL != "":
 			inChannel := rt.group() && !r.Private
 			// Never put a private reply in place of a message the channel can see.

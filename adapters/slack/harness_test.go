@@ -71,6 +71,7 @@ type call struct {
 	Form   url.Values     // form-encoded calls
 	JSON   map[string]any // JSON calls (views.*, response_url)
 	Status int            // what the fake answered
+	Upload []byte         // the raw multipart body of a file upload
 }
 
 // text is the message text of a chat call or a response_url post.
@@ -127,11 +128,15 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	c := call{Path: r.URL.Path}
 	if strings.HasPrefix(r.URL.Path, "/respond/") {
 		c.Method = "response_url"
+	} else if strings.HasPrefix(r.URL.Path, "/upload/") {
+		c.Method = "upload"
 	} else {
 		c.Method = strings.TrimPrefix(r.URL.Path, "/api/")
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		json.Unmarshal(body, &c.JSON)
+	} else if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		c.Upload = body
 	} else {
 		c.Form, _ = url.ParseQuery(string(body))
 	}
@@ -170,6 +175,10 @@ func (f *fakeSlack) answer(w http.ResponseWriter, c call) {
 		io.WriteString(w, "ok") // what hooks.slack.com answers
 		return
 	}
+	if c.Method == "upload" {
+		fmt.Fprintf(w, "OK - %d", len(c.Upload)) // what files.slack.com answers
+		return
+	}
 	var out any
 	switch c.Method {
 	case "auth.test":
@@ -183,6 +192,11 @@ func (f *fakeSlack) answer(w http.ResponseWriter, c call) {
 	case "users.info":
 		u := c.Form.Get("user")
 		out = map[string]any{"ok": true, "user": map[string]any{"id": u, "name": "petra", "real_name": "Petra Kovač", "profile": map[string]any{"real_name": "Petra Kovač", "display_name": "petra"}}}
+	case "files.getUploadURLExternal":
+		// The upload URL must be on the API's host: slack-go sends the token there.
+		out = map[string]any{"ok": true, "upload_url": f.srv.URL + "/upload/F0PNG", "file_id": "F0PNG"}
+	case "files.completeUploadExternal":
+		out = map[string]any{"ok": true, "files": []map[string]any{{"id": "F0PNG", "title": c.Form.Get("files")}}}
 	case "views.open", "views.publish":
 		out = map[string]any{"ok": true, "view": map[string]any{"id": "V123", "hash": "h1"}}
 	default:

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -146,6 +147,29 @@ func (a *Adapter) post(ctx context.Context, channel string, r bot.Reply) error {
 		_, _, err := a.api.PostMessageContext(ctx, channel, opts...)
 		return err
 	})
+}
+
+// upload shares r's picture in channel (files.getUploadURLExternal, the upload, then
+// files.completeUploadExternal), with r's text as the comment and its buttons after.
+func (a *Adapter) upload(ctx context.Context, channel string, r bot.Reply) error {
+	img := r.Image
+	err := a.send.do(ctx, channel, func(ctx context.Context) error {
+		_, err := a.api.UploadFileContext(ctx, slack.UploadFileParameters{
+			Reader:         bytes.NewReader(img.PNG),
+			FileSize:       len(img.PNG),
+			Filename:       img.Name,
+			Title:          img.Name,
+			InitialComment: escapeMrkdwn(r.Text),
+			Channel:        channel,
+		})
+		return err
+	})
+	if err != nil || len(r.Buttons) == 0 {
+		return err
+	}
+	rest := r
+	rest.Image, rest.Text = nil, "⬆"
+	return a.post(ctx, channel, rest)
 }
 
 // postEphemeral shows r to user only, in channel.

@@ -301,6 +301,9 @@ func (a *Adapter) Notify(ctx context.Context, to crm.Identity, reply bot.Reply) 
 			return unreachable(err)
 		}
 	}
+	if reply.Image != nil {
+		return unreachable(a.upload(ctx, channel, reply))
+	}
 	return unreachable(a.post(ctx, channel, reply))
 }
 
