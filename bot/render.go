@@ -98,12 +98,14 @@ func money(v int64) string {
 func (c *conv) card(cd *crm.Card, total int) Reply {
 	in := cd.Interest
 	var b strings.Builder
+	card := &Card{Title: "#" + u64(in.ID) + " · " + cd.Company + " · " + c.t("kind."+string(in.Kind))}
 	line := func(label, v string) {
 		if strings.TrimSpace(v) != "" {
 			b.WriteString("\n" + c.t(label) + " " + v)
+			card.Fields = append(card.Fields, Field{Label: strings.TrimSuffix(c.t(label), ":"), Value: v})
 		}
 	}
-	b.WriteString("#" + u64(in.ID) + " · " + cd.Company + " · " + c.t("kind."+string(in.Kind)))
+	b.WriteString(card.Title)
 	ct := cd.ContactRec
 	contact := ct.FullName
 	if ct.Position != "" {
@@ -134,6 +136,7 @@ func (c *conv) card(cd *crm.Card, total int) Reply {
 	if in.Open() {
 		line("label.next", c.nextLine(in))
 	}
+	fieldsEnd := b.Len()
 	if len(cd.Timeline) > 0 {
 		b.WriteString("\n\n" + c.t("card.timeline", len(cd.Timeline), total))
 		for _, it := range cd.Timeline {
@@ -157,7 +160,8 @@ func (c *conv) card(cd *crm.Card, total int) Reply {
 	default:
 		buttons = [][]Button{{{Label: c.t("btn.log"), Action: "/log " + id}}}
 	}
-	return Reply{Text: b.String(), Buttons: buttons, Private: true}
+	card.Body = strings.TrimSpace(b.String()[fieldsEnd:])
+	return Reply{Text: b.String(), Buttons: buttons, Private: true, Card: card}
 }
 
 // pipeline renders the head's report (R11): one line per manager, then the total.

@@ -70,6 +70,23 @@ type Reply struct {
 	Replace bool
 	// Image, when set, is a picture (PNG) to send with Text as its caption.
 	Image *Image
+	// Card, when set, is the same content as Text in structured form (a client card),
+	// for platforms that lay out fields (Slack Block Kit). Text stays complete for
+	// the others.
+	Card *Card
+}
+
+// Card is a titled set of labelled fields with a free-text part after them.
+type Card struct {
+	Title  string
+	Fields []Field
+	Body   string // e.g. the timeline
+}
+
+// Field is one labelled value of a Card.
+type Field struct {
+	Label string
+	Value string
 }
 
 // Image is a picture to send, such as a chart.

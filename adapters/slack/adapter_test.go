@@ -600,3 +600,21 @@ func TestImageIsUploaded(t *testing.T) {
 		t.Errorf("%d extra messages for a reply without buttons", n)
 	}
 }
+
+// A client card is laid out as Block Kit fields; the timeline follows as text.
+func TestCardAsFields(t *testing.T) {
+	r := bot.Reply{Text: "full text", Card: &bot.Card{
+		Title:  "#1 · Smith & Sons · interest",
+		Fields: []bot.Field{{Label: "Contact", Value: "Marko Đurić"}, {Label: "Phone", Value: "+385912345678"}},
+		Body:   "Timeline (last 1 of 1):\nWed 25 Nov 15:04 · call · Ana: <wants> 40 seats",
+	}}
+	j := mustJSON(blocks(r))
+	for _, want := range []string{`*#1 · Smith \u0026amp; Sons · interest*`, `"fields":[{"type":"mrkdwn","text":"*Contact*\nMarko Đurić","verbatim":true}`, `\u0026lt;wants\u0026gt; 40 seats`} {
+		if !strings.Contains(j, want) {
+			t.Errorf("card blocks lack %s: %s", want, j)
+		}
+	}
+	if strings.Contains(j, "full text") {
+		t.Error("the plain text was rendered as well as the card")
+	}
+}

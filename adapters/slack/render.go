@@ -17,6 +17,8 @@ const (
 	maxButtonsInRow = 25   // elements in an actions block
 	maxBlocks       = 50   // blocks in a message
 	maxFallback     = 3000 // the notification text we send with blocks
+	maxFields       = 10   // fields in a section
+	maxFieldText    = 2000 // characters in one field
 )
 
 // escapeMrkdwn escapes the three characters Slack's mrkdwn treats as control
@@ -31,7 +33,21 @@ func escapeMrkdwn(s string) string {
 // Button.Action, sent back as Request.Action when it is pressed.
 func blocks(r bot.Reply) []slack.Block {
 	var out []slack.Block
-	for _, chunk := range splitText(escapeMrkdwn(r.Text), maxSectionText) {
+	text := r.Text
+	if c := r.Card; c != nil {
+		// A client card: the title, then its fields two to a row (Slack takes at most
+		// 10 per section), then the rest (the timeline) as text.
+		out = append(out, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*"+escapeMrkdwn(c.Title)+"*", false, true), nil, nil))
+		for i := 0; i < len(c.Fields); i += maxFields {
+			var fs []*slack.TextBlockObject
+			for _, f := range c.Fields[i:min(i+maxFields, len(c.Fields))] {
+				fs = append(fs, slack.NewTextBlockObject(slack.MarkdownType, clip("*"+escapeMrkdwn(f.Label)+"*\n"+escapeMrkdwn(f.Value), maxFieldText), false, true))
+			}
+			out = append(out, slack.NewSectionBlock(nil, fs, nil))
+		}
+		text = c.Body
+	}
+	for _, chunk := range splitText(escapeMrkdwn(text), maxSectionText) {
 		out = append(out, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, chunk, false, true), nil, nil))
 	}
 	for i, row := range r.Buttons {
