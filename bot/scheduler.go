@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -592,19 +593,10 @@ func (s *Scheduler) deliverOne(ctx context.Context, n Notifier, m *crm.OutboxMes
 	return sendErr == nil, err
 }
 
-func isUnreachable(err error) bool {
-	for e := err; e != nil; {
-		if e == ErrUnreachable {
-			return true
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			break
-		}
-		e = u.Unwrap()
-	}
-	return false
-}
+// isUnreachable reports whether err wraps ErrUnreachable. errors.Is also follows the
+// multi-%w wrapping the adapters use (fmt.Errorf("%w: %w", ErrUnreachable, err)),
+// whose Unwrap returns []error.
+func isUnreachable(err error) bool { return errors.Is(err, ErrUnreachable) }
 
 // shortErr keeps an error's text short for the outbox record; adapters already scrub
 // tokens from their errors.

@@ -19,7 +19,7 @@ import (
 // semantics (an update is confirmed by a later getUpdates with a higher offset) and
 // records every call.
 type fakeAPI struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	token string
 
@@ -30,6 +30,125 @@ type fakeAPI struct {
 	nextMsg int
 	changed chan struct{} // closed and replaced on every change, for waiters
 	hook    func(method string, params map[string]string)
+	limits  *fakeLimits    // enforced when set (enforceLimits)
+	blocked map[int64]bool // chats whose user blocked the bot: every send is a 403
+	latency time.Duration  // each send takes this long: half before it arrives, half after
+}
+
+// fakeLimits is Telegram's flood control as the bot FAQ states it (PLATFORMS.md §10),
+// judged when a message arrives, over rolling windows: at most one message per
+// PerChat in a chat, at most 60s/PerGroup messages per rolling minute in a group, at
+// most 30 per rolling second overall, all divided by the same scale factor as the
+// Limits they are built from. A message over a limit is answered 429 with
+// retry_after (whole seconds of the fake's clock, at least 1, as Telegram does) and
+// counted as a violation; it does not count towards the windows.
+type fakeLimits struct {
+	now       func() time.Time
+	perChat   time.Duration // one message per this, per chat (private or group)
+	groupWin  time.Duration // a rolling minute, scaled
+	groupN    int
+	globalWin time.Duration // a rolling second, scaled
+	globalN   int
+
+	lastChat   map[int64]time.Time
+	group      map[int64][]time.Time // accepted within groupWin, oldest first
+	global     []time.Time           // accepted within globalWin, oldest first
+	accepted   int
+	first      time.Time
+	last       time.Time
+	violations []string
+}
+
+// enforceLimits makes the fake enforce Telegram's limits scaled by factor (1: the real
+// ones; 100: a hundred times faster), judged on the clock now (time.Now when nil).
+func (f *fakeAPI) enforceLimits(factor float64, now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	scaled := func(d time.Duration) time.Duration { return time.Duration(float64(d) / factor) }
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.limits = &fakeLimits{
+		now:      now,
+		perChat:  scaled(time.Second),
+		groupWin: scaled(time.Minute), groupN: 20,
+		globalWin: scaled(time.Second), globalN: 30,
+		lastChat: map[int64]time.Time{}, group: map[int64][]time.Time{},
+	}
+}
+
+// violations returns the limit violations the fake answered with 429.
+func (f *fakeAPI) violations() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.limits == nil {
+		return nil
+	}
+	return append([]string(nil), f.limits.violations...)
+}
+
+// acceptedSpan returns how many chat messages the limits let through and the time
+// from the first to the last.
+func (f *fakeAPI) acceptedSpan() (int, time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.limits.accepted, f.limits.last.Sub(f.limits.first)
+}
+
+// block makes every send to chatID fail as for a user who blocked the bot.
+func (f *fakeAPI) block(chatID int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.blocked == nil {
+		f.blocked = map[int64]bool{}
+	}
+	f.blocked[chatID] = true
+}
+
+// admit judges a message to chatID arriving now. It returns how long the sender
+// should have waited, 0 when the message is within the limits.
+func (l *fakeLimits) admit(chatID int64) time.Duration {
+	now := l.now()
+	trim := func(ts []time.Time, win time.Duration) []time.Time {
+		i := 0
+		for i < len(ts) && !ts[i].After(now.Add(-win)) {
+			i++
+		}
+		return ts[i:]
+	}
+	l.global = trim(l.global, l.globalWin)
+	var wait time.Duration
+	var why []string
+	if last, ok := l.lastChat[chatID]; ok && now.Sub(last) < l.perChat {
+		wait = max(wait, l.perChat-now.Sub(last))
+		why = append(why, fmt.Sprintf("chat %d: %v after the previous message", chatID, now.Sub(last)))
+	}
+	if chatID < 0 {
+		l.group[chatID] = trim(l.group[chatID], l.groupWin)
+		if g := l.group[chatID]; len(g) >= l.groupN {
+			wait = max(wait, g[len(g)-l.groupN].Add(l.groupWin).Sub(now))
+			why = append(why, fmt.Sprintf("group %d: %d messages within %v", chatID, len(g)+1, l.groupWin))
+		}
+	}
+	if len(l.global) >= l.globalN {
+		wait = max(wait, l.global[len(l.global)-l.globalN].Add(l.globalWin).Sub(now))
+		why = append(why, fmt.Sprintf("%d messages within %v overall (the first %v ago)", len(l.global)+1, l.globalWin, now.Sub(l.global[len(l.global)-l.globalN])))
+	}
+	if len(why) > 0 {
+		l.violations = append(l.violations, now.Format("15:04:05.000000")+" "+strings.Join(why, "; "))
+		return max(wait, time.Nanosecond)
+	}
+	l.lastChat[chatID] = now
+	if chatID < 0 {
+		l.group[chatID] = append(l.group[chatID], now)
+	}
+	l.global = append(l.global, now)
+	if l.accepted == 0 {
+		l.first = now
+	}
+	l.accepted++
+	l.last = now
+	return 0
 }
 
 // setHook installs a function called with every request before it is answered.
@@ -67,7 +186,7 @@ const (
 	testBotName = "crm_test_bot"
 )
 
-func newFakeAPI(t *testing.T) *fakeAPI {
+func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{t: t, token: testToken, fail: map[string][]apiError{}, nextMsg: 1000, changed: make(chan struct{})}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
@@ -222,6 +341,32 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 		writeAPIError(w, errs[0])
 		return
+	}
+	if lat := f.latency; lat > 0 && (method == "sendMessage" || method == "sendPhoto") {
+		// The network: a real Bot API call takes tens of milliseconds there and back.
+		f.mu.Unlock()
+		time.Sleep(lat / 2)
+		defer time.Sleep(lat - lat/2)
+		f.mu.Lock()
+	}
+	if method == "sendMessage" || method == "sendPhoto" {
+		chatID, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+		var e *apiError
+		if f.blocked[chatID] {
+			e = &apiError{status: 403, code: 403, desc: "Forbidden: bot was blocked by the user"}
+		} else if f.limits != nil {
+			if wait := f.limits.admit(chatID); wait > 0 {
+				secs := int((wait + time.Second - 1) / time.Second)
+				e = &apiError{status: 429, code: 429, desc: fmt.Sprintf("Too Many Requests: retry after %d", secs), retryAfter: secs}
+			}
+		}
+		if e != nil {
+			f.calls = append(f.calls, call)
+			f.notifyLocked()
+			f.mu.Unlock()
+			writeAPIError(w, *e)
+			return
+		}
 	}
 	if method == "getUpdates" {
 		f.calls = append(f.calls, apiCall{Method: method, Params: params, OK: true})

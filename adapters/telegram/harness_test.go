@@ -72,7 +72,7 @@ func (s *syncBuffer) String() string {
 
 // env is one test's world: a fake Bot API, a real database file, a clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	api   *fakeAPI
 	path  string
 	db    *storage.DB
@@ -81,7 +81,7 @@ type env struct {
 	logs  *syncBuffer
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, api: newFakeAPI(t), path: filepath.Join(t.TempDir(), "crm.db"), clock: newFakeClock(), logs: &syncBuffer{}}
 	e.open()

@@ -24,7 +24,10 @@ var ErrBlocked = errors.New("telegram: the user blocked the bot")
 var ErrChatNotFound = errors.New("telegram: chat not found")
 
 // sender makes Bot API calls within Telegram's limits: a per-chat and a global token
-// bucket, a bot-wide pause after a 429 (flood control applies to the whole bot),
+// bucket (golang.org/x/time/rate, bursts of one, spacings with Limits.Headroom), each
+// also kept on when calls were answered — Telegram counts arrivals, and a call has
+// arrived by the time it is answered — a bot-wide pause after a 429 (flood control
+// applies to the whole bot),
 // bounded retries with jittered exponential backoff for network errors and 5xx, and
 // no retry for what cannot succeed (403, 400).
 type sender struct {
@@ -34,25 +37,45 @@ type sender struct {
 	mu         sync.Mutex
 	chats      map[int64]*chatLimiter
 	floodUntil time.Time
+	// sent are the last globalN calls, oldest first, and window is globalN×Global
+	// (Telegram's "30 per second"): the guard of the global rule on arrivals.
+	sent   []*sentMark
+	window time.Duration
+}
+
+// globalN is the count of Telegram's global rule, "30 messages per second".
+const globalN = 30
+
+// sentMark records one call for the global window. done is when its answer came
+// back (zero while in flight): Telegram saw it before then.
+type sentMark struct {
+	at, done time.Time
+	chat     *chatLimiter // nil for a call not sent to a chat
 }
 
 type chatLimiter struct {
-	lim  *rate.Limiter
-	used time.Time
+	lim   *rate.Limiter
+	every time.Duration // the chat's spacing without headroom
+	used  time.Time
+	// answered is when the chat's last call was answered: Telegram had it by then, so
+	// the next call leaving every after it cannot arrive too close behind it (kept
+	// with a burst of one, the default).
+	answered time.Time
 }
 
 func newSender(a *Adapter) *sender {
 	l := a.cfg.Limits
 	return &sender{
 		a:      a,
-		global: rate.NewLimiter(rate.Every(l.Global), l.GlobalBurst),
+		global: rate.NewLimiter(rate.Every(l.spacing(l.Global)), l.GlobalBurst),
 		chats:  map[int64]*chatLimiter{},
+		window: globalN * l.Global,
 	}
 }
 
 // chatLimiter returns the limiter of a chat; groups (negative ids) get the 20/min one.
 // Limiters idle for a while are forgotten, so the map stays small.
-func (s *sender) chatLimiter(chatID int64, now time.Time) *rate.Limiter {
+func (s *sender) chatLimiter(chatID int64, now time.Time) *chatLimiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.chats) > 1000 {
@@ -69,11 +92,11 @@ func (s *sender) chatLimiter(chatID int64, now time.Time) *rate.Limiter {
 		if chatID < 0 {
 			every, burst = l.PerGroup, l.GroupBurst
 		}
-		c = &chatLimiter{lim: rate.NewLimiter(rate.Every(every), burst)}
+		c = &chatLimiter{lim: rate.NewLimiter(rate.Every(l.spacing(every)), burst), every: every}
 		s.chats[chatID] = c
 	}
 	c.used = now
-	return c.lim
+	return c
 }
 
 // wait takes one token from lim at the injected clock and sleeps for the delay.
@@ -94,25 +117,128 @@ func (s *sender) wait(ctx context.Context, lim *rate.Limiter) error {
 
 // turn waits until a call to chatID may go out: after any bot-wide flood pause, then
 // within the chat's and the global rate. chatID 0 is a call not sent to a chat.
-func (s *sender) turn(ctx context.Context, chatID int64) error {
+//
+// Telegram counts a message when it arrives, so each limiter's token is taken as
+// close to the send as possible: first wait (without taking it) until the chat has a
+// token, then take a global slot, then take the chat's token at once. Taking the
+// chat's token first and then waiting for a global slot would let a message leave
+// long after its chat slot, close behind the chat's previous one.
+func (s *sender) turn(ctx context.Context, chatID int64) (*sentMark, error) {
+	var chat *chatLimiter
+	if chatID != 0 {
+		chat = s.chatLimiter(chatID, s.a.cfg.Now())
+	}
+	for {
+		if err := s.floodWait(ctx); err != nil {
+			return nil, err
+		}
+		if chat != nil {
+			now := s.a.cfg.Now()
+			s.mu.Lock()
+			var d time.Duration
+			if chat.lim.Burst() == 1 { // with bursts allowed, the limiter alone decides
+				d = chat.answered.Add(chat.every).Sub(now)
+			}
+			s.mu.Unlock()
+			if d <= 0 {
+				d = untilToken(chat.lim, now)
+			}
+			if d > 0 {
+				if err := s.a.cfg.Sleep(ctx, d); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		if err := s.wait(ctx, s.global); err != nil {
+			return nil, err
+		}
+		mark, err := s.take(ctx, chat)
+		if mark != nil || err != nil {
+			return mark, err
+		}
+		// Another send to this chat took its token meanwhile: wait for the next.
+	}
+}
+
+// take sends in the global slot just waited for, as soon as the global window allows:
+// it returns the call's mark, or nil when the chat's token was taken meanwhile.
+//
+// The limiter's slots are a schedule; Telegram counts arrivals, which a late wake-up
+// or a slow request can bunch up. So a call also waits until the call globalN places
+// before it was answered a whole window ago: then that one arrived more than a window
+// before this one can. Waiting for that keeps the slot (sending later than a slot
+// never adds to a window), so the limiter's rate is not lost.
+func (s *sender) take(ctx context.Context, chat *chatLimiter) (*sentMark, error) {
+	for {
+		now := s.a.cfg.Now()
+		s.mu.Lock()
+		wait := s.floodUntil.Sub(now)
+		if wait <= 0 && len(s.sent) == globalN {
+			switch m := s.sent[0]; {
+			case !m.done.IsZero():
+				wait = m.done.Add(s.window).Sub(now)
+			case now.Sub(m.at) < s.window: // still in flight: look again soon
+				wait = max(s.a.cfg.Limits.Global, time.Millisecond)
+			}
+			// A call in flight for longer than a window (a stalled connection, up to
+			// HTTPTimeout) does not hold up every other.
+		}
+		if wait > 0 {
+			s.mu.Unlock()
+			if err := s.a.cfg.Sleep(ctx, wait); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var mark *sentMark
+		if chat == nil || chat.lim.AllowN(now, 1) {
+			mark = &sentMark{at: now, chat: chat}
+			if len(s.sent) == globalN {
+				s.sent = s.sent[1:]
+			}
+			s.sent = append(s.sent, mark)
+		}
+		s.mu.Unlock()
+		return mark, nil
+	}
+}
+
+// answered records that the call of mark got its answer (or failed).
+func (s *sender) answered(mark *sentMark) {
+	now := s.a.cfg.Now()
+	s.mu.Lock()
+	mark.done = now
+	if mark.chat != nil {
+		mark.chat.answered = now
+	}
+	s.mu.Unlock()
+}
+
+// floodWait waits out a bot-wide pause after a 429.
+func (s *sender) floodWait(ctx context.Context) error {
 	for {
 		s.mu.Lock()
 		until := s.floodUntil
 		s.mu.Unlock()
 		now := s.a.cfg.Now()
 		if !now.Before(until) {
-			break
+			return nil
 		}
 		if err := s.a.cfg.Sleep(ctx, until.Sub(now)); err != nil {
 			return err
 		}
 	}
-	if chatID != 0 {
-		if err := s.wait(ctx, s.chatLimiter(chatID, s.a.cfg.Now())); err != nil {
-			return err
-		}
+}
+
+// untilToken is how long until lim has a whole token, without taking it.
+func untilToken(lim *rate.Limiter, now time.Time) time.Duration {
+	tok := lim.TokensAt(now)
+	if tok >= 1 {
+		return 0
 	}
-	return s.wait(ctx, s.global)
+	d := time.Duration((1 - tok) / float64(lim.Limit()) * float64(time.Second))
+	return d + time.Microsecond // rounding must not leave it a hair short
 }
 
 // flood pauses every call of the bot until retry_after has passed.
@@ -145,10 +271,12 @@ func (s *sender) do(ctx context.Context, chatID int64, req func(*tgbotapi.BotAPI
 	b := newBackoff()
 	attempts, floods := 0, 0
 	for {
-		if err := s.turn(ctx, chatID); err != nil {
+		mark, err := s.turn(ctx, chatID)
+		if err != nil {
 			return nil, err
 		}
 		resp, err := req(s.a.withContext(ctx, api))
+		s.answered(mark)
 		if err == nil {
 			return resp, nil
 		}

@@ -40,15 +40,70 @@ type Reachability interface {
 	SetReachable(ctx context.Context, id crm.Identity, reachable bool) error
 }
 
-// Limits are the sending rates. The defaults follow Telegram's bot FAQ: about one
-// message per second per chat, 20 per minute in a group, 30 per second overall.
+// Limits are the sending rates. The defaults are Telegram's bot FAQ rules
+// (PLATFORMS.md §10): at most one message per second in a chat, 20 per minute in a
+// group, 30 per second overall. Telegram judges them on arrival, over any window, so
+// the sender keeps each spacing with a small Headroom on top and bursts of one (a
+// token bucket with a burst b lets b messages more than the rate through a window),
+// and also keeps the windows on when calls were answered (see sender).
 type Limits struct {
-	PerChat      time.Duration // minimum spacing per private chat; default 1s
-	PerChatBurst int           // default 3 (a long reply is split into a few messages)
-	PerGroup     time.Duration // minimum spacing per group; default 3s (20/min)
-	GroupBurst   int           // default 3
-	Global       time.Duration // minimum spacing overall; default 40ms (25/s)
-	GlobalBurst  int           // default 5
+	PerChat      time.Duration // minimum spacing per chat; default 1s
+	PerChatBurst int           // default 1
+	PerGroup     time.Duration // minimum spacing per group (also a chat); default 3s (20/min)
+	GroupBurst   int           // default 1
+	Global       time.Duration // minimum spacing overall; default 1s/30 (30/s)
+	GlobalBurst  int           // default 1
+	// Headroom stretches every spacing by this fraction, so that the jitter between
+	// leaving and arriving cannot put one message too many into a window; default
+	// 0.05 (28.6/s overall). A negative value means none.
+	Headroom float64
+}
+
+// TelegramLimits are the rules Telegram documents, without headroom.
+var TelegramLimits = Limits{
+	PerChat: time.Second, PerChatBurst: 1,
+	PerGroup: 3 * time.Second, GroupBurst: 1,
+	Global: time.Second / 30, GlobalBurst: 1,
+}
+
+// Scaled returns l with every spacing divided by f: f=100 is the same rules running
+// 100 times faster (for tests and benchmarks against an enforcing fake).
+func (l Limits) Scaled(f float64) Limits {
+	d := func(x time.Duration) time.Duration { return time.Duration(float64(x) / f) }
+	l.PerChat, l.PerGroup, l.Global = d(l.PerChat), d(l.PerGroup), d(l.Global)
+	return l
+}
+
+func (l *Limits) setDefaults() {
+	if l.PerChat <= 0 {
+		l.PerChat = TelegramLimits.PerChat
+	}
+	if l.PerChatBurst <= 0 {
+		l.PerChatBurst = TelegramLimits.PerChatBurst
+	}
+	if l.PerGroup <= 0 {
+		l.PerGroup = TelegramLimits.PerGroup
+	}
+	if l.GroupBurst <= 0 {
+		l.GroupBurst = TelegramLimits.GroupBurst
+	}
+	if l.Global <= 0 {
+		l.Global = TelegramLimits.Global
+	}
+	if l.GlobalBurst <= 0 {
+		l.GlobalBurst = TelegramLimits.GlobalBurst
+	}
+	switch {
+	case l.Headroom == 0:
+		l.Headroom = 0.05
+	case l.Headroom < 0:
+		l.Headroom = 0
+	}
+}
+
+// spacing is d with the headroom added.
+func (l Limits) spacing(d time.Duration) time.Duration {
+	return d + time.Duration(float64(d)*l.Headroom)
 }
 
 // Config configures the adapter. Only Token is required.
@@ -117,25 +172,7 @@ func (c *Config) setDefaults() {
 	if min := c.PollTimeout + 15*time.Second; c.HTTPTimeout < min {
 		c.HTTPTimeout = min
 	}
-	l := &c.Limits
-	if l.PerChat <= 0 {
-		l.PerChat = time.Second
-	}
-	if l.PerChatBurst <= 0 {
-		l.PerChatBurst = 3
-	}
-	if l.PerGroup <= 0 {
-		l.PerGroup = 3 * time.Second
-	}
-	if l.GroupBurst <= 0 {
-		l.GroupBurst = 3
-	}
-	if l.Global <= 0 {
-		l.Global = 40 * time.Millisecond
-	}
-	if l.GlobalBurst <= 0 {
-		l.GlobalBurst = 5
-	}
+	c.Limits.setDefaults()
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 5
 	}

@@ -1,0 +1,156 @@
+package bot_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"crmbot/bot"
+	"crmbot/crm"
+	"crmbot/storage"
+	"crmbot/storage/benchdata"
+)
+
+// scanBench is a scheduler over a private copy of the benchmark dataset (Scan writes:
+// marks, outbox). The 50 managers have console identities; a console notifier that
+// sends nothing makes them reachable.
+type scanBench struct {
+	db    *storage.DB
+	sched *bot.Scheduler
+	now   time.Time
+}
+
+// newScanBench copies the dataset of storage/benchdata (100,000 interests at
+// CRMBOT_BENCH_SCALE=1) into b.TempDir(). It reuses the storage benchmarks' cached
+// file when there is one and otherwise generates it into os.TempDir() (a minute or
+// two at full scale).
+func newScanBench(b *testing.B) *scanBench {
+	b.Helper()
+	b.StopTimer()
+	defer b.StartTimer()
+	scale, err := benchdata.Scale()
+	if err != nil {
+		b.Fatal(err)
+	}
+	size := benchdata.SizeAt(scale)
+	src := benchdata.Find(os.TempDir(), size)
+	if src == "" {
+		// Schema 0 in the name: "not known here"; the storage benchmarks name theirs
+		// with the real version and Find prefers theirs.
+		src = filepath.Join(os.TempDir(), benchdata.FileName(0, size))
+		start := time.Now()
+		err := benchdata.Generate(src, size, func(path string) (benchdata.DB, error) {
+			return storage.Open(path, storage.Options{Now: func() time.Time { return benchdata.Now }})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("generated %s in %v", src, time.Since(start).Round(time.Millisecond))
+	}
+	dst := filepath.Join(b.TempDir(), "crm.db")
+	if err := copyFile(dst, src); err != nil {
+		b.Fatal(err)
+	}
+	db, err := storage.Open(dst, storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	s := &scanBench{db: db, now: benchdata.Now}
+	clock := func() time.Time { return s.now }
+	svc := crm.NewService(db, clock, crm.Config{})
+	s.sched = bot.NewScheduler(bot.New(svc, bot.Options{Clock: clock}), bot.SchedulerConfig{})
+	s.sched.AddNotifier("console", bot.NotifierFunc(func(context.Context, crm.Identity, bot.Reply) error { return nil }))
+	return s
+}
+
+func copyFile(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func (s *scanBench) scan(b *testing.B) bot.ScanStats {
+	st, err := s.sched.Scan(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+// BenchmarkScan is Scheduler.Scan over the 100k-interest dataset (≈60,000 open, ≈1,800
+// overdue, the rest due within 30 days; 50 managers). "first" is the first scan ever,
+// at the dataset's "now" (Monday 09:00): every overdue follow-up is nudged and every
+// manager's digest decided (one op, on a fresh copy). "steady" is a scan at the same
+// instant again, as a cron tick when nothing new fell due: everything was decided, the
+// outbox keys say so. "catchup" scans 12 hours after the last one each time (the
+// process was down), so ≈1,000 follow-ups fell due in between; digests are off there,
+// to time the nudges.
+//
+//	go test -run=X -bench=Scan -benchtime=10x ./bot/
+func BenchmarkScan(b *testing.B) {
+	b.Run("first", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			s := newScanBench(b)
+			st := s.scan(b)
+			b.ReportMetric(float64(st.Nudges), "nudges/op")
+			b.ReportMetric(float64(st.Digests), "digests/op")
+		}
+	})
+	b.Run("steady", func(b *testing.B) {
+		s := newScanBench(b)
+		b.StopTimer()
+		first := s.scan(b)
+		b.StartTimer()
+		var st bot.ScanStats
+		b.ReportAllocs()
+		for b.Loop() {
+			st = s.scan(b)
+		}
+		if st.Nudges+st.Digests+st.Escalations > 0 {
+			b.Fatalf("a repeated scan decided more: %+v (first %+v)", st, first)
+		}
+	})
+	b.Run("catchup", func(b *testing.B) {
+		s := newScanBench(b)
+		b.StopTimer()
+		err := s.db.Update(context.Background(), func(tx crm.Tx) error {
+			us, err := tx.Users()
+			for _, u := range us {
+				if err != nil {
+					break
+				}
+				u.DigestAt = "off"
+				err = tx.PutUser(u)
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.scan(b) // the overdue ones: decided before the timed scans
+		b.StartTimer()
+		nudges, ops := 0, 0
+		b.ReportAllocs()
+		for b.Loop() {
+			s.now = s.now.Add(12 * time.Hour)
+			nudges += s.scan(b).Nudges
+			ops++
+		}
+		b.ReportMetric(float64(nudges)/float64(ops), "nudges/op")
+	})
+}
