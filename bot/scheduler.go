@@ -128,6 +128,8 @@ const (
 	// nudgeLookback re-reads due times this far behind the last scan, so a next action
 	// set a moment into the past is still seen; the outbox keys dedupe the overlap.
 	nudgeLookback = time.Hour
+	// escalationEvery is how often overdue follow-ups are checked for escalation.
+	escalationEvery = 15 * time.Minute
 )
 
 // Scan decides every push that is due now and writes it to the outbox, in one
@@ -257,6 +259,12 @@ func (s *Scheduler) scanEscalations(ctx context.Context, tx crm.Tx, now time.Tim
 	if err != nil {
 		return err
 	}
+	// Whether a follow-up is overdue by n working days changes at most once a day;
+	// re-reading days of due times on every tick is wasted. Every quarter hour is
+	// prompt enough for an escalation.
+	if !mark.IsZero() && now.Sub(mark) < escalationEvery && !now.Before(mark) {
+		return nil
+	}
 	// n working days span at most n+2·⌈n/5⌉+2 calendar days; a week of margin covers
 	// that and long weekends. Older ones were decided by an earlier scan.
 	from := time.Time{}
@@ -281,6 +289,9 @@ func (s *Scheduler) scanEscalations(ctx context.Context, tx crm.Tx, now time.Tim
 			continue
 		}
 		base := fmt.Sprintf("esc:%d:%d", in.ID, in.Next.Due.Unix())
+		if _, err := tx.OutboxMessage("escnote:" + base[4:]); err == nil {
+			continue // decided before: the owner's note is written with every escalation
+		}
 		sent := false
 		if channel != "" {
 			r, err := s.conv(ctx, s.headUser(users)).escalation(tx, in, owner, days)

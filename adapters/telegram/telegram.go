@@ -256,7 +256,11 @@ func New(cfg Config, engine Handler, users Reachability, store crm.Store) (*Adap
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{}
+		// The scheduler sends with many workers at once: keep that many connections
+		// open rather than a new TLS handshake for most sends (the default keeps 2).
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		client = &http.Client{Transport: tr}
 	} else {
 		c := *client // do not change the caller's client
 		client = &c
