@@ -48,6 +48,10 @@ type Tx interface {
 	// FindContacts matches the query against name words (folded prefix), email
 	// (prefix) and phone digits (prefix).
 	FindContacts(query string, limit int) ([]*Contact, error)
+	// ForEachCompany and ForEachContact call fn for every record in id order: whole
+	// exports and the mailing list, whose answer is every record anyway.
+	ForEachCompany(fn func(*Company) error) error
+	ForEachContact(fn func(*Contact) error) error
 
 	// Interests.
 	Interest(id uint64) (*Interest, error)

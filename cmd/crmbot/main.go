@@ -4,6 +4,9 @@
 //	crmbot serve     run the Telegram and Slack adapters and the scheduler
 //	crmbot doctor    check the database's indexes (and rebuild them with --rebuild)
 //	crmbot backup    copy a running database consistently to a file
+//	crmbot restore   put a backup in place of the database (crmbot stopped)
+//	crmbot export    the data as CSV files or a JSON dump; the mailing list
+//	crmbot import    a dump into an empty database; companies, contacts, interests from CSV
 //	crmbot version   print the version
 package main
 
@@ -36,6 +39,16 @@ Usage:
   crmbot serve   [--db FILE]            run Telegram/Slack adapters and the scheduler
   crmbot doctor  [--db FILE] [--rebuild] verify (and rebuild) indexes and counters
   crmbot backup  [--db FILE] OUT        consistent copy of a (running) database
+  crmbot restore [--db FILE] BACKUP     verify a backup and put it in place (crmbot stopped)
+  crmbot export  [--db FILE] --format csv|json --out DIR
+                                        companies, contacts, interests, interactions
+  crmbot export mailing [--segment S] [--size Z] [--out FILE]
+                                        contacts who may be mailed (R8), as CSV
+  crmbot import  [--db FILE] --format json DUMP | --format csv DIR
+                                        restore an export into an empty database
+  crmbot import  [--db FILE] --format csv --kind interests|companies|contacts
+                 [--mapping hubspot|pipedrive|FILE] [--dry-run] FILE
+                                        load another CRM's CSV, de-duplicated
   crmbot version                        print the version
 
 Every command takes --help. Settings come from flags and CRMBOT_* environment
@@ -57,6 +70,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runDoctor(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "crmbot", version)
 		return nil
