@@ -427,27 +427,6 @@ func (c *conv) cmdToday(string) []Reply {
 	return []Reply{r}
 }
 
-func (c *conv) cmdPipeline(args string) []Reply {
-	if c.req.Chat == ChatGroup && !c.u.IsLead() {
-		return []Reply{{Text: c.t("group.lead_only")}}
-	}
-	var owner uint64
-	if args = strings.TrimSpace(args); args != "" {
-		u, err := c.e.svc.UserByName(c.ctx, args)
-		if err != nil {
-			return c.fail(err)
-		}
-		owner = u.ID
-	}
-	p, err := c.e.svc.Pipeline(c.ctx, c.u, owner)
-	if err != nil {
-		return c.fail(err)
-	}
-	r := c.pipeline(p)
-	r.Private = c.req.Chat == ChatPrivate
-	return []Reply{r}
-}
-
 // ---- /assign ------------------------------------------------------------------------
 
 func (c *conv) cmdAssign(args string) []Reply {

@@ -26,6 +26,8 @@ type Options struct {
 	Catalog *Catalog
 	// DigestIdleDays: /digest lists open interests untouched this long. Default 14.
 	DigestIdleDays int
+	// Reports configure /backup, /export and /mailing (see ReportOptions).
+	Reports ReportOptions
 }
 
 // Engine turns requests into replies, applying them through the crm.Service.
@@ -39,11 +41,12 @@ type Engine struct {
 	cat    *Catalog
 
 	digestIdleDays int
+	reports        ReportOptions
 }
 
 // New returns an Engine on top of svc.
 func New(svc *crm.Service, opts Options) *Engine {
-	e := &Engine{svc: svc, clock: opts.Clock, log: opts.Logger, admins: map[crm.Identity]bool{}, cat: opts.Catalog, digestIdleDays: opts.DigestIdleDays}
+	e := &Engine{svc: svc, clock: opts.Clock, log: opts.Logger, admins: map[crm.Identity]bool{}, cat: opts.Catalog, digestIdleDays: opts.DigestIdleDays, reports: opts.Reports}
 	if e.digestIdleDays == 0 {
 		e.digestIdleDays = 14
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"crmbot/bot/chart"
 	"crmbot/crm"
 )
 
@@ -33,6 +34,8 @@ type SchedulerConfig struct {
 	// HeadDigestAt ("08:30") and HeadTZ are the time of the head's digest.
 	HeadDigestAt string
 	HeadTZ       string
+	// HeadDigestChart adds the pipeline chart (a PNG) to the department's digest.
+	HeadDigestChart bool
 	// MaxAttempts bounds retries of one message before it is given up. Default 10.
 	MaxAttempts int
 	// Workers is how many messages a platform sends at once (each to a different
@@ -475,9 +478,21 @@ func (s *Scheduler) scanHeadDigest(ctx context.Context, tx crm.Tx, now time.Time
 	if since.IsZero() {
 		since = at.Add(-24 * time.Hour)
 	}
-	r, err := s.conv(ctx, head).headDigest(tx, now, since)
+	c := s.conv(ctx, head)
+	r, err := c.headDigest(tx, now, since)
 	if err != nil {
 		return err
+	}
+	if s.cfg.HeadDigestChart {
+		p, err := crm.BuildPipeline(tx, now, 0, s.e.svc.Config.Currency)
+		if err != nil {
+			return err
+		}
+		img, err := chart.Pipeline(c.pipelineChart(p, reportArgs{}))
+		if err != nil {
+			return err
+		}
+		r.Image = &Image{Name: "pipeline.png", PNG: img}
 	}
 	if _, err := s.enqueue(tx, key, ch, r, now, now, crm.OutboxPending); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,8 +24,9 @@ type recorder struct {
 }
 
 type sent struct {
-	To   crm.Identity
-	Text string
+	To    crm.Identity
+	Text  string
+	Image *bot.Image
 }
 
 func (r *recorder) Notify(_ context.Context, to crm.Identity, rep bot.Reply) error {
@@ -35,7 +37,7 @@ func (r *recorder) Notify(_ context.Context, to crm.Identity, rep bot.Reply) err
 			return err
 		}
 	}
-	r.sent = append(r.sent, sent{to, rep.Text})
+	r.sent = append(r.sent, sent{to, rep.Text, rep.Image})
 	return nil
 }
 
@@ -411,4 +413,22 @@ func TestHeadDigestInChannel(t *testing.T) {
 	if len(second) != 1 || !strings.Contains(second[0], "opened 0 · won 1 · lost 0") {
 		t.Fatalf("second digest: %q", second)
 	}
+}
+
+func TestHeadDigestChart(t *testing.T) {
+	e := newSchedEnv(t, at("2026-11-30 07:00"), bot.SchedulerConfig{HeadChannel: "telegram:-1002", HeadDigestChart: true})
+	e.team()
+	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
+	e.now = at("2026-11-30 08:31")
+	e.tick()
+	for _, s := range e.rec.sent {
+		if s.To != "telegram:-1002" {
+			continue
+		}
+		if s.Image == nil || !bytes.HasPrefix(s.Image.PNG, []byte("\x89PNG")) {
+			t.Fatalf("department digest without a PNG chart: %+v", s)
+		}
+		return
+	}
+	t.Fatalf("no department digest in CRMBOT_HEAD_CHANNEL: %+v", e.rec.sent)
 }

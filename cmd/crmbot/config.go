@@ -59,6 +59,7 @@ func (c *config) parse(fs *flag.FlagSet, args []string) error {
 	c.Sched.HeadChannel = crm.Identity(os.Getenv("CRMBOT_HEAD_CHANNEL"))
 	c.Sched.HeadDigestAt = os.Getenv("CRMBOT_HEAD_DIGEST_AT")
 	c.Sched.HeadTZ = os.Getenv("CRMBOT_HEAD_TZ")
+	c.Sched.HeadDigestChart = os.Getenv("CRMBOT_HEAD_DIGEST_CHART") == "true"
 	if v := os.Getenv("CRMBOT_DIGEST_GRACE"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

@@ -43,7 +43,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays})
+	backups, err := backupScheduleFromEnv()
+	if err != nil {
+		return err
+	}
+	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db)})
 	sched := bot.NewScheduler(eng, c.Sched)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz(db))
@@ -72,6 +76,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	g.Go(func() error { return sched.Run(ctx, c.NudgeSchedule) })
 	g.Go(func() error { maintain(ctx, db, log); return nil })
+	g.Go(func() error { return backups.run(ctx, db, time.Now, time.After, log.Info) })
 
 	ln, err := net.Listen("tcp", c.HTTPAddr)
 	if err != nil {

@@ -1,0 +1,853 @@
+package bot
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"crmbot/bot/chart"
+	"crmbot/crm"
+	"crmbot/crm/exchange"
+)
+
+// Backupper makes a consistent copy of the whole database while it is in use;
+// (*storage.DB).Backup satisfies it. The engine does not know the storage, so
+// cmd/crmbot hands it over through Options.Reports.
+type Backupper interface {
+	Backup(w io.Writer) (int64, error)
+}
+
+// ReportOptions configure the commands that write files on the server.
+type ReportOptions struct {
+	// Backup copies the database for /backup; nil disables it.
+	Backup Backupper
+	// BackupDir is where /backup writes (CRMBOT_BACKUP_DIR); "" disables /backup.
+	BackupDir string
+	// ExportDir is where /export and /mailing write their files (CRMBOT_EXPORT_DIR);
+	// "" disables /export, and /mailing then answers in the chat only.
+	ExportDir string
+}
+
+// staleDefaultDays is /stale's default: two weeks without a word is when a client
+// starts to forget us (the digest uses the same figure).
+const staleDefaultDays = 14
+
+// reportArgs is what the report commands read from their arguments:
+// "/pipeline chart 2026-10 segment:retail size:large @ana".
+type reportArgs struct {
+	chart   bool
+	csv     bool
+	segment crm.Segment
+	size    crm.CompanySize
+	owner   string // a team member's name, as typed
+	ownerIs string // the team member it resolved to, for the title
+	period  *period
+	days    int // a bare number (/stale 30)
+}
+
+// period is a half-open interval [from, to) and how the user wrote it.
+type period struct {
+	from, to time.Time
+	label    string
+}
+
+// parseReportArgs reads the words of a report command. Words it does not know are a
+// manager's name ("@ana", "Ana Horvat"); a wrong filter value is an error that says
+// what to type.
+func (c *conv) parseReportArgs(args string) (reportArgs, error) {
+	var ra reportArgs
+	var name []string
+	for _, w := range strings.Fields(args) {
+		lw := strings.ToLower(w)
+		k, v, hasColon := strings.Cut(lw, ":")
+		switch {
+		case lw == "chart":
+			ra.chart = true
+		case lw == "csv":
+			ra.csv = true
+		case hasColon && k == "segment":
+			s, ok := exchange.ParseSegment(v)
+			if !ok {
+				return ra, crm.Errorf(crm.EINVALID, "err.bad_segment_filter", v)
+			}
+			ra.segment = s
+		case hasColon && k == "size":
+			s, ok := exchange.ParseSize(v)
+			if !ok {
+				return ra, crm.Errorf(crm.EINVALID, "err.bad_size", v)
+			}
+			ra.size = s
+		case isNumber(lw):
+			ra.days, _ = strconv.Atoi(lw)
+		default:
+			if p, ok := c.parsePeriod(lw); ok {
+				ra.period = p
+				continue
+			}
+			name = append(name, w)
+		}
+	}
+	ra.owner = strings.Join(name, " ")
+	return ra, nil
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil && len(s) < 5
+}
+
+// parsePeriod reads "30d", "4w", "2026-10" (a month), "2026" (a year), in the user's
+// time zone; the relative ones end now.
+func (c *conv) parsePeriod(s string) (*period, bool) {
+	now := c.now()
+	loc := c.loc()
+	if n := len(s); n >= 2 && (s[n-1] == 'd' || s[n-1] == 'w') {
+		k, err := strconv.Atoi(s[:n-1])
+		if err != nil || k <= 0 || k > 3660 {
+			return nil, false
+		}
+		days := k
+		if s[n-1] == 'w' {
+			days = 7 * k
+		}
+		// The period ends now, and includes it: what was done this very second counts.
+		return &period{from: now.AddDate(0, 0, -days), to: now.Add(time.Second), label: c.t("period.days", days)}, true
+	}
+	if t, err := time.ParseInLocation("2006-01", s, loc); err == nil {
+		return &period{from: t, to: t.AddDate(0, 1, 0), label: t.Format("January 2006")}, true
+	}
+	if len(s) == 4 {
+		if t, err := time.ParseInLocation("2006", s, loc); err == nil {
+			return &period{from: t, to: t.AddDate(1, 0, 0), label: s}, true
+		}
+	}
+	return nil, false
+}
+
+// filtered reports whether any filter narrows the report.
+func (ra reportArgs) filtered() bool { return ra.segment != "" || ra.size != "" }
+
+// filterText describes the filters for the report's title; the period too when the
+// title does not show it already.
+func (c *conv) filterText(ra reportArgs) string {
+	var parts []string
+	if ra.segment != "" {
+		parts = append(parts, c.t("filter.segment", string(ra.segment)))
+	}
+	if ra.size != "" {
+		parts = append(parts, c.t("filter.size", c.t("size."+string(ra.size))))
+	}
+	if ra.period != nil {
+		parts = append(parts, c.t("filter.period", ra.period.label))
+	}
+	if ra.ownerIs != "" {
+		parts = append([]string{ra.ownerIs}, parts...)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// reportOwner resolves the manager named in a report: managers see only themselves.
+func (c *conv) reportOwner(ra *reportArgs) (uint64, error) {
+	var owner uint64
+	if ra.owner != "" {
+		u, err := c.e.svc.UserByName(c.ctx, ra.owner)
+		if err != nil {
+			return 0, err
+		}
+		owner, ra.ownerIs = u.ID, u.Name
+	}
+	if !c.u.IsLead() {
+		if owner != 0 && owner != c.u.ID {
+			return 0, crm.Errorf(crm.EFORBIDDEN, "err.pipeline_forbidden")
+		}
+		owner = c.u.ID
+	}
+	return owner, nil
+}
+
+// matcher tells whether an interest passes the segment and size filters, looking
+// companies up once each.
+type matcher struct {
+	tx        crm.Tx
+	ra        reportArgs
+	companies map[uint64]*crm.Company
+}
+
+func newMatcher(tx crm.Tx, ra reportArgs) *matcher {
+	return &matcher{tx: tx, ra: ra, companies: map[uint64]*crm.Company{}}
+}
+
+func (m *matcher) company(id uint64) (*crm.Company, error) {
+	if co, ok := m.companies[id]; ok {
+		return co, nil
+	}
+	co, err := m.tx.Company(id)
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		co, err = &crm.Company{ID: id}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.companies[id] = co
+	return co, nil
+}
+
+func (m *matcher) match(in *crm.Interest) (bool, error) {
+	if m.ra.segment != "" && in.Segment != m.ra.segment {
+		return false, nil
+	}
+	if m.ra.size != "" {
+		co, err := m.company(in.CompanyID)
+		if err != nil {
+			return false, err
+		}
+		return co.Size == m.ra.size, nil
+	}
+	return true, nil
+}
+
+// ---- /pipeline ----------------------------------------------------------------------
+
+// cmdPipeline is the head's report (R11). Unfiltered it reads only the kept counters
+// (crm.BuildPipeline: its cost does not grow with the database); a segment or size
+// filter walks the owners' open interests, and a period reads the audit log of that
+// period for won and lost.
+func (c *conv) cmdPipeline(args string) []Reply {
+	if c.req.Chat == ChatGroup && !c.u.IsLead() {
+		return []Reply{{Text: c.t("group.lead_only")}}
+	}
+	ra, err := c.parseReportArgs(args)
+	if err != nil {
+		return c.fail(err)
+	}
+	owner, err := c.reportOwner(&ra)
+	if err != nil {
+		return c.fail(err)
+	}
+	ra.ownerIs = "" // the pipeline's rows name the managers
+	if ra.filtered() && ra.period == nil {
+		// Won and lost of a filtered pipeline come from the audit log: of the last
+		// 30 days unless a period is given, so the cost stays bounded.
+		ra.period, _ = c.parsePeriod("30d")
+	}
+	var p *crm.Pipeline
+	err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
+		var err error
+		p, err = crm.BuildPipeline(tx, c.now(), owner, c.e.svc.Config.Currency)
+		if err != nil {
+			return err
+		}
+		if ra.filtered() {
+			if err := filterPipeline(tx, p, newMatcher(tx, ra)); err != nil {
+				return err
+			}
+		}
+		if ra.period != nil {
+			st, err := c.activity(tx, ra, owner)
+			if err != nil {
+				return err
+			}
+			for _, r := range p.Rows {
+				r.Won, r.Lost = 0, 0
+				if t := st.perOwner[r.Owner.ID]; t != nil {
+					r.Won, r.Lost = t.won, t.lost
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	r := c.pipeline(p)
+	if f := c.filterText(ra); f != "" {
+		title, rest, _ := strings.Cut(r.Text, "\n")
+		r.Text = title + "\n" + f + "\n" + rest
+	}
+	if ra.chart {
+		img, err := chart.Pipeline(c.pipelineChart(p, ra))
+		if err != nil {
+			return c.fail(err)
+		}
+		r = Reply{Text: strings.TrimSpace(c.t("pipeline.chart_caption", c.when(p.At), c.filterText(ra))), Image: &Image{Name: "pipeline.png", PNG: img}}
+	}
+	r.Private = c.req.Chat == ChatPrivate
+	return []Reply{r}
+}
+
+// filterPipeline recounts the open interests of the report's rows from the owners'
+// open lists, keeping those that pass the filters.
+func filterPipeline(tx crm.Tx, p *crm.Pipeline, m *matcher) error {
+	for _, r := range p.Rows {
+		ins, err := tx.OpenInterests(r.Owner.ID, "", 0)
+		if err != nil {
+			return err
+		}
+		r.Open, r.Value, r.Overdue = map[crm.Stage]int{}, 0, 0
+		for _, in := range ins {
+			ok, err := m.match(in)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			r.Open[in.Stage]++
+			r.Value += in.Value
+			if !in.Next.IsZero() && in.Next.Due.Before(p.At) {
+				r.Overdue++
+			}
+		}
+	}
+	return nil
+}
+
+func (c *conv) pipelineChart(p *crm.Pipeline, ra reportArgs) chart.Stacked {
+	s := chart.Stacked{Title: c.t("pipeline.chart_title"), Empty: c.t("pipeline.empty")}
+	if f := c.filterText(ra); f != "" {
+		s.Title += " · " + f
+	}
+	for _, r := range p.Rows {
+		s.Categories = append(s.Categories, r.Owner.Name)
+	}
+	for _, st := range crm.OpenStages {
+		ser := chart.Series{Label: c.t("stage." + string(st))}
+		for _, r := range p.Rows {
+			ser.Values = append(ser.Values, float64(r.Open[st]))
+		}
+		s.Series = append(s.Series, ser)
+	}
+	return s
+}
+
+// ---- the period's activity ----------------------------------------------------------
+
+// tally counts one group's interests in a period.
+type tally struct{ opened, won, lost int }
+
+func (t *tally) rate() (int, bool) {
+	if t.won+t.lost == 0 {
+		return 0, false
+	}
+	return t.won * 100 / (t.won + t.lost), true
+}
+
+// activityStats is what happened in a period: the figures of R17 broken down the ways
+// a head asks for them.
+type activityStats struct {
+	total     tally
+	lostBy    map[crm.LossReason]int
+	perOwner  map[uint64]*tally
+	perSource map[string]*tally
+	perSize   map[crm.CompanySize]*tally
+	daysToWon []float64 // first contact → deal, for each deal in the period
+	// reached counts the interests that got at least that far in the period: the
+	// funnel.
+	reached map[crm.Stage]int
+}
+
+// stageRank orders the path (R3) for the funnel; lost is not a step forward.
+var stageRank = map[crm.Stage]int{crm.StageNew: 0, crm.StageMeeting: 1, crm.StageProposal: 2, crm.StageDeliberating: 3, crm.StageWon: 4}
+
+// activity reads the audit log of the period, like crm.ActivitySince (the same
+// entries, counted the same way, so the figures agree with the head's digest), and
+// looks up each interest it names once for the filters and the breakdowns: the cost is
+// in proportion to the changes in the period.
+func (c *conv) activity(tx crm.Tx, ra reportArgs, owner uint64) (*activityStats, error) {
+	st := &activityStats{lostBy: map[crm.LossReason]int{}, perOwner: map[uint64]*tally{},
+		perSource: map[string]*tally{}, perSize: map[crm.CompanySize]*tally{}, reached: map[crm.Stage]int{}}
+	m := newMatcher(tx, ra)
+	type seen struct {
+		in   *crm.Interest
+		ok   bool
+		rank int
+	}
+	cache := map[uint64]*seen{}
+	get := func(id uint64) (*seen, error) {
+		if s, ok := cache[id]; ok {
+			return s, nil
+		}
+		s := &seen{rank: -1}
+		in, err := tx.Interest(id)
+		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+			return nil, err
+		}
+		if in != nil {
+			s.in = in
+			if s.ok, err = m.match(in); err != nil {
+				return nil, err
+			}
+			s.ok = s.ok && (owner == 0 || in.OwnerID == owner)
+		}
+		cache[id] = s
+		return s, nil
+	}
+	groups := func(in *crm.Interest) ([]*tally, error) {
+		co, err := m.company(in.CompanyID)
+		if err != nil {
+			return nil, err
+		}
+		pick := func(mp map[string]*tally, k string) *tally {
+			if mp[k] == nil {
+				mp[k] = &tally{}
+			}
+			return mp[k]
+		}
+		if st.perOwner[in.OwnerID] == nil {
+			st.perOwner[in.OwnerID] = &tally{}
+		}
+		if st.perSize[co.Size] == nil {
+			st.perSize[co.Size] = &tally{}
+		}
+		return []*tally{&st.total, st.perOwner[in.OwnerID], pick(st.perSource, strings.ToLower(strings.TrimSpace(in.Source))), st.perSize[co.Size]}, nil
+	}
+	reach := func(s *seen, to crm.Stage) {
+		r, ok := stageRank[to]
+		if !ok || r <= s.rank {
+			return
+		}
+		for st2, r2 := range stageRank {
+			if r2 > s.rank && r2 <= r {
+				st.reached[st2]++
+			}
+		}
+		s.rank = r
+	}
+	err := tx.AuditSince(ra.period.from, func(e *crm.AuditEntry) error {
+		if e.Refused || e.Entity != "interest" || !e.At.Before(ra.period.to) {
+			return nil
+		}
+		if e.Action != "create" && e.Action != "stage" {
+			return nil
+		}
+		s, err := get(e.EntityID)
+		if err != nil || s.in == nil || !s.ok {
+			return err
+		}
+		switch e.Action {
+		case "create":
+			gs, err := groups(s.in)
+			if err != nil {
+				return err
+			}
+			for _, g := range gs {
+				g.opened++
+			}
+			reach(s, crm.StageNew)
+		case "stage":
+			// Detail is "from→to[/reason]" (see crm.Service.SetStage).
+			_, to, _ := strings.Cut(e.Detail, "→")
+			stage, reason, _ := strings.Cut(to, "/")
+			var gs []*tally
+			if st := crm.Stage(stage); st == crm.StageWon || st == crm.StageLost {
+				if gs, err = groups(s.in); err != nil {
+					return err
+				}
+			}
+			switch crm.Stage(stage) {
+			case crm.StageWon:
+				for _, g := range gs {
+					g.won++
+				}
+				st.daysToWon = append(st.daysToWon, e.At.Sub(s.in.CreatedAt).Hours()/24)
+			case crm.StageLost:
+				for _, g := range gs {
+					g.lost++
+				}
+				st.lostBy[crm.LossReason(reason)]++
+			}
+			reach(s, crm.Stage(stage))
+		}
+		return nil
+	})
+	return st, err
+}
+
+// median of the values, and whether there were any.
+func median(v []float64) (float64, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2], true
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2, true
+}
+
+// ---- /conversion --------------------------------------------------------------------
+
+// cmdConversion is R17's report for a period: opened, won, lost by reason (R6), the
+// share won per manager, source and company size, and how long a deal takes.
+func (c *conv) cmdConversion(args string) []Reply {
+	if c.req.Chat == ChatGroup && !c.u.IsLead() {
+		return []Reply{{Text: c.t("group.lead_only")}}
+	}
+	ra, err := c.parseReportArgs(args)
+	if err != nil {
+		return c.fail(err)
+	}
+	if ra.period == nil {
+		ra.period, _ = c.parsePeriod("30d")
+	}
+	owner, err := c.reportOwner(&ra)
+	if err != nil {
+		return c.fail(err)
+	}
+	var st *activityStats
+	names := map[uint64]string{}
+	err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
+		us, err := tx.Users()
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			names[u.ID] = u.Name
+		}
+		st, err = c.activity(tx, ra, owner)
+		return err
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	private := c.req.Chat == ChatPrivate
+	if ra.chart {
+		steps := []chart.Step{{Label: c.t("conversion.opened_step"), Value: float64(st.reached[crm.StageNew])}}
+		for _, s := range []crm.Stage{crm.StageMeeting, crm.StageProposal, crm.StageWon} {
+			steps = append(steps, chart.Step{Label: c.t("stage." + string(s)), Value: float64(st.reached[s])})
+		}
+		img, err := chart.Funnel(c.t("conversion.chart_title", ra.period.label), steps)
+		if err != nil {
+			return c.fail(err)
+		}
+		label := ra.period.label
+		ra.period = nil // the caption names it
+		return []Reply{{Text: strings.TrimSpace(c.t("conversion.chart_caption", label, c.filterText(ra))), Image: &Image{Name: "conversion.png", PNG: img}, Private: private}}
+	}
+	var b strings.Builder
+	b.WriteString(c.t("conversion.title", c.when(ra.period.from), c.when(ra.period.to)))
+	ra.period = nil // the title shows it
+	if f := c.filterText(ra); f != "" {
+		b.WriteString("\n" + f)
+	}
+	b.WriteString("\n\n" + c.t("conversion.totals", st.total.opened, st.total.won, st.total.lost))
+	if st.total.lost > 0 {
+		var rs []string
+		for _, r := range crm.LossReasons {
+			if n := st.lostBy[r]; n > 0 {
+				rs = append(rs, c.t("reason."+string(r))+" "+strconv.Itoa(n))
+			}
+		}
+		b.WriteString("\n" + c.t("conversion.lost_by", strings.Join(rs, " · ")))
+	}
+	if pct, ok := st.total.rate(); ok {
+		b.WriteString("\n" + c.t("conversion.rate", pct, st.total.won, st.total.won+st.total.lost))
+	}
+	if d, ok := median(st.daysToWon); ok {
+		b.WriteString("\n" + c.t("conversion.median_days", strconv.FormatFloat(d, 'f', 0, 64)))
+	}
+	if st.total.opened+st.total.won+st.total.lost == 0 {
+		b.WriteString("\n" + c.t("conversion.nothing"))
+		return []Reply{{Text: b.String(), Private: private}}
+	}
+	section := func(title string, keys []string, get func(string) *tally, label func(string) string) {
+		if len(keys) == 0 {
+			return
+		}
+		b.WriteString("\n\n" + title)
+		for _, k := range keys {
+			t := get(k)
+			line := "\n" + label(k) + ": " + c.t("conversion.row", t.opened, t.won, t.lost)
+			if pct, ok := t.rate(); ok {
+				line += " · " + strconv.Itoa(pct) + "%"
+			}
+			b.WriteString(line)
+		}
+	}
+	var owners []string
+	for id := range st.perOwner {
+		owners = append(owners, u64(id))
+	}
+	sort.Slice(owners, func(i, j int) bool { return nameOf(names, owners[i]) < nameOf(names, owners[j]) })
+	section(c.t("conversion.by_manager"), owners, func(k string) *tally { id, _ := strconv.ParseUint(k, 10, 64); return st.perOwner[id] },
+		func(k string) string { return nameOf(names, k) })
+	var sources []string
+	for s := range st.perSource {
+		sources = append(sources, s)
+	}
+	sort.Strings(sources)
+	section(c.t("conversion.by_source"), sources, func(k string) *tally { return st.perSource[k] }, func(k string) string {
+		if k == "" {
+			return c.t("conversion.no_source")
+		}
+		return k
+	})
+	var sizes []string
+	for _, z := range append(append([]crm.CompanySize(nil), crm.CompanySizes...), crm.SizeUnknown) {
+		if st.perSize[z] != nil {
+			sizes = append(sizes, string(z))
+		}
+	}
+	section(c.t("conversion.by_size"), sizes, func(k string) *tally { return st.perSize[crm.CompanySize(k)] }, func(k string) string {
+		if k == "" {
+			return c.t("conversion.no_size")
+		}
+		return c.t("size." + k)
+	})
+	return []Reply{{Text: b.String(), Private: private}}
+}
+
+func nameOf(names map[uint64]string, id string) string {
+	n, _ := strconv.ParseUint(id, 10, 64)
+	if s, ok := names[n]; ok {
+		return s
+	}
+	return "#" + id
+}
+
+// ---- /stale -------------------------------------------------------------------------
+
+// staleShown is how many of one manager's forgotten interests /stale names when it
+// lists the whole department (their own list shows staleShownOwn): the rest are
+// counted, so a head sees who is drowning without scrolling through all of it.
+const (
+	staleShown    = 5
+	staleShownOwn = 30
+)
+
+// cmdStale lists open interests nobody has touched for a while, by manager, the
+// longest forgotten first: the ones about to be lost (R6). It reads the idle index,
+// and looks up contacts and companies only for the lines it shows.
+func (c *conv) cmdStale(args string) []Reply {
+	ra, err := c.parseReportArgs(args)
+	if err != nil {
+		return c.fail(err)
+	}
+	days := ra.days
+	if days <= 0 {
+		days = staleDefaultDays
+	}
+	owner, err := c.reportOwner(&ra)
+	if err != nil {
+		return c.fail(err)
+	}
+	shown := staleShown
+	if owner != 0 {
+		shown = staleShownOwn
+	}
+	now := c.now()
+	type group struct {
+		name  string
+		total int
+		lines []string
+	}
+	groups := map[uint64]*group{}
+	total := 0
+	err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
+		us, err := tx.Users()
+		if err != nil {
+			return err
+		}
+		names := map[uint64]string{}
+		for _, u := range us {
+			names[u.ID] = u.Name
+		}
+		ins, err := tx.IdleSince(owner, now.AddDate(0, 0, -days), 0)
+		if err != nil {
+			return err
+		}
+		m := newMatcher(tx, ra)
+		for _, in := range ins { // oldest activity first
+			if ok, err := m.match(in); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			total++
+			g := groups[in.OwnerID]
+			if g == nil {
+				g = &group{name: names[in.OwnerID]}
+				groups[in.OwnerID] = g
+			}
+			g.total++
+			if len(g.lines) >= shown {
+				continue
+			}
+			co, err := m.company(in.CompanyID)
+			if err != nil {
+				return err
+			}
+			contact := ""
+			if ct, err := tx.Contact(in.ContactID); err == nil {
+				contact = ct.FullName
+			} else if crm.ErrorCode(err) != crm.ENOTFOUND {
+				return err
+			}
+			idle := int(now.Sub(in.LastActivityAt).Hours() / 24)
+			g.lines = append(g.lines, "#"+u64(in.ID)+" "+contact+" · "+co.Name+" · "+c.stageName(in)+" · "+c.t("stale.idle", idle))
+		}
+		return nil
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	if total == 0 {
+		return []Reply{{Text: c.t("stale.none", days), Private: true}}
+	}
+	var gs []*group
+	for _, g := range groups {
+		gs = append(gs, g)
+	}
+	sort.Slice(gs, func(i, j int) bool { return gs[i].name < gs[j].name })
+	var b strings.Builder
+	b.WriteString(c.t("stale.title", days, total))
+	if f := c.filterText(ra); f != "" {
+		b.WriteString("\n" + f)
+	}
+	for _, g := range gs {
+		b.WriteString("\n\n" + c.t("stale.manager", g.name, g.total))
+		for _, l := range g.lines {
+			b.WriteString("\n" + l)
+		}
+		if more := g.total - len(g.lines); more > 0 {
+			b.WriteString("\n" + c.t("list.more", more))
+		}
+	}
+	return []Reply{{Text: b.String(), Private: true}}
+}
+
+// ---- /mailing -----------------------------------------------------------------------
+
+// cmdMailing gives the mailing list (R8): contacts with an email who may be mailed,
+// not-prospective clients included, those who opted out excluded.
+func (c *conv) cmdMailing(args string) []Reply {
+	if !c.u.IsLead() {
+		return c.fail(crm.Errorf(crm.EFORBIDDEN, "err.lead_only"))
+	}
+	ra, err := c.parseReportArgs(args)
+	if err != nil {
+		return c.fail(err)
+	}
+	list, err := exchange.MailingList(c.ctx, c.e.svc.Store, exchange.MailingFilter{Segment: ra.segment, Size: ra.size})
+	if err != nil {
+		return c.fail(err)
+	}
+	var b strings.Builder
+	b.WriteString(c.t("mailing.title", len(list)))
+	if f := c.filterText(ra); f != "" {
+		b.WriteString("\n" + f)
+	}
+	const max = 30
+	for i, r := range list {
+		if i == max {
+			b.WriteString("\n" + c.t("list.more", len(list)-max))
+			break
+		}
+		b.WriteString("\n" + r.Contact.Email + " — " + r.Contact.FullName + ", " + r.Company.Name)
+	}
+	if dir := c.e.reports.ExportDir; dir != "" && len(list) > 0 {
+		path, err := c.writeFile(dir, "mailing-"+c.stamp()+".csv", func(w io.Writer) error { return exchange.WriteMailingCSV(w, list) })
+		if err != nil {
+			return c.fail(err)
+		}
+		b.WriteString("\n\n" + c.t("mailing.file", path))
+	}
+	return []Reply{{Text: b.String(), Private: true}}
+}
+
+// ---- /export and /backup ------------------------------------------------------------
+
+// stamp names files by the time they were made, in UTC so that they sort.
+func (c *conv) stamp() string { return c.now().UTC().Format("20060102-150405") }
+
+// writeFile writes a new file (never over an existing one) in dir, readable by the
+// owner only: it holds client data.
+func (c *conv) writeFile(dir, name string, fn func(io.Writer) error) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	err = fn(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return "", err
+	}
+	return path, nil
+}
+
+// cmdExport writes the whole database as CSV files (or one JSON dump) in the export
+// directory on the server; admins only. The files are not sent into the chat: a chat
+// is no place for the whole client base.
+func (c *conv) cmdExport(args string) []Reply {
+	if c.u.Role != crm.RoleAdmin {
+		return c.fail(crm.Errorf(crm.EFORBIDDEN, "err.admin_only"))
+	}
+	dir := c.e.reports.ExportDir
+	if dir == "" {
+		return []Reply{{Text: c.t("export.disabled"), Private: true}}
+	}
+	format := strings.ToLower(strings.TrimSpace(args))
+	var n exchange.Counts
+	var path string
+	var err error
+	switch format {
+	case "json":
+		path, err = c.writeFile(dir, "crmbot-"+c.stamp()+".json", func(w io.Writer) error {
+			var err error
+			n, err = exchange.ExportJSON(c.ctx, c.e.svc.Store, w, nil)
+			return err
+		})
+	case "", "csv":
+		path = filepath.Join(dir, "crmbot-"+c.stamp())
+		if err = os.MkdirAll(dir, 0o700); err == nil {
+			err = os.Mkdir(path, 0o700)
+		}
+		if err == nil {
+			n, err = exchange.ExportCSV(c.ctx, c.e.svc.Store, func(name string) (io.WriteCloser, error) {
+				return os.OpenFile(filepath.Join(path, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+			}, nil)
+		}
+	default:
+		return []Reply{{Text: c.t("usage.export"), Private: true}}
+	}
+	if err != nil {
+		return c.fail(fmt.Errorf("export: %w", err))
+	}
+	return []Reply{{Text: c.t("export.done", path, n.Companies, n.Contacts, n.Interests, n.Interactions), Private: true}}
+}
+
+// cmdBackup makes a consistent copy of the running database in the backup directory
+// (bbolt's read transaction: writers carry on); admins only.
+func (c *conv) cmdBackup(string) []Reply {
+	if c.u.Role != crm.RoleAdmin {
+		return c.fail(crm.Errorf(crm.EFORBIDDEN, "err.admin_only"))
+	}
+	opts := c.e.reports
+	if opts.Backup == nil || opts.BackupDir == "" {
+		return []Reply{{Text: c.t("backup.disabled"), Private: true}}
+	}
+	var size int64
+	path, err := c.writeFile(opts.BackupDir, "crmbot-"+c.stamp()+".db", func(w io.Writer) error {
+		var err error
+		size, err = opts.Backup.Backup(w)
+		return err
+	})
+	if err != nil {
+		return c.fail(fmt.Errorf("backup: %w", err))
+	}
+	return []Reply{{Text: c.t("backup.done", path, money(size)), Private: true}}
+}

@@ -1,0 +1,95 @@
+package bot_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"crmbot/bot"
+	"crmbot/crm"
+	"crmbot/crm/exchange"
+	"crmbot/storage"
+	"crmbot/storage/benchdata"
+)
+
+// BenchmarkReports runs the report commands on a private copy of the benchmark
+// dataset (at CRMBOT_BENCH_SCALE=1: 50 managers, 100,000 interests, 1,000,000
+// interactions), reusing the storage benchmarks' cached file:
+//
+//	go test ./bot -run=X -bench=Reports -benchtime=5x
+func BenchmarkReports(b *testing.B) {
+	scale, err := benchdata.Scale()
+	if err != nil {
+		b.Fatal(err)
+	}
+	size := benchdata.SizeAt(scale)
+	src := benchdata.Find(os.TempDir(), size)
+	if src == "" {
+		src = filepath.Join(os.TempDir(), benchdata.FileName(0, size))
+		if err := benchdata.Generate(src, size, func(path string) (benchdata.DB, error) {
+			return storage.Open(path, storage.Options{Now: func() time.Time { return benchdata.Now }})
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dst := filepath.Join(b.TempDir(), "crm.db")
+	if err := copyDataset(dst, src); err != nil {
+		b.Fatal(err)
+	}
+	db, err := storage.Open(dst, storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	clock := func() time.Time { return benchdata.Now }
+	svc := crm.NewService(db, clock, crm.Config{})
+	ctx := context.Background()
+	if _, err := svc.EnsureAdmin(ctx, "console:bench-admin", "Bench Admin"); err != nil {
+		b.Fatal(err)
+	}
+	eng := bot.New(svc, bot.Options{Clock: clock})
+	for _, cmd := range []string{"/pipeline", "/pipeline size:large", "/pipeline segment:corporate 30d", "/conversion 30d", "/conversion 7d", "/stale 30", "/pipeline chart", "/conversion chart"} {
+		b.Run(cmd, func(b *testing.B) {
+			for b.Loop() {
+				out := eng.Handle(ctx, bot.Request{Identity: "console:bench-admin", Text: cmd})
+				if len(out) != 1 {
+					b.Fatalf("%s: %+v", cmd, out)
+				}
+			}
+		})
+	}
+	b.Run("export json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := exchange.ExportJSON(ctx, db, io.Discard, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("mailing", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := exchange.MailingList(ctx, db, exchange.MailingFilter{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func copyDataset(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
