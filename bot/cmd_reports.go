@@ -354,8 +354,8 @@ type activityStats struct {
 // stageRank orders the path (R3) for the funnel; lost is not a step forward.
 var stageRank = map[crm.Stage]int{crm.StageNew: 0, crm.StageMeeting: 1, crm.StageProposal: 2, crm.StageDeliberating: 3, crm.StageWon: 4}
 
-// activity reads the audit log of the period, like crm.ActivitySince (the same
-// entries, counted the same way, so the figures agree with the head's digest), and
+// activity reads the period's changes with crm.WalkChanges, as crm.ActivitySince does
+// (so the figures agree with the head's digest), and
 // looks up each interest it names once for the filters and the breakdowns: the cost is
 // in proportion to the changes in the period.
 func (c *conv) activity(tx crm.Tx, ra reportArgs, owner uint64) (*activityStats, error) {
@@ -418,19 +418,12 @@ func (c *conv) activity(tx crm.Tx, ra reportArgs, owner uint64) (*activityStats,
 		}
 		s.rank = r
 	}
-	err := tx.AuditSince(ra.period.from, func(e *crm.AuditEntry) error {
-		if e.Refused || e.Entity != "interest" || !e.At.Before(ra.period.to) {
-			return nil
-		}
-		if e.Action != "create" && e.Action != "stage" {
-			return nil
-		}
-		s, err := get(e.EntityID)
+	err := crm.WalkChanges(tx, ra.period.from, ra.period.to, func(ch crm.Change) error {
+		s, err := get(ch.InterestID)
 		if err != nil || s.in == nil || !s.ok {
 			return err
 		}
-		switch e.Action {
-		case "create":
+		if ch.Opened {
 			gs, err := groups(s.in)
 			if err != nil {
 				return err
@@ -439,30 +432,27 @@ func (c *conv) activity(tx crm.Tx, ra reportArgs, owner uint64) (*activityStats,
 				g.opened++
 			}
 			reach(s, crm.StageNew)
-		case "stage":
-			// Detail is "from→to[/reason]" (see crm.Service.SetStage).
-			_, to, _ := strings.Cut(e.Detail, "→")
-			stage, reason, _ := strings.Cut(to, "/")
-			var gs []*tally
-			if st := crm.Stage(stage); st == crm.StageWon || st == crm.StageLost {
-				if gs, err = groups(s.in); err != nil {
-					return err
-				}
-			}
-			switch crm.Stage(stage) {
-			case crm.StageWon:
-				for _, g := range gs {
-					g.won++
-				}
-				st.daysToWon = append(st.daysToWon, e.At.Sub(s.in.CreatedAt).Hours()/24)
-			case crm.StageLost:
-				for _, g := range gs {
-					g.lost++
-				}
-				st.lostBy[crm.LossReason(reason)]++
-			}
-			reach(s, crm.Stage(stage))
+			return nil
 		}
+		var gs []*tally
+		if ch.Stage == crm.StageWon || ch.Stage == crm.StageLost {
+			if gs, err = groups(s.in); err != nil {
+				return err
+			}
+		}
+		switch ch.Stage {
+		case crm.StageWon:
+			for _, g := range gs {
+				g.won++
+			}
+			st.daysToWon = append(st.daysToWon, ch.At.Sub(s.in.CreatedAt).Hours()/24)
+		case crm.StageLost:
+			for _, g := range gs {
+				g.lost++
+			}
+			st.lostBy[ch.Loss]++
+		}
+		reach(s, ch.Stage)
 		return nil
 	})
 	return st, err

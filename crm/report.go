@@ -61,41 +61,63 @@ func ActivitySince(tx Tx, from, to time.Time) (*Activity, error) {
 		}
 		return oa, nil
 	}
-	err := tx.AuditSince(from, func(e *AuditEntry) error {
+	err := WalkChanges(tx, from, to, func(ch Change) error {
+		if !ch.Opened && ch.Stage != StageWon && ch.Stage != StageLost {
+			return nil
+		}
+		oa, err := owner(ch.InterestID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case ch.Opened:
+			a.Opened++
+			oa.Opened++
+		case ch.Stage == StageWon:
+			a.Won++
+			oa.Won++
+		default:
+			a.Lost++
+			oa.Lost++
+			a.LostBy[ch.Loss]++
+		}
+		return nil
+	})
+	return a, err
+}
+
+// Change is one step in an interest's life, as the audit log records it: its
+// creation, or a move to another stage.
+type Change struct {
+	InterestID uint64
+	At         time.Time
+	Opened     bool       // the interest was created
+	Stage      Stage      // the stage it moved to (when not Opened)
+	Loss       LossReason // why, when it moved to lost
+}
+
+// WalkChanges calls fn for every creation and stage change of an interest in
+// [from, to), oldest first. It is the one reader of the audit entries SetStage and
+// CreateInterest write, so every report counts them the same way; its cost is in
+// proportion to the changes in the period.
+func WalkChanges(tx Tx, from, to time.Time, fn func(Change) error) error {
+	return tx.AuditSince(from, func(e *AuditEntry) error {
 		if e.Refused || e.Entity != "interest" || !e.At.Before(to) {
 			return nil
 		}
 		switch e.Action {
 		case "create":
-			oa, err := owner(e.EntityID)
-			if err != nil {
-				return err
-			}
-			a.Opened++
-			oa.Opened++
+			return fn(Change{InterestID: e.EntityID, At: e.At, Opened: true})
 		case "stage":
 			// Detail is "from→to[/reason]" (see Service.SetStage).
-			_, to, _ := strings.Cut(e.Detail, "→")
-			st, reason, _ := strings.Cut(to, "/")
-			switch Stage(st) {
-			case StageWon:
-				oa, err := owner(e.EntityID)
-				if err != nil {
-					return err
-				}
-				a.Won++
-				oa.Won++
-			case StageLost:
-				oa, err := owner(e.EntityID)
-				if err != nil {
-					return err
-				}
-				a.Lost++
-				oa.Lost++
-				a.LostBy[LossReason(reason)]++
+			_, moved, _ := strings.Cut(e.Detail, "→")
+			st, reason, _ := strings.Cut(moved, "/")
+			ch := Change{InterestID: e.EntityID, At: e.At, Stage: Stage(st)}
+			if ch.Stage == StageLost {
+				ch.Loss = LossReason(reason)
 			}
+			return fn(ch)
 		}
 		return nil
 	})
-	return a, err
 }
