@@ -15,11 +15,11 @@ import (
 	"crmbot/crm/exchange"
 )
 
-// Backupper makes a consistent copy of the whole database while it is in use;
-// (*storage.DB).Backup satisfies it. The engine does not know the storage, so
-// cmd/crmbot hands it over through Options.Reports.
+// Backupper makes a consistent copy of the whole database, while it is in use, into a
+// new file; (*storage.DB).BackupFile satisfies it. The engine does not know the
+// storage, so cmd/crmbot hands it over through Options.Reports.
 type Backupper interface {
-	Backup(w io.Writer) (int64, error)
+	BackupFile(path string) (int64, error)
 }
 
 // ReportOptions configure the commands that write files on the server.
@@ -830,12 +830,11 @@ func (c *conv) cmdBackup(string) []Reply {
 	if opts.Backup == nil || opts.BackupDir == "" {
 		return []Reply{{Text: c.t("backup.disabled"), Private: true}}
 	}
-	var size int64
-	path, err := c.writeFile(opts.BackupDir, "crmbot-"+c.stamp()+".db", func(w io.Writer) error {
-		var err error
-		size, err = opts.Backup.Backup(w)
-		return err
-	})
+	if err := os.MkdirAll(opts.BackupDir, 0o700); err != nil {
+		return c.fail(fmt.Errorf("backup: %w", err))
+	}
+	path := filepath.Join(opts.BackupDir, "crmbot-"+c.stamp()+".db")
+	size, err := opts.Backup.BackupFile(path)
 	if err != nil {
 		return c.fail(fmt.Errorf("backup: %w", err))
 	}

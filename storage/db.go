@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -136,6 +137,31 @@ func (db *DB) Stats() (Stats, error) {
 // writer carry on (a bbolt read transaction sees one snapshot). The copy is itself a
 // database file that Open accepts.
 func (db *DB) Backup(w io.Writer) (int64, error) {
+	return db.backup(w)
+}
+
+// BackupFile writes a consistent copy of the database to a new file at path (mode
+// 0600, fsynced, never over an existing file). A failed copy leaves no file behind.
+func (db *DB) BackupFile(path string) (int64, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	n, err := db.backup(f)
+	if err == nil {
+		err = f.Sync() // a backup that is not on disk is not a backup
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return 0, err
+	}
+	return n, nil
+}
+
+func (db *DB) backup(w io.Writer) (int64, error) {
 	var n int64
 	err := db.bolt.View(func(btx *bolt.Tx) error {
 		var err error

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"crmbot/storage"
 )
@@ -74,16 +73,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
-	f, err := os.OpenFile(fs.Arg(0), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	n, err := db.BackupFile(fs.Arg(0))
 	if err != nil {
-		return err
-	}
-	n, err := db.Backup(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(fs.Arg(0))
 		return err
 	}
 	fmt.Fprintf(stdout, "backed up %d bytes to %s\n", n, fs.Arg(0))

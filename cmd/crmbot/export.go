@@ -453,19 +453,7 @@ func backupTo(b bot.Backupper, dir string, now time.Time) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, "crmbot-"+now.UTC().Format("20060102-150405")+".db")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return "", err
-	}
-	_, err = b.Backup(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
+	if _, err := b.BackupFile(path); err != nil {
 		return "", err
 	}
 	return path, nil
