@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -126,4 +127,16 @@ func (c *conv) cmdChannel(args string) []Reply {
 		return c.fail(err)
 	}
 	return []Reply{{Text: c.t("channel.set")}}
+}
+
+// ChatMoved records that a chat now has another id (a Telegram group upgraded to a
+// supergroup): the department channel follows it.
+func (e *Engine) ChatMoved(ctx context.Context, from, to crm.Identity) error {
+	return e.svc.Store.Update(ctx, func(tx crm.Tx) error {
+		cur, err := tx.Blob("settings", "head_channel")
+		if err != nil || crm.Identity(cur) != from {
+			return err
+		}
+		return tx.PutBlob("settings", "head_channel", []byte(to))
+	})
 }

@@ -315,3 +315,31 @@ func TestE2ERestartNeitherLosesNorRepeats(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A group upgraded to a supergroup answers with migrate_to_chat_id: the message goes
+// to the new chat, and the department channel follows it.
+func TestE2EGroupUpgradedToSupergroup(t *testing.T) {
+	w := newWorld(t)
+	w.say(adminID, "/help")
+	w.deliver(func(id int) string { return groupText(id, -4001, adminID, "Boss", "/channel") })
+	w.api.failNext("sendMessage", apiError{status: 400, code: 400, desc: "Bad Request: group chat was upgraded to a supergroup chat", migrateTo: -1004001})
+	if err := w.a.Notify(context.Background(), "telegram:-4001", bot.Reply{Text: "Department digest"}); err != nil {
+		t.Fatalf("notify after the upgrade: %v", err)
+	}
+	sent := w.api.sent()
+	last := sent[len(sent)-1]
+	if last.Params["chat_id"] != "-1004001" || !strings.Contains(last.Params["text"], "Department digest") {
+		t.Fatalf("not delivered to the supergroup: %+v", last.Params)
+	}
+	var ch []byte
+	if err := w.svc.Store.View(context.Background(), func(tx crm.Tx) error {
+		var err error
+		ch, err = tx.Blob("settings", "head_channel")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if string(ch) != "telegram:-1004001" {
+		t.Fatalf("department channel is %q, want the supergroup", ch)
+	}
+}

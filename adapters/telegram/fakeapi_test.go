@@ -178,6 +178,7 @@ type apiError struct {
 	status, code int
 	desc         string
 	retryAfter   int
+	migrateTo    int64
 }
 
 const (
@@ -477,6 +478,9 @@ func writeAPIError(w http.ResponseWriter, e apiError) {
 	body := map[string]any{"ok": false, "error_code": e.code, "description": e.desc}
 	if e.retryAfter > 0 {
 		body["parameters"] = map[string]any{"retry_after": e.retryAfter}
+	}
+	if e.migrateTo != 0 {
+		body["parameters"] = map[string]any{"migrate_to_chat_id": e.migrateTo}
 	}
 	writeJSON(w, e.status, body)
 }

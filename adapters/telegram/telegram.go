@@ -449,10 +449,28 @@ func (a *Adapter) Notify(ctx context.Context, id crm.Identity, reply bot.Reply) 
 		return fmt.Errorf("%w: %q is not a Telegram identity", bot.ErrUnreachable, id)
 	}
 	err := a.Send(ctx, uid, reply)
+	var te *tgbotapi.Error
+	if errors.As(err, &te) && te.MigrateToChatID != 0 {
+		// The group became a supergroup with a new id: follow it, and tell the
+		// engine so that settings naming the old chat (the department channel) move.
+		to := chatIdentity(te.MigrateToChatID)
+		a.log.Info("telegram: group upgraded to a supergroup; following it", "from", uid, "to", te.MigrateToChatID)
+		if m, ok := a.engine.(chatMover); ok {
+			if merr := m.ChatMoved(ctx, id, to); merr != nil {
+				a.log.Warn("telegram: cannot record the group's new id", "err", merr)
+			}
+		}
+		err = a.Send(ctx, te.MigrateToChatID, reply)
+	}
 	if errors.Is(err, ErrBlocked) || errors.Is(err, ErrChatNotFound) {
 		return fmt.Errorf("%w: %w", bot.ErrUnreachable, err)
 	}
 	return err
+}
+
+// chatMover is the engine's side of a chat changing its id (*bot.Engine has it).
+type chatMover interface {
+	ChatMoved(ctx context.Context, from, to crm.Identity) error
 }
 
 // identity returns the crm identity of a Telegram user.
