@@ -618,3 +618,44 @@ func TestCardAsFields(t *testing.T) {
 		t.Error("the plain text was rendered as well as the card")
 	}
 }
+
+// A direct message creates an interest and is answered in the DM; a mention in a
+// channel gets a report in the channel, and a request for a client card only a
+// pointer to the DM.
+func TestDirectMessageAndMention(t *testing.T) {
+	e := newEnv(t)
+	if r, _ := e.event("EvDM", dm(testUser, "/new Marko Đurić, Acme d.o.o."), nil); r.StatusCode != 200 {
+		t.Fatal(r.Status)
+	}
+	e.waitDone("EvDM")
+	posts := e.slack.all("chat.postMessage")
+	if len(posts) != 1 || posts[0].Form.Get("channel") != "DU1" || !strings.Contains(posts[0].text(), "Created #1") {
+		t.Fatalf("DM reply: %+v", posts)
+	}
+	mention := func(text string) map[string]any {
+		return map[string]any{"type": "app_mention", "channel": "C77", "user": testUser, "text": "<@UBOT> " + text,
+			"ts": "1795857391.000200", "event_ts": "1795857391.000200"}
+	}
+	e.event("EvM1", mention("/pipeline"), nil)
+	e.waitDone("EvM1")
+	e.event("EvM2", mention("/show 1"), nil)
+	e.waitDone("EvM2")
+	var inChannel, ephemeral []call
+	for _, c := range e.slack.all("") {
+		switch {
+		case c.Method == "chat.postMessage" && c.Form.Get("channel") == "C77":
+			inChannel = append(inChannel, c)
+		case c.Method == "chat.postEphemeral" && c.Form.Get("channel") == "C77":
+			ephemeral = append(ephemeral, c)
+		}
+	}
+	if len(inChannel) != 2 || !strings.Contains(inChannel[0].text(), "Pipeline") || !strings.Contains(inChannel[1].text(), "Message me privately") {
+		t.Fatalf("in the channel: the pipeline, then a pointer to the DM: %+v", inChannel)
+	}
+	for _, c := range append(inChannel, ephemeral...) {
+		if strings.Contains(c.text(), "Acme") {
+			t.Fatalf("client data shown in a channel: %q", c.text())
+		}
+	}
+}
+}
