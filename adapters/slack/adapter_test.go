@@ -658,4 +658,3 @@ func TestDirectMessageAndMention(t *testing.T) {
 		}
 	}
 }
-}
