@@ -51,9 +51,9 @@ var (
 
 // recordBuckets and indexBuckets list every top-level bucket Open creates.
 var (
-	recordBuckets = [][]byte{bucketMeta, bucketUsers, bucketInvites, bucketCompanies, bucketContacts,
+	recordBuckets = [][]byte{bucketMeta, bucketUsers, bucketInvites, bucketCompanies, bucketContacts, bucketOutbox,
 		bucketInterests, bucketInteractions, bucketAudit, bucketIdempotency, bucketBlobs}
-	indexBuckets = [][]byte{idxUserIdentity, idxCompanyName, idxCompanyWord, idxContactEmail,
+	indexBuckets = [][]byte{idxOutboxPending, idxOutboxCreated, idxUserIdentity, idxCompanyName, idxCompanyWord, idxContactEmail,
 		idxContactPhone, idxContactCompany, idxContactTerm, idxInterestCompany, idxInterestContact,
 		idxInterestOpen, idxInterestDue, idxInterestOwnerDue, idxInterestIdle, idxInterestOwnIdle,
 		idxInteraction, idxAuditEntity, idxIdempotencyTime, bucketPipeline}

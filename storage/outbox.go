@@ -19,21 +19,20 @@ var (
 	idxOutboxCreated = []byte("idx_outbox_created") // created | key (for pruning)
 )
 
+// outboxBuckets returns the outbox's buckets. Open creates them (databases from before
+// the outbox get them there too), so they exist in every transaction.
 func (t *tx) outboxBuckets() (rec, pend, created *bolt.Bucket, err error) {
-	if !t.btx.Writable() {
-		return t.btx.Bucket(bucketOutbox), t.btx.Bucket(idxOutboxPending), t.btx.Bucket(idxOutboxCreated), nil
+	return t.btx.Bucket(bucketOutbox), t.btx.Bucket(idxOutboxPending), t.btx.Bucket(idxOutboxCreated), nil
+}
+
+// outboxEntries: the created index always, the pending index while pending. Put,
+// Verify and Rebuild all derive them here.
+func outboxEntries(m *crm.OutboxMessage) []entry {
+	es := []entry{{idxOutboxCreated, createdKey(m), nil}}
+	if m.State == crm.OutboxPending {
+		es = append(es, entry{idxOutboxPending, pendingKey(m), nil})
 	}
-	// Created on first use, so databases made before the outbox existed need no
-	// migration step.
-	for _, p := range []struct {
-		name []byte
-		b    **bolt.Bucket
-	}{{bucketOutbox, &rec}, {idxOutboxPending, &pend}, {idxOutboxCreated, &created}} {
-		if *p.b, err = t.btx.CreateBucketIfNotExists(p.name); err != nil {
-			return nil, nil, nil, fmt.Errorf("outbox bucket: %w", err)
-		}
-	}
-	return rec, pend, created, nil
+	return es
 }
 
 func pendingKey(m *crm.OutboxMessage) []byte {
@@ -48,7 +47,7 @@ func createdKey(m *crm.OutboxMessage) []byte {
 
 // Enqueue implements crm.Outbox.
 func (t *tx) Enqueue(m *crm.OutboxMessage) (bool, error) {
-	rec, pend, created, err := t.outboxBuckets()
+	rec, _, _, err := t.outboxBuckets()
 	if err != nil {
 		return false, err
 	}
@@ -61,18 +60,10 @@ func (t *tx) Enqueue(m *crm.OutboxMessage) (bool, error) {
 	if m.State == "" {
 		m.State = crm.OutboxPending
 	}
-	if err := t.putOutbox(rec, pend, nil, m); err != nil {
-		return false, err
-	}
-	return true, created.Put(createdKey(m), empty)
+	return true, t.putOutbox(rec, nil, m)
 }
 
-func (t *tx) putOutbox(rec, pend *bolt.Bucket, old, m *crm.OutboxMessage) error {
-	if old != nil && old.State == crm.OutboxPending {
-		if err := pend.Delete(pendingKey(old)); err != nil {
-			return err
-		}
-	}
+func (t *tx) putOutbox(rec *bolt.Bucket, old, m *crm.OutboxMessage) error {
 	data, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -80,10 +71,11 @@ func (t *tx) putOutbox(rec, pend *bolt.Bucket, old, m *crm.OutboxMessage) error 
 	if err := rec.Put([]byte(m.Key), append([]byte{recordVersion}, data...)); err != nil {
 		return err
 	}
-	if m.State == crm.OutboxPending {
-		return pend.Put(pendingKey(m), empty)
+	var was []entry
+	if old != nil {
+		was = outboxEntries(old)
 	}
-	return nil
+	return t.reindex(was, outboxEntries(m))
 }
 
 func decodeOutbox(v []byte) (*crm.OutboxMessage, error) {
@@ -138,7 +130,7 @@ func (t *tx) PendingOutbox(platform string, at time.Time, limit int) ([]*crm.Out
 
 // UpdateOutbox implements crm.Outbox.
 func (t *tx) UpdateOutbox(m *crm.OutboxMessage) error {
-	rec, pend, _, err := t.outboxBuckets()
+	rec, _, _, err := t.outboxBuckets()
 	if err != nil {
 		return err
 	}
@@ -150,7 +142,7 @@ func (t *tx) UpdateOutbox(m *crm.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	return t.putOutbox(rec, pend, old, m)
+	return t.putOutbox(rec, old, m)
 }
 
 // PruneOutbox implements crm.Outbox.

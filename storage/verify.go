@@ -48,6 +48,16 @@ var indexers = []indexer{
 		decodeEntries(func(i *crm.Interaction) uint64 { return i.ID }, interactionEntries)},
 	{bucketAudit, [][]byte{idxAuditEntity},
 		decodeEntries(func(e *crm.AuditEntry) uint64 { return e.ID }, auditEntries)},
+	{bucketOutbox, [][]byte{idxOutboxPending, idxOutboxCreated}, func(k, v []byte) ([]entry, error) {
+		m, err := decodeOutbox(v)
+		if err != nil {
+			return nil, err
+		}
+		if m.Key != string(k) {
+			return nil, fmt.Errorf("record key %q holds %q", k, m.Key)
+		}
+		return outboxEntries(m), nil
+	}},
 	{bucketIdempotency, [][]byte{idxIdempotencyTime}, func(k, v []byte) ([]entry, error) {
 		var r idempotencyRecord
 		if err := decode(v, &r); err != nil {

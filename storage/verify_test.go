@@ -40,6 +40,12 @@ func seed(t *testing.T, db *DB) {
 				return err
 			}
 		}
+		for n, st := range []crm.OutboxState{crm.OutboxPending, crm.OutboxSent} {
+			m := &crm.OutboxMessage{Key: "nudge:" + string(rune('a'+n)), Target: "telegram:1", Created: t0, NotBefore: t0, State: st}
+			if _, err := tx.Enqueue(m); err != nil {
+				return err
+			}
+		}
 		return tx.SetIdempotency("k", "v")
 	})
 }
@@ -85,6 +91,10 @@ func TestVerifyAndRebuild(t *testing.T) {
 			k, _ := btx.Bucket(idxInteraction).Cursor().Last()
 			return btx.Bucket(idxInteraction).Delete(k)
 		}, "idx_interaction: missing key"},
+		{"lost pending message", func(btx *bolt.Tx) error {
+			k, _ := btx.Bucket(idxOutboxPending).Cursor().First()
+			return btx.Bucket(idxOutboxPending).Delete(k)
+		}, "idx_outbox_pending: missing key"},
 		{"bad record", func(btx *bolt.Tx) error {
 			return btx.Bucket(bucketContacts).Put(u64(1), []byte("\x09garbage"))
 		}, "contacts 0000000000000001: decode"},
