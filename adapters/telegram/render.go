@@ -63,6 +63,9 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) er
 // transport-level text (the engine's own pointers come from its catalog).
 func (a *Adapter) privatePointer() string {
 	name := a.Username()
+	if c, ok := a.engine.(interface{ Catalog() *bot.Catalog }); ok {
+		return c.Catalog().T(bot.DefaultLang, "telegram.start_private", name)
+	}
 	return fmt.Sprintf("Open a private chat with @%s and press Start: https://t.me/%s", name, name)
 }
 
