@@ -30,12 +30,6 @@ const (
 	actionV   = "v"
 )
 
-// Modal texts are the adapter's: Slack's form chrome, in English.
-const (
-	whenHint     = "tomorrow 10:00 · fri · in 3 days · next week · 2026-12-03 14:00"
-	whenRequired = "Say when: tomorrow 10:00, fri, in 3 days, 2026-12-03 14:00."
-)
-
 // modalMeta is the private_metadata of a modal: where it was opened from.
 type modalMeta struct {
 	Channel string `json:"c,omitempty"`
@@ -67,23 +61,24 @@ func metaJSON(channel string) string {
 
 // openNewModal opens the new-interest form.
 func (a *Adapter) openNewModal(ctx context.Context, trigger string, u *crm.User, channel string) error {
+	t := func(key string) string { return a.t(u.Lang, key) }
 	v := slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      callbackNew,
-		Title:           plain("New interest"),
-		Submit:          plain("Save"),
-		Close:           plain("Cancel"),
+		Title:           plain(t("slack.new_title")),
+		Submit:          plain(t("btn.save")),
+		Close:           plain(t("btn.cancel")),
 		PrivateMetadata: metaJSON(channel),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			textInput(fContact, "Contact name", "", "", false, false),
-			textInput(fCompany, "Company", "", "", false, false),
-			textInput(fPosition, "Position", "", "", false, true),
-			textInput(fEmail, "Email", "", "", false, true),
-			textInput(fPhone, "Phone", "", "", false, true),
-			textInput(fNeed, "What do they need?", "", "", true, true),
-			textInput(fValue, "Estimated value", "A whole number, e.g. 12000", "", false, true),
-			textInput(fNextWhat, "Next step", "e.g. call back with an offer", "", false, true),
-			textInput(fNextWhen, "Next step: when", whenHint, "", false, true),
+			textInput(fContact, t("slack.f_contact"), "", "", false, false),
+			textInput(fCompany, t("slack.f_company"), "", "", false, false),
+			textInput(fPosition, t("slack.f_position"), "", "", false, true),
+			textInput(fEmail, t("slack.f_email"), "", "", false, true),
+			textInput(fPhone, t("slack.f_phone"), "", "", false, true),
+			textInput(fNeed, t("slack.f_need"), "", "", true, true),
+			textInput(fValue, t("slack.f_value"), t("slack.f_value_hint"), "", false, true),
+			textInput(fNextWhat, t("slack.f_next_what"), t("slack.f_next_what_hint"), "", false, true),
+			textInput(fNextWhen, t("slack.f_next_when"), t("slack.when_hint"), "", false, true),
 		}},
 	}
 	_, err := a.api.OpenViewContext(ctx, trigger, v)
@@ -101,6 +96,7 @@ type logPrefill struct {
 // interests to choose from (a number to type when they have none or too many), the
 // kind, what happened, and an optional next step.
 func (a *Adapter) openLogModal(ctx context.Context, trigger string, u *crm.User, p logPrefill) error {
+	t := func(key string) string { return a.t(u.Lang, key) }
 	mine, err := a.svc.My(ctx, u)
 	if err != nil {
 		return err
@@ -122,9 +118,9 @@ func (a *Adapter) openLogModal(ctx context.Context, trigger string, u *crm.User,
 			}
 		}
 		if p.InterestID == 0 || initial != nil {
-			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose"), actionV, opts...)
+			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(t("slack.choose")), actionV, opts...)
 			sel.InitialOption = initial
-			interest = slack.NewInputBlock(fInterest, plain("Interest"), nil, sel)
+			interest = slack.NewInputBlock(fInterest, plain(t("slack.f_interest")), nil, sel)
 		}
 	}
 	if interest == nil {
@@ -132,27 +128,27 @@ func (a *Adapter) openLogModal(ctx context.Context, trigger string, u *crm.User,
 		if p.InterestID != 0 {
 			initial = strconv.FormatUint(p.InterestID, 10)
 		}
-		interest = textInput(fInterest, "Interest number", "e.g. 42", initial, false, false)
+		interest = textInput(fInterest, t("slack.f_interest_number"), t("slack.f_interest_hint"), initial, false, false)
 	}
 	var kinds []*slack.OptionBlockObject
 	for _, k := range crm.InteractionKinds {
-		kinds = append(kinds, slack.NewOptionBlockObject(string(k), plain(string(k)), nil))
+		kinds = append(kinds, slack.NewOptionBlockObject(string(k), plain(t("kind."+string(k))), nil))
 	}
-	kindSel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Kind"), actionV, kinds...)
+	kindSel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(t("slack.f_kind")), actionV, kinds...)
 	kindSel.InitialOption = kinds[0]
 	v := slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      callbackLog,
-		Title:           plain("Log to CRM"),
-		Submit:          plain("Save"),
-		Close:           plain("Cancel"),
+		Title:           plain(t("slack.log_title")),
+		Submit:          plain(t("btn.save")),
+		Close:           plain(t("btn.cancel")),
 		PrivateMetadata: metaJSON(p.Channel),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			interest,
-			slack.NewInputBlock(fKind, plain("What was it?"), nil, kindSel),
-			textInput(fText, "What happened", "", clip(p.Text, 3000), true, false),
-			textInput(fNextWhat, "Next step", "e.g. send the offer", "", false, true),
-			textInput(fNextWhen, "Next step: when", whenHint, "", false, true),
+			slack.NewInputBlock(fKind, plain(t("slack.f_what_was_it")), nil, kindSel),
+			textInput(fText, t("slack.f_text"), "", clip(p.Text, 3000), true, false),
+			textInput(fNextWhat, t("slack.f_next_what"), t("slack.f_next_what_hint"), "", false, true),
+			textInput(fNextWhen, t("slack.f_next_when"), t("slack.when_hint"), "", false, true),
 		}},
 	}
 	_, err = a.api.OpenViewContext(ctx, trigger, v)
@@ -228,7 +224,7 @@ func (a *Adapter) next(f form, u *crm.User, errs *fieldErrs) *crm.NextAction {
 	what, when := f.text(fNextWhat), f.text(fNextWhen)
 	if when == "" {
 		if what != "" {
-			errs.addText(fNextWhen, whenRequired)
+			errs.add(fNextWhen, "slack.when_required")
 		}
 		return nil
 	}
