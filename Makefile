@@ -18,9 +18,10 @@ test:           ## vet, then every test with the race detector
 bench:          ## benchmarks on the generated 100k-interest dataset (CRMBOT_BENCH_SCALE=0.01 for a quick look)
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
-lint:           ## formatting and vet
+lint:           ## formatting, vet and staticcheck (fetched from the module proxy)
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && false)
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 build:          ## the binary, ./crmbot
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o crmbot ./cmd/crmbot

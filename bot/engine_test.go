@@ -59,9 +59,9 @@ func TestForeignButtonChangesNothing(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.eng.Handle(ctx, bot.Request{Identity: "console:admin", Text: "/team add Ana Horvat manager corporate console:ana"})
-	r := h.eng.Handle(ctx, bot.Request{Identity: "console:admin", Text: "/new"})
+	h.eng.Handle(ctx, bot.Request{Identity: "console:admin", Text: "/new"})
 	h.eng.Handle(ctx, bot.Request{Identity: "console:admin", Text: "Marko"})
-	r = h.eng.Handle(ctx, bot.Request{Identity: "console:admin", Text: "Acme"})
+	r := h.eng.Handle(ctx, bot.Request{Identity: "console:admin", Text: "Acme"})
 	skip := r[0].Buttons[0][0].Action
 	got := h.eng.Handle(ctx, bot.Request{Identity: "console:ana", Action: skip})
 	if len(got) != 1 || !strings.Contains(got[0].Text, "earlier question") {

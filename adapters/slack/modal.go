@@ -193,12 +193,6 @@ func (e *fieldErrs) add(block, key string, args ...any) {
 	}
 }
 
-func (e *fieldErrs) addText(block, text string) {
-	if _, ok := e.m[block]; !ok {
-		e.m[block] = text
-	}
-}
-
 func (e *fieldErrs) response() *slack.ViewSubmissionResponse {
 	if len(e.m) == 0 {
 		return nil
