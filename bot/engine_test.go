@@ -124,3 +124,45 @@ func TestSlackAdminByUserID(t *testing.T) {
 		t.Fatalf("a stranger: %+v", got)
 	}
 }
+
+// With CRMBOT_OWN_ONLY a manager sees only their own interests, and another's number
+// is answered as if it did not exist.
+func TestOwnOnlyHidesOtherManagersInterests(t *testing.T) {
+	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := func() time.Time { return start }
+	svc := crm.NewService(db, now, crm.Config{ManagersSeeOwnOnly: true})
+	ctx := context.Background()
+	if _, err := svc.EnsureAdmin(ctx, "console:admin", "Admin"); err != nil {
+		t.Fatal(err)
+	}
+	e := bot.New(svc, bot.Options{Clock: now})
+	say := func(who crm.Identity, text string) string {
+		var b strings.Builder
+		for _, r := range e.Handle(ctx, bot.Request{Identity: who, Text: text}) {
+			b.WriteString(r.Text + "\n")
+		}
+		return b.String()
+	}
+	say("console:admin", "/team add Ana Horvat manager corporate console:ana")
+	say("console:admin", "/team add Luka Marić manager corporate console:luka")
+	say("console:ana", "/new Marko Đurić, Acme d.o.o.")
+	if got := say("console:luka", "/show 1"); !strings.Contains(got, "There is no interest #1") {
+		t.Fatalf("another manager's card: %s", got)
+	}
+	if got := say("console:luka", "/log 1 call: hello"); !strings.Contains(got, "There is no interest #1") {
+		t.Fatalf("logging on another manager's interest: %s", got)
+	}
+	if got := say("console:luka", "/find acme"); strings.Contains(got, "Acme") {
+		t.Fatalf("another manager's interest found: %s", got)
+	}
+	if got := say("console:ana", "/find acme"); !strings.Contains(got, "#1 Marko Đurić · Acme d.o.o.") {
+		t.Fatalf("the owner does not find her own: %s", got)
+	}
+	if got := say("console:admin", "/show 1"); !strings.Contains(got, "Acme d.o.o.") {
+		t.Fatalf("an admin does not see it: %s", got)
+	}
+}

@@ -419,6 +419,11 @@ func (s *Service) change(ctx context.Context, op Op, id uint64, action string, f
 			return err
 		}
 		if !CanChange(op.Actor, in) {
+			if !CanSee(op.Actor, in, s.Config.ManagersSeeOwnOnly) {
+				// Refused (and audited as such), but worded as for a number that does
+				// not exist: a narrowed view must not confirm it does.
+				return Errorf(EFORBIDDEN, "err.interest_not_found", in.ID)
+			}
 			return Errorf(EFORBIDDEN, "err.not_owner", in.ID)
 		}
 		now := s.now()
