@@ -71,6 +71,7 @@ type call struct {
 	Form   url.Values     // form-encoded calls
 	JSON   map[string]any // JSON calls (views.*, response_url)
 	Status int            // what the fake answered
+	Auth   string         // the Authorization header: which token was used
 	Upload []byte         // the raw multipart body of a file upload
 }
 
@@ -111,12 +112,19 @@ type fakeSlack struct {
 	// gate, when set, holds every answer to response_url and chat.postMessage until
 	// it is closed.
 	gate chan struct{}
+	// sock is Socket Mode's WebSocket endpoint, the URL apps.connections.open hands
+	// out (socket_test.go).
+	sock *fakeSocket
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
 	f := &fakeSlack{t: t, wake: make(chan struct{})}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
+	f.sock = newFakeSocket()
+	// Registered after srv.Close and before the env's stop, so it runs after the
+	// adapter has stopped and before the server closes.
+	t.Cleanup(f.sock.close)
 	return f
 }
 
@@ -124,8 +132,12 @@ func (f *fakeSlack) apiURL() string      { return f.srv.URL + "/api/" }
 func (f *fakeSlack) responseURL() string { return f.srv.URL + "/respond/1" }
 
 func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == socketPath {
+		f.sock.serve(w, r)
+		return
+	}
 	body, _ := io.ReadAll(r.Body)
-	c := call{Path: r.URL.Path}
+	c := call{Path: r.URL.Path, Auth: r.Header.Get("Authorization")}
 	if strings.HasPrefix(r.URL.Path, "/respond/") {
 		c.Method = "response_url"
 	} else if strings.HasPrefix(r.URL.Path, "/upload/") {
@@ -181,6 +193,8 @@ func (f *fakeSlack) answer(w http.ResponseWriter, c call) {
 	}
 	var out any
 	switch c.Method {
+	case "apps.connections.open":
+		out = map[string]any{"ok": true, "url": "ws://" + f.srv.Listener.Addr().String() + socketPath}
 	case "auth.test":
 		out = map[string]any{"ok": true, "team_id": testTeam, "user_id": "UBOT", "bot_id": "B1", "team": "Sales"}
 	case "chat.postMessage":
@@ -223,7 +237,13 @@ func (f *fakeSlack) all(method string) []call {
 // timeout only guards against a hang; nothing is timed.
 func (f *fakeSlack) waitFor(method string, n int) []call {
 	f.t.Helper()
-	deadline := time.NewTimer(20 * time.Second)
+	return f.waitForWithin(method, n, 20*time.Second)
+}
+
+// waitForWithin is waitFor with the given bound on the wait.
+func (f *fakeSlack) waitForWithin(method string, n int, d time.Duration) []call {
+	f.t.Helper()
+	deadline := time.NewTimer(d)
 	defer deadline.Stop()
 	for {
 		f.mu.Lock()
@@ -255,15 +275,24 @@ type env struct {
 	done   chan error
 	// finished receives the event_ids the adapter marked done.
 	finished chan string
+	// configure, when set, adjusts the adapter's Config (newEnvWith).
+	configure func(*Config)
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with configure applied to the adapter's Config, at every start.
+func newEnvWith(t *testing.T, configure func(*Config)) *env {
+	t.Helper()
 	e := &env{
-		t:     t,
-		slack: newFakeSlack(t),
-		clock: &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
-		path:  filepath.Join(t.TempDir(), "crm.db"),
+		t:         t,
+		configure: configure,
+		slack:     newFakeSlack(t),
+		clock:     &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
+		path:      filepath.Join(t.TempDir(), "crm.db"),
 
 		finished: make(chan string, 100),
 	}
@@ -287,7 +316,7 @@ func newEnv(t *testing.T) *env {
 }
 
 func (e *env) config() Config {
-	return Config{
+	c := Config{
 		BotToken:      "xoxb-test",
 		SigningSecret: testSecret,
 		APIURL:        e.slack.apiURL(),
@@ -295,6 +324,10 @@ func (e *env) config() Config {
 		Now:           e.clock.Now,
 		Sleep:         e.clock.Sleep,
 	}
+	if e.configure != nil {
+		e.configure(&c)
+	}
+	return c
 }
 
 // start creates an adapter on the database and runs it.
@@ -347,6 +380,26 @@ func (e *env) stop() {
 		e.t.Errorf("Run: %v", err)
 	}
 	e.a = nil
+}
+
+// stopWithin is stop bounded by d. It reports false when Run did not return in
+// time; the adapter is then abandoned, not waited for again at cleanup.
+func (e *env) stopWithin(d time.Duration) bool {
+	if e.a == nil {
+		return true
+	}
+	e.srv.Close()
+	e.cancel()
+	e.a = nil
+	select {
+	case err := <-e.done:
+		if err != nil {
+			e.t.Errorf("Run: %v", err)
+		}
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // slackSign signs a body as Slack does: v0=hex(HMAC-SHA256(secret, "v0:ts:body")).

@@ -11,7 +11,7 @@ import (
 )
 
 // runSocket receives over Socket Mode until ctx ends: the same work as the HTTP
-// handlers, acknowledged with client.Ack instead of an HTTP answer (no signature:
+// handlers, acknowledged over the socket (a.ack) instead of an HTTP answer (no signature:
 // the WebSocket is authenticated by the app-level token). slack-go's RunContext
 // reconnects on Slack's disconnects and returns only when reconnecting fails; it is
 // restarted here with backoff.
@@ -67,7 +67,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 				EnvelopeID string `json:"envelope_id"`
 			}
 			if json.Unmarshal(bad.Message, &env) == nil && env.EnvelopeID != "" {
-				client.Send(socketmode.Response{EnvelopeID: env.EnvelopeID})
+				a.ack(ctx, client, env.EnvelopeID, nil)
 			}
 			a.log.Warn("slack: socket mode message not understood; acknowledged", "err", bad.Cause)
 		}
@@ -77,7 +77,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}
 		ans := a.acceptEvent(ctx, evt.Request.Payload)
 		if ans.status == 200 {
-			client.Ack(*evt.Request)
+			a.ack(ctx, client, evt.Request.EnvelopeID, nil)
 		} // otherwise no ack: Slack delivers it again
 	case socketmode.EventTypeSlashCommand:
 		if evt.Request == nil {
@@ -85,13 +85,13 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}
 		sc, ok := evt.Data.(slack.SlashCommand)
 		if !ok {
-			client.Ack(*evt.Request)
+			a.ack(ctx, client, evt.Request.EnvelopeID, nil)
 			return
 		}
 		if msg := a.command(ctx, sc); msg != nil {
-			client.Ack(*evt.Request, msg)
+			a.ack(ctx, client, evt.Request.EnvelopeID, msg)
 		} else {
-			client.Ack(*evt.Request)
+			a.ack(ctx, client, evt.Request.EnvelopeID, nil)
 		}
 	case socketmode.EventTypeInteractive:
 		if evt.Request == nil {
@@ -99,13 +99,30 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {
-			client.Ack(*evt.Request)
+			a.ack(ctx, client, evt.Request.EnvelopeID, nil)
 			return
 		}
 		if resp := a.interact(ctx, &cb); resp != nil {
-			client.Ack(*evt.Request, resp)
+			a.ack(ctx, client, evt.Request.EnvelopeID, resp)
 		} else {
-			client.Ack(*evt.Request)
+			a.ack(ctx, client, evt.Request.EnvelopeID, nil)
 		}
+	}
+}
+
+// ack acknowledges envelope id over the socket, with payload unless it is nil (pass
+// an untyped nil, not a nil pointer). It gives up when ctx ends: slack-go's Ack
+// queues on a 20-slot channel that nobody drains once the connection has shut down,
+// so with more acks pending at shutdown it blocked for good and Run never returned.
+// An envelope left unacknowledged is delivered again by Slack.
+func (a *Adapter) ack(ctx context.Context, client *socketmode.Client, id string, payload any) {
+	err := client.SendCtx(ctx, socketmode.Response{EnvelopeID: id, Payload: payload})
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	// A payload too large for Slack (20 KB): ack without it, or Slack redelivers.
+	a.log.Warn("slack: socket mode ack refused; acknowledging without payload", "envelope_id", id, "err", err)
+	if payload != nil {
+		client.SendCtx(ctx, socketmode.Response{EnvelopeID: id})
 	}
 }
