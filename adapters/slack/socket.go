@@ -3,6 +3,8 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -17,12 +19,20 @@ import (
 // restarted here with backoff.
 func (a *Adapter) runSocket(ctx context.Context) error {
 	client := socketmode.New(a.api)
+	fatal := make(chan error, 1)
 	go func() {
 		b := newBackoff()
 		for ctx.Err() == nil {
 			start := time.Now()
 			err := client.RunContext(ctx)
 			if ctx.Err() != nil {
+				return
+			}
+			var se slack.SlackErrorResponse
+			if errors.As(err, &se) && (se.Err == "invalid_auth" || se.Err == "not_allowed_token_type" || se.Err == "token_revoked") {
+				// A rejected app-level token never heals by reconnecting: stop, as a
+				// rejected bot token does, instead of warning forever.
+				fatal <- fmt.Errorf("slack: socket mode: the app-level token (SLACK_APP_TOKEN) was rejected: %s", se.Err)
 				return
 			}
 			if time.Since(start) > time.Minute {
@@ -43,6 +53,8 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case err := <-fatal:
+			return err
 		case evt := <-client.Events:
 			wg.Add(1)
 			go func() {

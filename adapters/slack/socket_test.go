@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -428,5 +429,36 @@ func TestSocketModeShutdownWithAcksPending(t *testing.T) {
 	// all n acks follow the socket's shutdown.
 	if !e.stopWithin(socketWait) {
 		t.Fatalf("Run did not return within %v of shutdown with %d acks pending", socketWait, n)
+	}
+}
+
+// A rejected app-level token stops the adapter with a clear error, as a rejected bot
+// token does, instead of reconnecting (and warning) forever.
+func TestSocketModeRejectedAppToken(t *testing.T) {
+	e, _ := newSocketEnv(t)
+	e.stop()
+	e.slack.hook = func(method string, w http.ResponseWriter, n int) bool {
+		if method != "apps.connections.open" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
+		return true
+	}
+	a, err := New(e.config(), e.engine, e.svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") {
+			t.Fatalf("Run ended with %v, want the rejected app token named", err)
+		}
+	case <-time.After(socketWait):
+		t.Fatal("Run kept going with a rejected app-level token")
 	}
 }
