@@ -3,15 +3,12 @@ package bot_test
 import (
 	"context"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"crmbot/bot"
 	"crmbot/crm"
 	"crmbot/crm/exchange"
-	"crmbot/storage"
 	"crmbot/storage/benchdata"
 )
 
@@ -21,29 +18,7 @@ import (
 //
 //	go test ./bot -run=X -bench=Reports -benchtime=5x
 func BenchmarkReports(b *testing.B) {
-	scale, err := benchdata.Scale()
-	if err != nil {
-		b.Fatal(err)
-	}
-	size := benchdata.SizeAt(scale)
-	src := benchdata.Find(os.TempDir(), size)
-	if src == "" {
-		src = filepath.Join(os.TempDir(), benchdata.FileName(0, size))
-		if err := benchdata.Generate(src, size, func(path string) (benchdata.DB, error) {
-			return storage.Open(path, storage.Options{Now: func() time.Time { return benchdata.Now }})
-		}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	dst := filepath.Join(b.TempDir(), "crm.db")
-	if err := copyDataset(dst, src); err != nil {
-		b.Fatal(err)
-	}
-	db, err := storage.Open(dst, storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := benchDB(b)
 	clock := func() time.Time { return benchdata.Now }
 	svc := crm.NewService(db, clock, crm.Config{})
 	ctx := context.Background()
@@ -75,21 +50,4 @@ func BenchmarkReports(b *testing.B) {
 			}
 		}
 	})
-}
-
-func copyDataset(dst, src string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -23,14 +23,12 @@ type scanBench struct {
 	now   time.Time
 }
 
-// newScanBench copies the dataset of storage/benchdata (100,000 interests at
-// CRMBOT_BENCH_SCALE=1) into b.TempDir(). It reuses the storage benchmarks' cached
-// file when there is one and otherwise generates it into os.TempDir() (a minute or
-// two at full scale).
-func newScanBench(b *testing.B) *scanBench {
+// benchDB opens a private copy of the dataset of storage/benchdata (100,000 interests
+// at CRMBOT_BENCH_SCALE=1) in b.TempDir(): the benchmarks here write to it. It reuses
+// the storage benchmarks' cached file when there is one and otherwise generates it
+// into os.TempDir() (a minute or two at full scale).
+func benchDB(b *testing.B) *storage.DB {
 	b.Helper()
-	b.StopTimer()
-	defer b.StartTimer()
 	scale, err := benchdata.Scale()
 	if err != nil {
 		b.Fatal(err)
@@ -59,6 +57,15 @@ func newScanBench(b *testing.B) *scanBench {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// newScanBench is a scheduler over a private copy of the dataset.
+func newScanBench(b *testing.B) *scanBench {
+	b.Helper()
+	b.StopTimer()
+	defer b.StartTimer()
+	db := benchDB(b)
 	s := &scanBench{db: db, now: benchdata.Now}
 	clock := func() time.Time { return s.now }
 	svc := crm.NewService(db, clock, crm.Config{})

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -144,4 +145,44 @@ func TestUpdateRollsBack(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A version-1 file (no outbox buckets until first use) is migrated on Open: the outbox
+// exists, indexes are derived from any records it had, and Verify is clean.
+func TestMigrateV1AddsOutbox(t *testing.T) {
+	db := mustOpen(t)
+	path := db.Path()
+	db.Close()
+	bdb, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bdb.Update(func(btx *bolt.Tx) error {
+		for _, name := range [][]byte{idxOutboxPending, idxOutboxCreated} {
+			if err := btx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		// One message as version 1 stored it, without its index keys.
+		m := crm.OutboxMessage{Key: "nudge:1:1", Target: "telegram:7", State: crm.OutboxPending, Created: t0, NotBefore: t0}
+		data, _ := json.Marshal(m)
+		if err := btx.Bucket(bucketOutbox).Put([]byte(m.Key), append([]byte{recordVersion}, data...)); err != nil {
+			return err
+		}
+		return btx.Bucket(bucketMeta).Put(keySchemaVersion, u64(1))
+	})
+	bdb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpenPath(t, path)
+	var pending []*crm.OutboxMessage
+	db.View(t.Context(), func(tx crm.Tx) error {
+		pending, err = tx.PendingOutbox("telegram", t0.Add(time.Hour), 0)
+		return err
+	})
+	if err != nil || len(pending) != 1 || pending[0].Key != "nudge:1:1" {
+		t.Fatalf("after migration the pending message is not listed: %v %v", pending, err)
+	}
+	mustVerify(t, db)
 }

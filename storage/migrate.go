@@ -7,7 +7,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 1
+const schemaVersion = 2
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -16,6 +16,31 @@ var keySchemaVersion = []byte("schema_version")
 // entries will re-encode records or add indexes.
 var migrations = []func(*bolt.Tx) error{
 	0: createBuckets,
+	1: addOutbox,
+}
+
+// addOutbox (version 2) creates the outbox and its indexes, which version 1 made
+// lazily on first use, and derives the indexes from whatever outbox records exist.
+func addOutbox(btx *bolt.Tx) error {
+	if err := createBuckets(btx); err != nil {
+		return err
+	}
+	for _, name := range [][]byte{idxOutboxPending, idxOutboxCreated} {
+		if err := btx.DeleteBucket(name); err != nil {
+			return fmt.Errorf("drop %s: %w", name, err)
+		}
+		if _, err := btx.CreateBucket(name); err != nil {
+			return fmt.Errorf("create %s: %w", name, err)
+		}
+	}
+	t := &tx{btx: btx}
+	return btx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
+		m, err := decodeOutbox(v)
+		if err != nil {
+			return fmt.Errorf("outbox %q: %w", k, err)
+		}
+		return t.putEntries(outboxEntries(m))
+	})
 }
 
 // migrate creates missing buckets and runs every migration the file has not seen, all
