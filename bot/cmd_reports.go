@@ -757,16 +757,25 @@ func (c *conv) cmdMailing(args string) []Reply {
 // stamp names files by the time they were made, in UTC so that they sort.
 func (c *conv) stamp() string { return c.now().UTC().Format("20060102-150405") }
 
-// writeFile writes a new file (never over an existing one) in dir, readable by the
-// owner only: it holds client data.
+// writeFile writes a new file in dir (made if missing) with WriteNewFile.
 func (c *conv) writeFile(dir, name string, fn func(io.Writer) error) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, name)
+	if err := WriteNewFile(path, fn); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// WriteNewFile writes a new file with fn: mode 0600 (exports hold client data), never
+// over an existing file, and a failed write — including a failed close, where a full
+// disk shows — leaves no partial file behind.
+func WriteNewFile(path string, fn func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return "", err
+		return err
 	}
 	err = fn(f)
 	if cerr := f.Close(); err == nil {
@@ -774,9 +783,8 @@ func (c *conv) writeFile(dir, name string, fn func(io.Writer) error) (string, er
 	}
 	if err != nil {
 		os.Remove(path)
-		return "", err
 	}
-	return path, nil
+	return err
 }
 
 // cmdExport writes the whole database as CSV files (or one JSON dump) in the export

@@ -423,6 +423,14 @@ func (s *Scheduler) scanDigests(ctx context.Context, tx crm.Tx, now time.Time, u
 		if _, err := tx.OutboxMessage(key); err == nil {
 			continue
 		}
+		// Someone with no open interests (an admin, a head who sells nothing) would get
+		// an empty digest every morning: noise that teaches people to ignore the bot.
+		// Not recorded, so a first interest later in the grace period still gets one.
+		if open, err := tx.OpenInterests(u.ID, "", 1); err != nil {
+			return err
+		} else if len(open) == 0 {
+			continue
+		}
 		if now.Sub(at) > s.cfg.Grace {
 			if _, err := s.enqueue(tx, key, to, Reply{}, now, now, crm.OutboxSkipped); err != nil {
 				return err

@@ -108,14 +108,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var n exchange.Counts
 	if *format == "json" {
-		f, err := create("crmbot.json")
-		if err != nil {
+		err := bot.WriteNewFile(filepath.Join(*out, "crmbot.json"), func(w io.Writer) error {
+			var err error
+			n, err = exchange.ExportJSON(ctx, db, w, p)
 			return err
-		}
-		n, err = exchange.ExportJSON(ctx, db, f, p)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
+		})
 		if err != nil {
 			return err
 		}
@@ -161,16 +158,12 @@ func runExportMailing(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	w := stdout
-	if *out != "" {
-		file, err := os.OpenFile(*out, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		defer file.Close()
-		w = file
+	if *out == "" {
+		err = exchange.WriteMailingCSV(stdout, list)
+	} else {
+		err = bot.WriteNewFile(*out, func(w io.Writer) error { return exchange.WriteMailingCSV(w, list) })
 	}
-	if err := exchange.WriteMailingCSV(w, list); err != nil {
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "mailing list: %d contacts\n", len(list))
