@@ -90,7 +90,7 @@ func (c *conv) cmdLog(args string) []Reply {
 func (c *conv) parseNext(clause string) (*crm.NextAction, error) {
 	due, what, err := ParseWhen(clause, c.now(), c.loc())
 	if err != nil {
-		return nil, crm.Errorf(crm.EINVALID, "err.bad_date", clause)
+		return nil, dateErr(err, clause)
 	}
 	if what == "" {
 		what = "next.followup"
