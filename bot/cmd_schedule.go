@@ -29,7 +29,7 @@ func (c *conv) cmdSnooze(args string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	return []Reply{{Text: c.t("next.saved", id, c.nextLine(in)), Private: true, Replace: c.req.Action != ""}}
+	return []Reply{{Text: c.t("next.saved", id, c.echoNext(in)), Private: true, Replace: c.req.Action != ""}}
 }
 
 // cmdDigest shows the user's morning digest now.
