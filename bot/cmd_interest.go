@@ -90,7 +90,7 @@ func (c *conv) cmdLog(args string) []Reply {
 func (c *conv) parseNext(clause string) (*crm.NextAction, error) {
 	due, what, err := ParseWhen(clause, c.now(), c.loc())
 	if err != nil {
-		return nil, crm.Errorf(crm.EINVALID, "err.bad_date", clause)
+		return nil, dateErr(err, clause)
 	}
 	if what == "" {
 		what = "next.followup"
@@ -172,9 +172,9 @@ func (c *conv) saveLog(id uint64, kind crm.InteractionKind, text string, next *c
 	s := c.t("log.saved", c.t("kind."+string(kind)), id)
 	if res.Interest.Open() {
 		if res.Scheduled {
-			s += "\n" + c.t("log.scheduled", c.nextLine(res.Interest))
+			s += "\n" + c.t("log.scheduled", c.echoNext(res.Interest))
 		} else {
-			s += "\n" + c.t("label.next") + " " + c.nextLine(res.Interest)
+			s += "\n" + c.t("label.next") + " " + c.echoNext(res.Interest)
 		}
 	}
 	ids := u64(id)
@@ -213,7 +213,7 @@ func (c *conv) setNext(id uint64, clause string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	return []Reply{{Text: c.t("next.saved", id, c.nextLine(in)), Private: true}}
+	return []Reply{{Text: c.t("next.saved", id, c.echoNext(in)), Private: true}}
 }
 
 // ---- /stage, /won, /lost ----------------------------------------------------------
@@ -344,7 +344,7 @@ func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 	}
 	s := c.t("stage.saved", id, c.stageName(in))
 	if in.Open() {
-		s += "\n" + c.t("label.next") + " " + c.nextLine(in)
+		s += "\n" + c.t("label.next") + " " + c.echoNext(in)
 	}
 	ids := u64(id)
 	return []Reply{{Text: s, Private: true, Buttons: [][]Button{{{Label: c.t("btn.card"), Action: "/show " + ids}}}}}

@@ -163,7 +163,7 @@ func (c *conv) createInterest(n *crm.NewInterest) []Reply {
 	in := res.Interest
 	var b strings.Builder
 	b.WriteString(c.t("new.created", in.ID, res.Contact.FullName, res.Company.Name))
-	b.WriteString("\n" + c.t("label.next") + " " + c.nextLine(in))
+	b.WriteString("\n" + c.t("label.next") + " " + c.echoNext(in))
 	for _, l := range res.Links {
 		switch l.What {
 		case "contact":

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,28 +16,20 @@ func (c *conv) cmdSnooze(args string) []Reply {
 	if !ok {
 		return c.badID("usage.snooze")
 	}
-	var due time.Time
-	rest = strings.ToLower(strings.TrimSpace(rest))
+	rest = strings.TrimSpace(rest)
 	if rest == "" {
 		return []Reply{{Text: c.t("usage.snooze"), Private: true}}
 	}
-	if h, ok := strings.CutSuffix(rest, "h"); ok {
-		if n, err := strconv.Atoi(h); err == nil && n > 0 && n <= 72 {
-			due = c.now().Add(time.Duration(n) * time.Hour)
-		}
-	}
-	if due.IsZero() {
-		t, _, err := ParseWhen(rest, c.now(), c.loc())
-		if err != nil {
-			return []Reply{{Text: c.t("err.bad_date", rest) + "\n" + c.t("usage.snooze"), Private: true}}
-		}
-		due = t
+	// "1h" is read by the date grammar as "in 1 hour", like every other duration.
+	due, _, err := ParseWhen(rest, c.now(), c.loc())
+	if err != nil {
+		return []Reply{{Text: c.errReply(dateErr(err, rest)).Text + "\n" + c.t("usage.snooze"), Private: true}}
 	}
 	in, err := c.e.svc.Snooze(c.ctx, c.op(), id, due)
 	if err != nil {
 		return c.fail(err)
 	}
-	return []Reply{{Text: c.t("next.saved", id, c.nextLine(in)), Private: true, Replace: c.req.Action != ""}}
+	return []Reply{{Text: c.t("next.saved", id, c.echoNext(in)), Private: true, Replace: c.req.Action != ""}}
 }
 
 // cmdDigest shows the user's morning digest now.

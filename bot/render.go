@@ -8,17 +8,13 @@ import (
 	"crmbot/crm"
 )
 
-// when formats t for the user, in their zone: "Fri 27 Nov 10:00" (with the year when
-// it is not this year).
+// when formats t for the user, in their zone and their language's way: "Fri 27 Nov
+// 10:00", in Croatian "pet 27. 11. u 10:00" (with the year when it is not this year).
 func (c *conv) when(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	l := t.In(c.loc())
-	if l.Year() != c.now().In(c.loc()).Year() {
-		return l.Format("Mon 2 Jan 2006 15:04")
-	}
-	return l.Format("Mon 2 Jan 15:04")
+	return formatWhen(t.In(c.loc()), c.now().In(c.loc()), c.lang)
 }
 
 // what renders a next action's text: the cadence's defaults are catalog keys.

@@ -516,6 +516,11 @@ func (s *Service) checkNext(next *NextAction) error {
 	if next.Due.Before(s.now().Add(-time.Minute)) {
 		return Errorf(EINVALID, "err.due_in_past")
 	}
+	// The Slack form and imports reach here without the bot's date grammar, so the
+	// horizon is enforced where every due date passes.
+	if next.Due.After(Horizon(s.now())) {
+		return Errorf(EINVALID, "err.due_too_far", HorizonYears)
+	}
 	next.Due = next.Due.UTC()
 	return nil
 }

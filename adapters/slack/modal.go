@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -225,7 +226,14 @@ func (a *Adapter) next(f form, u *crm.User, errs *fieldErrs) *crm.NextAction {
 	now := a.svc.Clock()
 	due, rest, err := bot.ParseWhen(when, now, u.Location())
 	if err != nil {
-		errs.add(fNextWhen, "err.bad_date", when)
+		// The grammar's message names the part it could not read.
+		var de *bot.DateError
+		if errors.As(err, &de) {
+			ce := de.Crm()
+			errs.add(fNextWhen, ce.Key, ce.Args...)
+		} else {
+			errs.add(fNextWhen, "err.bad_date", when)
+		}
 		return nil
 	}
 	if !due.After(now) {
