@@ -144,6 +144,8 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 			}
 			n.CompanySize = s
 		}
+	case "fix":
+		return c.answerField(d, v, button)
 	case "confirm":
 		if v != "save" && !strings.EqualFold(v, "yes") && !strings.EqualFold(v, "save") {
 			return []Reply{{Text: c.t("new.confirm_hint"), Private: true}}
@@ -154,8 +156,79 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 	return c.nextNewStep(d)
 }
 
+// badField names the field of n that err (from NewInterest.Validate) is about, when it
+// is one the interest can be saved without: what was valid is kept as a draft and only
+// that field is asked for again.
+func badField(n *crm.NewInterest, err error) string {
+	ce := crm.AsError(err)
+	if ce == nil {
+		return ""
+	}
+	switch ce.Key {
+	case "err.bad_email":
+		return "email"
+	case "err.bad_phone":
+		if len(ce.Args) > 0 && ce.Args[0] == n.Mobile && n.Mobile != n.Phone {
+			return "mobile"
+		}
+		return "phone"
+	case "err.bad_size":
+		return "size"
+	case "err.bad_value":
+		return "value"
+	case "err.bad_kind":
+		return "kind"
+	}
+	return ""
+}
+
+// clearField empties one optional field of n.
+func clearField(n *crm.NewInterest, f string) {
+	switch f {
+	case "email":
+		n.Email = ""
+	case "phone":
+		n.Phone = ""
+	case "mobile":
+		n.Mobile = ""
+	case "size":
+		n.CompanySize = ""
+	case "value":
+		n.Value, n.Currency = 0, ""
+	case "kind":
+		n.Kind = ""
+	}
+}
+
+// askField keeps the draft n and asks again for its one bad field f, after err; the
+// interest may be saved without it.
+func (c *conv) askField(n *crm.NewInterest, f string, err error) []Reply {
+	clearField(n, f)
+	d := &dialog{Flow: "new", New: n, Field: f}
+	bs := [][]Button{{{Label: c.t("btn.save_without"), Action: "skip"}, c.cancelButton()}}
+	return []Reply{c.errReply(err), c.ask(d, "fix", c.t("new.kept", c.describeNew(n))+"\n"+c.t("new.ask_field", c.t("field."+f)), bs)}
+}
+
+func (c *conv) answerField(d *dialog, v string, button bool) []Reply {
+	n := d.New
+	if !(button && v == "skip") {
+		if v == "" {
+			return []Reply{{Text: c.t("new.ask_field", c.t("field."+d.Field)), Private: true}}
+		}
+		setField(n, d.Field, v)
+	}
+	c.setDialog(nil)
+	return c.createInterest(n)
+}
+
 // createInterest stores the interest and tells the user what was linked.
 func (c *conv) createInterest(n *crm.NewInterest) []Reply {
+	probe := *n
+	if err := probe.Validate(c.e.svc.Config.DefaultRegion); err != nil {
+		if f := badField(n, err); f != "" {
+			return c.askField(n, f, err)
+		}
+	}
 	res, err := c.e.svc.CreateInterest(c.ctx, c.op(), *n)
 	if err != nil {
 		return c.fail(err)
