@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"strings"
 
 	"crmbot/crm"
@@ -146,6 +147,8 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 		}
 	case "fix":
 		return c.answerField(d, v, button)
+	case "duplicate":
+		return c.answerDuplicate(d, v)
 	case "confirm":
 		if v != "save" && !strings.EqualFold(v, "yes") && !strings.EqualFold(v, "save") {
 			return []Reply{{Text: c.t("new.confirm_hint"), Private: true}}
@@ -230,6 +233,10 @@ func (c *conv) createInterest(n *crm.NewInterest) []Reply {
 		}
 	}
 	res, err := c.e.svc.CreateInterest(c.ctx, c.op(), *n)
+	var dup *crm.DuplicateError
+	if errors.As(err, &dup) {
+		return c.askDuplicate(n, dup.Match)
+	}
 	if err != nil {
 		return c.fail(err)
 	}
@@ -251,4 +258,38 @@ func (c *conv) createInterest(n *crm.NewInterest) []Reply {
 	return []Reply{{Text: b.String(), Private: true, Buttons: [][]Button{
 		{{Label: c.t("btn.log"), Action: "/log " + id}, {Label: c.t("btn.next"), Action: "/next " + id}, {Label: c.t("btn.card"), Action: "/show " + id}},
 	}}}
+}
+
+// askDuplicate keeps the draft n and asks whether its details, which match an existing
+// contact known under another name or company, mean that contact or a new one. The
+// typed values come first: they are what the user meant unless they say otherwise.
+func (c *conv) askDuplicate(n *crm.NewInterest, m crm.Match) []Reply {
+	d := &dialog{Flow: "new", New: n, Match: &m}
+	bs := [][]Button{
+		{{Label: clipLabel(c.t("btn.dup_new", n.ContactName, n.CompanyName)), Action: "new"}},
+		{{Label: clipLabel(c.t("btn.dup_link", m.Contact, m.Company)), Action: "link"}},
+		{c.cancelButton()},
+	}
+	return []Reply{c.ask(d, "duplicate", c.t("new.duplicate", c.t("by."+m.By), m.Value, m.Contact, m.Company, n.ContactName, n.CompanyName), bs)}
+}
+
+func clipLabel(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:39]) + "…"
+	}
+	return s
+}
+
+func (c *conv) answerDuplicate(d *dialog, v string) []Reply {
+	n := d.New
+	switch strings.ToLower(v) {
+	case "new":
+		n.Link, n.LinkContactID = crm.LinkNew, 0
+	case "link":
+		n.Link, n.LinkContactID = crm.LinkExisting, d.Match.ContactID
+	default:
+		return []Reply{{Text: c.t("new.duplicate_hint"), Private: true}}
+	}
+	c.setDialog(nil)
+	return c.createInterest(n)
 }

@@ -31,8 +31,11 @@ type dialog struct {
 	Back    string `json:"back,omitempty"`
 	// Field is the one field of a /new draft that failed validation and is asked
 	// for again.
-	Field   string    `json:"field,omitempty"`
-	Updated time.Time `json:"updated"`
+	Field string `json:"field,omitempty"`
+	// Match is the existing contact a /new draft's email or phone belongs to, while
+	// the user is asked whether it is that person or a new one.
+	Match   *crm.Match `json:"match,omitempty"`
+	Updated time.Time  `json:"updated"`
 }
 
 func (d *dialog) asked(step string) bool {

@@ -112,6 +112,10 @@ func (c *conv) saveDraft(d *dialog) []Reply {
 		}
 		return c.saveLog(d.ID, kind, firstNonEmpty(d.Text, d.Full), nil)
 	case "new":
+		if d.Match != nil && d.New.Link == crm.LinkAsk {
+			// Saved without an answer: the typed values win, as the question said.
+			d.New.Link = crm.LinkNew
+		}
 		return c.createInterest(d.New)
 	}
 	return nil
