@@ -70,20 +70,46 @@ func (c *conv) cmdLog(args string) []Reply {
 	if !ok {
 		kind = crm.InteractionNote
 	}
-	text, clause, hasNext := splitNext(text)
-	var next *crm.NextAction
-	if hasNext {
-		n, err := c.parseNext(clause)
-		if err != nil {
-			return c.fail(err)
-		}
-		next = n
-	}
+	d.Kind = string(kind)
 	if strings.TrimSpace(text) == "" {
-		d.Kind = string(kind)
 		return []Reply{c.ask(d, "text", c.t("log.ask_text", c.t("kind."+string(kind))), [][]Button{{c.cancelButton()}})}
 	}
-	return c.saveLog(id, kind, text, next)
+	return c.logText(d, text, false)
+}
+
+// logText takes the typed note of a /log (with an optional ", next <when> <what>"
+// clause) and saves it, or asks for the next step. A clause that is not a date does not
+// lose the note: the note is kept in the dialogue and only the next step is asked for.
+// Without a clause, askNext says whether to ask for the next step (in the dialogue) or
+// to leave it to the cadence (the one-line form).
+func (c *conv) logText(d *dialog, v string, askNext bool) []Reply {
+	text, clause, hasNext := splitNext(v)
+	if !hasNext {
+		if !askNext {
+			c.setDialog(nil)
+			return c.saveLog(d.ID, crm.InteractionKind(d.Kind), v, nil)
+		}
+		d.Text = v
+		return []Reply{c.ask(d, "next", c.t("log.ask_next"), c.nextPresets())}
+	}
+	next, err := c.parseNext(clause)
+	if err != nil {
+		d.Text, d.Full = text, v
+		return c.askNextKept(d, err)
+	}
+	c.setDialog(nil)
+	return c.saveLog(d.ID, crm.InteractionKind(d.Kind), text, next)
+}
+
+// askNextKept asks again for the next step of a /log whose note is kept, after err
+// (an unreadable date), echoing the note so the user sees nothing was lost.
+func (c *conv) askNextKept(d *dialog, err error) []Reply {
+	bs := c.nextPresets()
+	if d.Full != "" && d.Full != d.Text {
+		bs = append(bs[:len(bs)-1], []Button{{Label: c.t("btn.keep_in_note"), Action: "whole"}}, bs[len(bs)-1])
+	}
+	r := c.errReply(err)
+	return []Reply{r, c.ask(d, "next", c.t("log.kept", clip(d.Text, 200))+"\n"+c.t("log.ask_next_kept"), bs)}
 }
 
 // parseNext reads "<when> [what]" into a next action; the what defaults to "follow up".
@@ -99,11 +125,15 @@ func (c *conv) parseNext(clause string) (*crm.NextAction, error) {
 }
 
 func (c *conv) askKind(d *dialog) []Reply {
+	return []Reply{c.ask(d, "kind", c.t("log.ask_kind", d.ID), c.kindButtons())}
+}
+
+func (c *conv) kindButtons() [][]Button {
 	var bs []Button
 	for _, k := range crm.InteractionKinds {
 		bs = append(bs, Button{Label: c.t("kind." + string(k)), Action: string(k)})
 	}
-	return []Reply{c.ask(d, "kind", c.t("log.ask_kind", d.ID), append(rowsOf(3, bs...), []Button{c.cancelButton()}))}
+	return append(rowsOf(3, bs...), []Button{c.cancelButton()})
 }
 
 func (c *conv) nextPresets() [][]Button {
@@ -126,35 +156,39 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 	case "kind":
 		k, rest, ok := parseKind(v)
 		if !ok {
-			return []Reply{{Text: c.t("err.bad_interaction_kind", v), Private: true}}
+			if button || v == "" {
+				return []Reply{{Text: c.t("err.bad_interaction_kind", v), Private: true}}
+			}
+			// Typed text that names no kind is the note itself (the nudge's "Done —
+			// log it" leads here): keep it, and ask only what kind it was.
+			d.Full = v
+			return []Reply{c.ask(d, "kind", c.t("log.kept", clip(v, 200))+"\n"+c.t("log.ask_kind_kept"), c.kindButtons())}
 		}
 		d.Kind = string(k)
+		if d.Full != "" {
+			// The note was typed before the kind: now it can be read.
+			full := d.Full
+			d.Full = ""
+			return c.logText(d, full, true)
+		}
 		if rest != "" && !button {
-			d.Text = rest
-			return []Reply{c.ask(d, "next", c.t("log.ask_next"), c.nextPresets())}
+			return c.logText(d, rest, true)
 		}
 		return []Reply{c.ask(d, "text", c.t("log.ask_text", c.t("kind."+d.Kind)), [][]Button{{c.cancelButton()}})}
 	case "text":
 		if v == "" {
 			return []Reply{{Text: c.t("err.empty_text"), Private: true}}
 		}
-		text, clause, hasNext := splitNext(v)
-		if hasNext {
-			next, err := c.parseNext(clause)
-			if err != nil {
-				return c.fail(err)
-			}
-			c.setDialog(nil)
-			return c.saveLog(d.ID, crm.InteractionKind(d.Kind), text, next)
-		}
-		d.Text = v
-		return []Reply{c.ask(d, "next", c.t("log.ask_next"), c.nextPresets())}
+		return c.logText(d, v, true)
 	case "next":
 		var next *crm.NextAction
-		if v != "auto" {
+		switch {
+		case v == "whole" && button:
+			d.Text = d.Full // the "next …" the user typed was part of the note
+		case v != "auto":
 			n, err := c.parseNext(v)
 			if err != nil {
-				return c.fail(err)
+				return c.askNextKept(d, err)
 			}
 			next = n
 		}
@@ -167,6 +201,10 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 func (c *conv) saveLog(id uint64, kind crm.InteractionKind, text string, next *crm.NextAction) []Reply {
 	res, err := c.e.svc.LogInteraction(c.ctx, c.op(), id, kind, text, next)
 	if err != nil {
+		if next != nil && crm.AsError(err) != nil && crm.AsError(err).Key == "err.due_in_past" {
+			// Only the date was wrong: keep the note and ask for the date again.
+			return c.askNextKept(&dialog{Flow: "log", ID: id, Kind: string(kind), Text: text}, err)
+		}
 		return c.fail(err)
 	}
 	s := c.t("log.saved", c.t("kind."+string(kind)), id)
@@ -207,7 +245,10 @@ func (c *conv) answerNext(d *dialog, v string) []Reply {
 func (c *conv) setNext(id uint64, clause string) []Reply {
 	next, err := c.parseNext(clause)
 	if err != nil {
-		return c.fail(err)
+		// Ask again for the date alone, with the presets one press away, instead of
+		// ending the exchange with an error.
+		d := &dialog{Flow: "next", ID: id}
+		return []Reply{c.errReply(err), c.ask(d, "when", c.t("next.ask", id), c.nextPresets()[:2])}
 	}
 	in, err := c.e.svc.SetNext(c.ctx, c.op(), id, *next)
 	if err != nil {
@@ -503,6 +544,12 @@ func (c *conv) freeText(text string) []Reply {
 	if !c.req.Forwarded && len([]rune(text)) < 25 && !strings.Contains(text, "\n") {
 		return []Reply{{Text: c.t("err.not_understood"), Private: true}}
 	}
+	return c.offerText(text)
+}
+
+// offerText asks where to put a pasted or forwarded text: on one of the user's open
+// interests, or a new one.
+func (c *conv) offerText(text string) []Reply {
 	d := &dialog{Flow: "freetext", Text: text}
 	bs, err := c.interestButtons(6)
 	if err != nil {

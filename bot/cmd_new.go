@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"strings"
 
 	"crmbot/crm"
@@ -144,6 +145,10 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 			}
 			n.CompanySize = s
 		}
+	case "fix":
+		return c.answerField(d, v, button)
+	case "duplicate":
+		return c.answerDuplicate(d, v)
 	case "confirm":
 		if v != "save" && !strings.EqualFold(v, "yes") && !strings.EqualFold(v, "save") {
 			return []Reply{{Text: c.t("new.confirm_hint"), Private: true}}
@@ -154,9 +159,84 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 	return c.nextNewStep(d)
 }
 
+// badField names the field of n that err (from NewInterest.Validate) is about, when it
+// is one the interest can be saved without: what was valid is kept as a draft and only
+// that field is asked for again.
+func badField(n *crm.NewInterest, err error) string {
+	ce := crm.AsError(err)
+	if ce == nil {
+		return ""
+	}
+	switch ce.Key {
+	case "err.bad_email":
+		return "email"
+	case "err.bad_phone":
+		if len(ce.Args) > 0 && ce.Args[0] == n.Mobile && n.Mobile != n.Phone {
+			return "mobile"
+		}
+		return "phone"
+	case "err.bad_size":
+		return "size"
+	case "err.bad_value":
+		return "value"
+	case "err.bad_kind":
+		return "kind"
+	}
+	return ""
+}
+
+// clearField empties one optional field of n.
+func clearField(n *crm.NewInterest, f string) {
+	switch f {
+	case "email":
+		n.Email = ""
+	case "phone":
+		n.Phone = ""
+	case "mobile":
+		n.Mobile = ""
+	case "size":
+		n.CompanySize = ""
+	case "value":
+		n.Value, n.Currency = 0, ""
+	case "kind":
+		n.Kind = ""
+	}
+}
+
+// askField keeps the draft n and asks again for its one bad field f, after err; the
+// interest may be saved without it.
+func (c *conv) askField(n *crm.NewInterest, f string, err error) []Reply {
+	clearField(n, f)
+	d := &dialog{Flow: "new", New: n, Field: f}
+	bs := [][]Button{{{Label: c.t("btn.save_without"), Action: "skip"}, c.cancelButton()}}
+	return []Reply{c.errReply(err), c.ask(d, "fix", c.t("new.kept", c.describeNew(n))+"\n"+c.t("new.ask_field", c.t("field."+f)), bs)}
+}
+
+func (c *conv) answerField(d *dialog, v string, button bool) []Reply {
+	n := d.New
+	if !(button && v == "skip") {
+		if v == "" {
+			return []Reply{{Text: c.t("new.ask_field", c.t("field."+d.Field)), Private: true}}
+		}
+		setField(n, d.Field, v)
+	}
+	c.setDialog(nil)
+	return c.createInterest(n)
+}
+
 // createInterest stores the interest and tells the user what was linked.
 func (c *conv) createInterest(n *crm.NewInterest) []Reply {
+	probe := *n
+	if err := probe.Validate(c.e.svc.Config.DefaultRegion); err != nil {
+		if f := badField(n, err); f != "" {
+			return c.askField(n, f, err)
+		}
+	}
 	res, err := c.e.svc.CreateInterest(c.ctx, c.op(), *n)
+	var dup *crm.DuplicateError
+	if errors.As(err, &dup) {
+		return c.askDuplicate(n, dup.Match)
+	}
 	if err != nil {
 		return c.fail(err)
 	}
@@ -178,4 +258,38 @@ func (c *conv) createInterest(n *crm.NewInterest) []Reply {
 	return []Reply{{Text: b.String(), Private: true, Buttons: [][]Button{
 		{{Label: c.t("btn.log"), Action: "/log " + id}, {Label: c.t("btn.next"), Action: "/next " + id}, {Label: c.t("btn.card"), Action: "/show " + id}},
 	}}}
+}
+
+// askDuplicate keeps the draft n and asks whether its details, which match an existing
+// contact known under another name or company, mean that contact or a new one. The
+// typed values come first: they are what the user meant unless they say otherwise.
+func (c *conv) askDuplicate(n *crm.NewInterest, m crm.Match) []Reply {
+	d := &dialog{Flow: "new", New: n, Match: &m}
+	bs := [][]Button{
+		{{Label: clipLabel(c.t("btn.dup_new", n.ContactName, n.CompanyName)), Action: "new"}},
+		{{Label: clipLabel(c.t("btn.dup_link", m.Contact, m.Company)), Action: "link"}},
+		{c.cancelButton()},
+	}
+	return []Reply{c.ask(d, "duplicate", c.t("new.duplicate", c.t("by."+m.By), m.Value, m.Contact, m.Company, n.ContactName, n.CompanyName), bs)}
+}
+
+func clipLabel(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:39]) + "…"
+	}
+	return s
+}
+
+func (c *conv) answerDuplicate(d *dialog, v string) []Reply {
+	n := d.New
+	switch strings.ToLower(v) {
+	case "new":
+		n.Link, n.LinkContactID = crm.LinkNew, 0
+	case "link":
+		n.Link, n.LinkContactID = crm.LinkExisting, d.Match.ContactID
+	default:
+		return []Reply{{Text: c.t("new.duplicate_hint"), Private: true}}
+	}
+	c.setDialog(nil)
+	return c.createInterest(n)
 }

@@ -99,7 +99,15 @@ func (c *conv) runCommand(name, args string) []Reply {
 		return []Reply{{Text: c.t("group.private_only", cmd.name)}}
 	}
 	if cmd.name != "cancel" && c.d != nil {
-		// A new command leaves the unfinished dialogue.
+		// A command typed over a dialogue that holds unsaved text waits until the
+		// user says what becomes of that text; otherwise it leaves the dialogue.
+		if s := c.draftSummary(c.d); s != "" {
+			line := "/" + cmd.name
+			if args != "" {
+				line += " " + args
+			}
+			return c.interrupt(c.d, s, line)
+		}
 		c.setDialog(nil)
 	}
 	return cmd.run(c, args)

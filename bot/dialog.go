@@ -21,7 +21,21 @@ type dialog struct {
 	Kind    string           `json:"kind,omitempty"`
 	Text    string           `json:"text,omitempty"`
 	Stage   string           `json:"stage,omitempty"`
-	Updated time.Time        `json:"updated"`
+	// Full is the note as typed, with a "next …" clause that could not be read as a
+	// date; it is kept so the user may save it whole.
+	Full string `json:"full,omitempty"`
+	// Pending is a command typed while this dialogue held unsaved text; it runs
+	// once the user has chosen to save or discard the draft. Back is the step the
+	// dialogue was at when it was interrupted.
+	Pending string `json:"pending,omitempty"`
+	Back    string `json:"back,omitempty"`
+	// Field is the one field of a /new draft that failed validation and is asked
+	// for again.
+	Field string `json:"field,omitempty"`
+	// Match is the existing contact a /new draft's email or phone belongs to, while
+	// the user is asked whether it is that person or a new one.
+	Match   *crm.Match `json:"match,omitempty"`
+	Updated time.Time  `json:"updated"`
 }
 
 func (d *dialog) asked(step string) bool {
@@ -69,6 +83,9 @@ func (c *conv) answer(v string, button bool) []Reply {
 	d := c.d
 	if v == "cancel" && button {
 		return c.cmdCancel("")
+	}
+	if d.Step == "interrupt" {
+		return c.answerInterrupt(d, v)
 	}
 	switch d.Flow {
 	case "new":

@@ -169,6 +169,11 @@ type NewInterest struct {
 	Value          int64
 	Currency       string
 	Next           *NextAction
+	// Link decides what happens when the email or phone belongs to a contact known
+	// under another name or company; LinkContactID is the contact the user chose to
+	// link to (with LinkExisting).
+	Link          LinkDecision `json:",omitempty"`
+	LinkContactID uint64       `json:",omitempty"`
 }
 
 // Validate normalises the input in place and checks R1.
@@ -254,39 +259,47 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 			out.Duplicate = true
 			return s.loadCreated(tx, id, out)
 		}
-		// The contact: an existing one with the same email or phone is the same person.
+		// The contact: an existing one with the same email or phone may be the same
+		// person. It is linked when the name and company agree, or when the user
+		// decided so; a new contact is made when they decided that; otherwise the
+		// match goes back to be asked about, so the typed values are never lost.
 		var contact *Contact
-		for _, probe := range []struct{ by, v string }{{"email", n.Email}, {"phone", n.Phone}, {"phone", n.Mobile}} {
-			if probe.v == "" || contact != nil {
-				continue
-			}
-			var found []*Contact
-			var err error
-			if probe.by == "email" {
-				found, err = tx.ContactsByEmail(probe.v)
-			} else {
-				found, err = tx.ContactsByPhone(probe.v)
-			}
-			if err != nil {
-				return err
-			}
-			if len(found) > 0 {
-				contact = found[0]
-				out.Links = append(out.Links, Link{What: "contact", By: probe.by, ID: contact.ID, Detail: contact.FullName})
-			}
-		}
-		// The company: the contact's, or an existing one of the same name.
 		var company *Company
-		if contact != nil {
-			c, err := tx.Company(contact.CompanyID)
-			if err != nil {
-				return err
-			}
-			company = c
-			if Fold(c.Name) != Fold(n.CompanyName) {
-				out.Links = append(out.Links, Link{What: "company", By: "contact", ID: c.ID, Detail: c.Name})
+		if n.Link != LinkNew {
+			for _, probe := range []struct{ by, v string }{{"email", n.Email}, {"phone", n.Phone}, {"phone", n.Mobile}} {
+				if probe.v == "" || contact != nil {
+					continue
+				}
+				var found []*Contact
+				var err error
+				if probe.by == "email" {
+					found, err = tx.ContactsByEmail(probe.v)
+				} else {
+					found, err = tx.ContactsByPhone(probe.v)
+				}
+				if err != nil {
+					return err
+				}
+				if len(found) == 0 {
+					continue
+				}
+				ct := found[0]
+				co, err := tx.Company(ct.CompanyID)
+				if err != nil {
+					return err
+				}
+				chosen := n.Link == LinkAuto || (n.Link == LinkExisting && n.LinkContactID == ct.ID)
+				if !chosen && !sameParty(n, ct, co) {
+					return newDuplicateError(Match{ContactID: ct.ID, Contact: ct.FullName, CompanyID: co.ID, Company: co.Name, By: probe.by, Value: probe.v})
+				}
+				contact, company = ct, co
+				out.Links = append(out.Links, Link{What: "contact", By: probe.by, ID: contact.ID, Detail: contact.FullName})
+				if Fold(co.Name) != Fold(n.CompanyName) {
+					out.Links = append(out.Links, Link{What: "company", By: "contact", ID: co.ID, Detail: co.Name})
+				}
 			}
 		}
+		// The company, when no contact decided it: an existing one of the same name.
 		if company == nil {
 			same, err := tx.CompaniesByName(n.CompanyName)
 			if err != nil {

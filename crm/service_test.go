@@ -2,6 +2,7 @@ package crm_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -78,8 +79,9 @@ func TestCreateDeduplicates(t *testing.T) {
 		in   crm.NewInterest
 		want []string // Link.What + "/" + Link.By
 	}{
-		{"same email", crm.NewInterest{ContactName: "M. Đurić", CompanyName: "Acme", Email: "MARKO@acme.hr"}, []string{"contact/email", "company/contact", "open_interest/"}},
-		{"same phone written differently", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme d.o.o.", Phone: "+385 91 234 5678"}, []string{"contact/phone", "open_interest/"}},
+		{"same email, same name", crm.NewInterest{ContactName: "MARKO ĐURIĆ", CompanyName: "acme d.o.o.", Email: "MARKO@acme.hr"}, []string{"contact/email", "open_interest/"}},
+		{"same email, other name, linked by decision", crm.NewInterest{ContactName: "M. Đurić", CompanyName: "Acme", Email: "MARKO@acme.hr", Link: crm.LinkExisting, LinkContactID: 1}, []string{"contact/email", "company/contact", "open_interest/"}},
+		{"same phone written differently, linked by an import", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme d.o.o.", Phone: "+385 91 234 5678", Link: crm.LinkAuto}, []string{"contact/phone", "open_interest/"}},
 		{"same company name, other person", crm.NewInterest{ContactName: "Ivana Kovač", CompanyName: "ACME D.O.O."}, []string{"company/name", "open_interest/"}},
 		{"a stranger company", crm.NewInterest{ContactName: "Goran", CompanyName: "Kos Trade"}, nil},
 	}
@@ -109,6 +111,60 @@ func TestCreateDeduplicates(t *testing.T) {
 	st, _ := f.db.Stats()
 	if st.Companies != 2 || st.Contacts != 3 {
 		t.Fatalf("companies %d contacts %d, want 2 and 3 (de-duplicated)", st.Companies, st.Contacts)
+	}
+}
+
+// A known phone under another name is asked about, never silently linked: the typed
+// name and company would be lost.
+func TestCreateDuplicateAsks(t *testing.T) {
+	f := setup(t)
+	f.create(f.ana, "", crm.NewInterest{ContactName: "Marko Đurić", CompanyName: "Acme d.o.o.", Phone: "091 987 6543"})
+	typed := crm.NewInterest{ContactName: "Netko", CompanyName: "Nova firma", Phone: "091 987 6543"}
+	_, err := f.svc.CreateInterest(f.ctx, crm.Op{Actor: f.ana}, typed)
+	var dup *crm.DuplicateError
+	if !errors.As(err, &dup) || crm.ErrorCode(err) != crm.ECONFLICT {
+		t.Fatalf("err = %v, want a DuplicateError", err)
+	}
+	want := crm.Match{ContactID: 1, Contact: "Marko Đurić", CompanyID: 1, Company: "Acme d.o.o.", By: "phone", Value: "+385919876543"}
+	if dup.Match != want {
+		t.Fatalf("match %+v, want %+v", dup.Match, want)
+	}
+	if st, _ := f.db.Stats(); st.Interests != 1 || st.Contacts != 1 {
+		t.Fatalf("a refused create wrote: %+v", st)
+	}
+	tests := []struct {
+		name                string
+		link                crm.LinkDecision
+		linkTo              uint64
+		contact, company    string
+		contacts, companies int
+		wantConflict        bool
+	}{
+		{"a stale choice asks again", crm.LinkExisting, 99, "", "", 1, 1, true},
+		{"new contact: the typed values win", crm.LinkNew, 0, "Netko", "Nova firma", 2, 2, false},
+		{"link to the existing contact", crm.LinkExisting, 1, "Marko Đurić", "Acme d.o.o.", 2, 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := typed
+			n.Link, n.LinkContactID = tt.link, tt.linkTo
+			res, err := f.svc.CreateInterest(f.ctx, crm.Op{Actor: f.ana}, n)
+			if tt.wantConflict {
+				if !errors.As(err, &dup) {
+					t.Fatalf("err = %v, want a DuplicateError", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Contact.FullName != tt.contact || res.Company.Name != tt.company {
+				t.Fatalf("created for %s (%s), want %s (%s)", res.Contact.FullName, res.Company.Name, tt.contact, tt.company)
+			}
+			if st, _ := f.db.Stats(); st.Contacts != tt.contacts || st.Companies != tt.companies {
+				t.Fatalf("contacts %d companies %d, want %d and %d", st.Contacts, st.Companies, tt.contacts, tt.companies)
+			}
+		})
 	}
 }
 

@@ -450,6 +450,9 @@ func (im *importer) interest(n crm.NewInterest, r row) (RowResult, error) {
 			actor = u
 		}
 	}
+	// An import cannot ask which contact is meant: a row whose email or phone is
+	// known is linked to that contact, and its result line says so.
+	n.Link = crm.LinkAuto
 	out, err := im.svc.CreateInterestTx(im.tx, crm.Op{Actor: actor}, n)
 	if err != nil {
 		return reject(err)

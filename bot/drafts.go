@@ -1,0 +1,155 @@
+package bot
+
+import (
+	"strings"
+
+	"crmbot/crm"
+)
+
+// A draft is the unsaved text a dialogue holds: the note of a /log, the details of a
+// /new, a pasted text offered for logging. Typing a command in the middle of such a
+// dialogue must not throw the text away without a word, so the command waits while the
+// user chooses to save or discard the draft (or go back to it).
+
+// draftSummary describes the unsaved text of d in a few words, or "" when d holds
+// nothing the user typed that would be lost.
+func (c *conv) draftSummary(d *dialog) string {
+	switch d.Flow {
+	case "log":
+		text := firstNonEmpty(d.Text, d.Full)
+		if text == "" {
+			return ""
+		}
+		return c.t("draft.log", d.ID, clip(text, 120))
+	case "new":
+		n := d.New
+		if n == nil || *n == (crm.NewInterest{}) {
+			return ""
+		}
+		return c.t("draft.new", clip(strings.TrimSpace(strings.Join(nonEmpty(n.ContactName, n.CompanyName, n.Phone, n.Email, n.Need), ", ")), 120))
+	case "freetext":
+		if d.Text == "" {
+			return ""
+		}
+		return c.t("draft.text", clip(d.Text, 120))
+	}
+	return ""
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// canSaveDraft reports whether the draft can be stored as it stands: a note needs its
+// interest (the cadence sets the next step); a new interest needs a name and a
+// company (R1).
+func canSaveDraft(d *dialog) bool {
+	switch d.Flow {
+	case "log":
+		return d.ID != 0 && firstNonEmpty(d.Text, d.Full) != ""
+	case "new":
+		return d.New != nil && d.New.ContactName != "" && d.New.CompanyName != ""
+	}
+	return false
+}
+
+// interrupt holds the command typed during a dialogue with a draft and asks what to do
+// with the draft first.
+func (c *conv) interrupt(d *dialog, summary, cmd string) []Reply {
+	d.Pending = cmd
+	if d.Step != "interrupt" {
+		d.Back = d.Step
+	}
+	var row []Button
+	key := "draft.ask_unsavable"
+	if canSaveDraft(d) {
+		key = "draft.ask"
+		row = append(row, Button{Label: c.t("btn.save"), Action: "save"})
+	}
+	row = append(row, Button{Label: c.t("btn.discard"), Action: "discard"}, Button{Label: c.t("btn.back"), Action: "back"})
+	return []Reply{c.ask(d, "interrupt", c.t(key, summary, cmd), [][]Button{row})}
+}
+
+func (c *conv) answerInterrupt(d *dialog, v string) []Reply {
+	var out []Reply
+	switch strings.ToLower(v) {
+	case "save":
+		if !canSaveDraft(d) {
+			return []Reply{{Text: c.t("draft.hint"), Private: true}}
+		}
+		out = c.saveDraft(d)
+		if c.d != nil {
+			// Saving asked a question of its own (a duplicate to resolve): the
+			// typed command waits no longer; the user answers that first.
+			return out
+		}
+	case "discard":
+		c.setDialog(nil)
+		out = []Reply{{Text: c.t("draft.discarded"), Private: true}}
+	case "back":
+		d.Step, d.Pending = d.Back, ""
+		return c.reask(d)
+	default:
+		return []Reply{{Text: c.t("draft.hint"), Private: true}}
+	}
+	return append(out, c.runCommand(splitCommand(d.Pending))...)
+}
+
+// saveDraft stores the draft as it stands and closes the dialogue.
+func (c *conv) saveDraft(d *dialog) []Reply {
+	c.setDialog(nil)
+	switch d.Flow {
+	case "log":
+		kind := crm.InteractionKind(d.Kind)
+		if kind == "" {
+			kind = crm.InteractionNote
+		}
+		return c.saveLog(d.ID, kind, firstNonEmpty(d.Text, d.Full), nil)
+	case "new":
+		if d.Match != nil && d.New.Link == crm.LinkAsk {
+			// Saved without an answer: the typed values win, as the question said.
+			d.New.Link = crm.LinkNew
+		}
+		return c.createInterest(d.New)
+	}
+	return nil
+}
+
+// reask puts the question of d's current step again.
+func (c *conv) reask(d *dialog) []Reply {
+	switch d.Flow {
+	case "log":
+		switch d.Step {
+		case "interest":
+			return c.askInterest(d, c.t("log.ask_interest"))
+		case "kind":
+			return c.askKind(d)
+		case "text":
+			return []Reply{c.ask(d, "text", c.t("log.ask_text", c.t("kind."+d.Kind)), [][]Button{{c.cancelButton()}})}
+		case "next":
+			return []Reply{c.ask(d, "next", c.t("log.kept", clip(d.Text, 200))+"\n"+c.t("log.ask_next"), c.nextPresets())}
+		}
+	case "new":
+		// The step being re-asked is forgotten as asked, so nextNewStep asks it again.
+		var asked []string
+		for _, s := range d.Asked {
+			if s != d.Step {
+				asked = append(asked, s)
+			}
+		}
+		d.Asked = asked
+		return c.nextNewStep(d)
+	case "freetext":
+		if d.Step == "target" {
+			return c.offerText(d.Text)
+		}
+	}
+	c.setDialog(nil)
+	return []Reply{{Text: c.t("err.stale_button"), Private: true}}
+}
