@@ -30,7 +30,7 @@ func (c *conv) cmdSnooze(args string) []Reply {
 	if due.IsZero() {
 		t, _, err := ParseWhen(rest, c.now(), c.loc())
 		if err != nil {
-			return []Reply{{Text: c.t("err.bad_date", rest) + "\n" + c.t("usage.snooze"), Private: true}}
+			return []Reply{{Text: c.t("err.bad_date", rest) + "\n" + c.t("usage.snooze"), Private: true, Error: true}}
 		}
 		due = t
 	}
