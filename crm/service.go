@@ -175,6 +175,20 @@ type NewInterest struct {
 func (n *NewInterest) Validate(region string) error {
 	n.ContactName = strings.TrimSpace(n.ContactName)
 	n.CompanyName = strings.TrimSpace(n.CompanyName)
+	// Lengths first: a 100 KB paste is refused as too long, not misread as a bad
+	// phone or email.
+	if err := checkLengths(fieldValue{FieldName, n.ContactName}, fieldValue{FieldCompany, n.CompanyName},
+		fieldValue{FieldPosition, n.Position}, fieldValue{FieldEmail, n.Email}, fieldValue{FieldPhone, n.Phone},
+		fieldValue{FieldPhone, n.Mobile}, fieldValue{FieldMessenger, n.Messenger}, fieldValue{FieldLine, n.LineOfBusiness},
+		fieldValue{FieldWebsite, n.Website}, fieldValue{FieldNeed, n.Need}, fieldValue{FieldSource, n.Source},
+		fieldValue{FieldCurrency, n.Currency}); err != nil {
+		return err
+	}
+	if n.Next != nil {
+		if err := CheckLength(FieldNext, n.Next.What); err != nil {
+			return err
+		}
+	}
 	if n.ContactName == "" {
 		return Errorf(EINVALID, "err.name_required")
 	}
@@ -473,6 +487,9 @@ func (s *Service) LogInteraction(ctx context.Context, op Op, id uint64, kind Int
 	if text == "" {
 		return nil, Errorf(EINVALID, "err.empty_text")
 	}
+	if err := CheckLength(FieldText, text); err != nil {
+		return nil, err
+	}
 	if err := s.checkNext(next); err != nil {
 		return nil, err
 	}
@@ -510,6 +527,9 @@ func (s *Service) checkNext(next *NextAction) error {
 		return nil
 	}
 	next.What = strings.TrimSpace(next.What)
+	if err := CheckLength(FieldNext, next.What); err != nil {
+		return err
+	}
 	if next.Due.IsZero() {
 		return Errorf(EINVALID, "err.bad_date", "")
 	}
@@ -547,6 +567,9 @@ type StageChange struct {
 // SetStage moves an interest to another stage (R3–R8). Closing it (won or lost) clears
 // its next action: no more follow-ups (R8). A note, if given, goes into the timeline.
 func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange) (*Interest, error) {
+	if err := CheckLength(FieldText, c.Note); err != nil {
+		return nil, err
+	}
 	if err := s.checkNext(c.Next); err != nil {
 		return nil, err
 	}
@@ -703,6 +726,9 @@ func (s *Service) Find(ctx context.Context, viewer *User, query string, limit in
 	query = strings.TrimSpace(query)
 	if query == "" {
 		return nil, Errorf(EINVALID, "err.empty_query")
+	}
+	if err := CheckLength(FieldSearchQuery, query); err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		limit = 20
@@ -982,6 +1008,9 @@ func (s *Service) AddUser(ctx context.Context, op Op, name string, role Role, se
 	if name == "" {
 		return nil, Errorf(EINVALID, "err.user_name_required")
 	}
+	if err := CheckLength(FieldName, name); err != nil {
+		return nil, err
+	}
 	if !role.Valid() {
 		return nil, Errorf(EINVALID, "err.bad_role", string(role))
 	}
@@ -1037,6 +1066,11 @@ func (s *Service) UpdateUser(ctx context.Context, op Op, userID uint64, p UserPa
 	}
 	if p.Role != nil && !p.Role.Valid() {
 		return nil, Errorf(EINVALID, "err.bad_role", string(*p.Role))
+	}
+	if p.Name != nil {
+		if err := CheckLength(FieldName, *p.Name); err != nil {
+			return nil, err
+		}
 	}
 	var u *User
 	err := s.Store.Update(ctx, func(tx Tx) error {

@@ -159,3 +159,13 @@ func TestHistoryFileIsPrivate(t *testing.T) {
 		}
 	}
 }
+
+func TestHundredKilobyteNameIsTooLong(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crm.db")
+	out := session(t, path, "/new "+strings.Repeat("Marko", 20<<10)+", Acme d.o.o.\n/find Acme\n")
+	for _, want := range []string{"That name is too long (at most 200 characters)", "Nothing found"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("session lacks %q:\n%.300s", want, out)
+		}
+	}
+}
