@@ -347,6 +347,10 @@ func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 		return c.fail(err)
 	}
 	s := c.t("stage.saved", id, c.stageName(in))
+	if ch.Won != nil {
+		// Echo what was stored: the amount as read, in the currency it was stored in.
+		s += "\n" + c.t("won.value_saved", money(in.Value), in.Currency)
+	}
 	if in.Open() {
 		s += "\n" + c.t("label.next") + " " + c.nextLine(in)
 	}
@@ -360,7 +364,15 @@ func (c *conv) cmdWon(args string) []Reply {
 	if !ok {
 		return c.badID("usage.won")
 	}
-	return c.applyStage(id, crm.StageChange{Stage: crm.StageWon, Note: note})
+	ch := crm.StageChange{Stage: crm.StageWon, Note: note}
+	if w, rest := firstWord(note); strings.EqualFold(w, "value") || strings.EqualFold(w, "for") {
+		v, rest, err := parseWonValue(rest)
+		if err != nil {
+			return c.fail(err)
+		}
+		ch.Won, ch.Note = v, rest
+	}
+	return c.applyStage(id, ch)
 }
 
 func (c *conv) cmdLost(args string) []Reply {

@@ -562,6 +562,7 @@ type StageChange struct {
 	Loss         LossReason
 	Next         *NextAction // optional explicit next action for an open stage
 	Note         string      // optional: logged as a note in the timeline
+	Won          *WonValue   // optional, with StageWon only: what the deal was won for
 }
 
 // SetStage moves an interest to another stage (R3–R8). Closing it (won or lost) clears
@@ -569,6 +570,14 @@ type StageChange struct {
 func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange) (*Interest, error) {
 	if err := CheckLength(FieldText, c.Note); err != nil {
 		return nil, err
+	}
+	if c.Won != nil {
+		if c.Stage != StageWon {
+			return nil, Errorf(EINVALID, "err.won_value_not_won")
+		}
+		if err := c.Won.check(); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.checkNext(c.Next); err != nil {
 		return nil, err
@@ -587,6 +596,13 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 			detail += "/" + string(c.Loss)
 		}
 		text := "stage " + detail
+		if c.Won != nil {
+			v, err := recordWonValue(tx, op.Actor, in, *c.Won, now)
+			if err != nil {
+				return "", err
+			}
+			text += " · " + v
+		}
 		if note := strings.TrimSpace(c.Note); note != "" {
 			text += ": " + note
 		}
