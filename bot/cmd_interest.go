@@ -23,7 +23,7 @@ func (c *conv) interestButtons(max int) ([][]Button, error) {
 		if r := []rune(label); len(r) > 32 {
 			label = string(r[:31]) + "…"
 		}
-		bs = append(bs, Button{Label: label, Action: u64(sm.Interest.ID)})
+		bs = append(bs, Button{Label: label, Action: u64(sm.Interest.ID), Key: u64(sm.Interest.ID)})
 	}
 	return rowsOf(2, bs...), nil
 }
@@ -41,11 +41,15 @@ func (c *conv) askInterest(d *dialog, prompt string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	return []Reply{c.ask(d, "interest", prompt, append(bs, []Button{c.cancelButton()}))}
+	// The interest buttons are keyed by their numbers and Cancel by its word, so in
+	// the terminal typing 2 means #2, never "the second button".
+	cancel := c.cancelButton()
+	cancel.Key = "cancel"
+	return []Reply{c.ask(d, "interest", prompt, append(bs, []Button{cancel}))}
 }
 
 func (c *conv) badID(usage string) []Reply {
-	return []Reply{{Text: c.t("err.bad_id") + "\n" + c.t(usage), Private: true}}
+	return []Reply{{Text: c.t("err.bad_id") + "\n" + c.t(usage), Private: true, Error: true}}
 }
 
 // ---- /log -------------------------------------------------------------------------
@@ -157,7 +161,7 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 		k, rest, ok := parseKind(v)
 		if !ok {
 			if button || v == "" {
-				return []Reply{{Text: c.t("err.bad_interaction_kind", v), Private: true}}
+				return []Reply{{Text: c.t("err.bad_interaction_kind", v), Private: true, Error: true}}
 			}
 			// Typed text that names no kind is the note itself (the nudge's "Done —
 			// log it" leads here): keep it, and ask only what kind it was.
@@ -177,7 +181,7 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 		return []Reply{c.ask(d, "text", c.t("log.ask_text", c.t("kind."+d.Kind)), [][]Button{{c.cancelButton()}})}
 	case "text":
 		if v == "" {
-			return []Reply{{Text: c.t("err.empty_text"), Private: true}}
+			return []Reply{{Text: c.t("err.empty_text"), Private: true, Error: true}}
 		}
 		return c.logText(d, v, true)
 	case "next":
@@ -299,7 +303,7 @@ func (c *conv) cmdStage(args string) []Reply {
 	w, rest := firstWord(rest)
 	st, ok := stageAliases[strings.ToLower(w)]
 	if !ok {
-		return []Reply{{Text: c.t("err.bad_stage", w) + "\n" + c.t("usage.stage"), Private: true}}
+		return []Reply{{Text: c.t("err.bad_stage", w) + "\n" + c.t("usage.stage"), Private: true, Error: true}}
 	}
 	return c.stageWithReason(d, st, rest)
 }
@@ -339,21 +343,21 @@ func (c *conv) answerStage(d *dialog, v string, button bool) []Reply {
 	case "stage":
 		st, ok := stageAliases[strings.ToLower(v)]
 		if !ok {
-			return []Reply{{Text: c.t("err.bad_stage", v), Private: true}}
+			return []Reply{{Text: c.t("err.bad_stage", v), Private: true, Error: true}}
 		}
 		return c.stageWithReason(d, st, "")
 	case "reason":
 		if crm.Stage(d.Stage) == crm.StageDeliberating {
 			r, ok := deliberationAliases[strings.ToLower(v)]
 			if !ok {
-				return []Reply{{Text: c.t("err.need_deliberation_reason"), Private: true}}
+				return []Reply{{Text: c.t("err.need_deliberation_reason"), Private: true, Error: true}}
 			}
 			c.setDialog(nil)
 			return c.applyStage(d.ID, crm.StageChange{Stage: crm.StageDeliberating, Deliberation: r})
 		}
 		r, note, ok := parseLoss(v)
 		if !ok {
-			return []Reply{{Text: c.t("err.need_loss_reason"), Private: true}}
+			return []Reply{{Text: c.t("err.need_loss_reason"), Private: true, Error: true}}
 		}
 		c.setDialog(nil)
 		return c.lose(d.ID, r, note)
@@ -384,6 +388,10 @@ func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 		return c.fail(err)
 	}
 	s := c.t("stage.saved", id, c.stageName(in))
+	if ch.Won != nil {
+		// Echo what was stored: the amount as read, in the currency it was stored in.
+		s += "\n" + c.t("won.value_saved", money(in.Value), in.Currency)
+	}
 	if in.Open() {
 		s += "\n" + c.t("label.next") + " " + c.echoNext(in)
 	}
@@ -397,7 +405,15 @@ func (c *conv) cmdWon(args string) []Reply {
 	if !ok {
 		return c.badID("usage.won")
 	}
-	return c.applyStage(id, crm.StageChange{Stage: crm.StageWon, Note: note})
+	ch := crm.StageChange{Stage: crm.StageWon, Note: note}
+	if w, rest := firstWord(note); strings.EqualFold(w, "value") || strings.EqualFold(w, "for") {
+		v, rest, err := parseWonValue(rest)
+		if err != nil {
+			return c.fail(err)
+		}
+		ch.Won, ch.Note = v, rest
+	}
+	return c.applyStage(id, ch)
 }
 
 func (c *conv) cmdLost(args string) []Reply {
@@ -542,7 +558,7 @@ func (c *conv) assign(id uint64, to *crm.User) []Reply {
 func (c *conv) freeText(text string) []Reply {
 	text = strings.TrimSpace(text)
 	if !c.req.Forwarded && len([]rune(text)) < 25 && !strings.Contains(text, "\n") {
-		return []Reply{{Text: c.t("err.not_understood"), Private: true}}
+		return []Reply{{Text: c.t("err.not_understood"), Private: true, Error: true}}
 	}
 	return c.offerText(text)
 }
@@ -580,7 +596,7 @@ func (c *conv) answerFreeText(d *dialog, v string, button bool) []Reply {
 	case "kind":
 		k, _, ok := parseKind(v)
 		if !ok {
-			return []Reply{{Text: c.t("err.bad_interaction_kind", v), Private: true}}
+			return []Reply{{Text: c.t("err.bad_interaction_kind", v), Private: true, Error: true}}
 		}
 		c.setDialog(nil)
 		return c.saveLog(d.ID, k, d.Text, nil)

@@ -141,7 +141,7 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 		if !skip {
 			s := crm.CompanySize(strings.ToLower(v))
 			if s == "" || !s.Valid() {
-				return []Reply{{Text: c.t("err.bad_size", v), Private: true}}
+				return []Reply{{Text: c.t("err.bad_size", v), Private: true, Error: true}}
 			}
 			n.CompanySize = s
 		}

@@ -82,6 +82,9 @@ func (c *conv) parseReportArgs(args string) (reportArgs, error) {
 				return ra, crm.Errorf(crm.EINVALID, "err.bad_size", v)
 			}
 			ra.size = s
+		case isYear(lw):
+			// "2026" is the year the README offers, never 2026 days.
+			ra.period, _ = c.parsePeriod(lw)
 		case isNumber(lw):
 			ra.days, _ = strconv.Atoi(lw)
 		default:
@@ -94,6 +97,12 @@ func (c *conv) parseReportArgs(args string) (reportArgs, error) {
 	}
 	ra.owner = strings.Join(name, " ")
 	return ra, nil
+}
+
+// isYear reports whether s is a four-digit year a report can mean.
+func isYear(s string) bool {
+	y, err := strconv.Atoi(s)
+	return err == nil && len(s) == 4 && y >= 1970 && y <= 2200
 }
 
 func isNumber(s string) bool {
@@ -236,6 +245,7 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		ra.period, _ = c.parsePeriod("30d")
 	}
 	var p *crm.Pipeline
+	var wonValues map[uint64]string // per owner, and the total at 0: with a period only
 	err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
 		var err error
 		p, err = crm.BuildPipeline(tx, c.now(), owner, c.e.svc.Config.Currency)
@@ -248,15 +258,20 @@ func (c *conv) cmdPipeline(args string) []Reply {
 			}
 		}
 		if ra.period != nil {
-			st, err := c.activity(tx, ra, owner)
+			cv, err := c.conversion(tx, ra, owner)
 			if err != nil {
 				return err
 			}
+			wonValues = map[uint64]string{}
 			for _, r := range p.Rows {
 				r.Won, r.Lost = 0, 0
-				if t := st.perOwner[r.Owner.ID]; t != nil {
-					r.Won, r.Lost = t.won, t.lost
+				if t := cv.PerOwner[r.Owner.ID]; t != nil {
+					r.Won, r.Lost = t.Won, t.Lost
+					wonValues[r.Owner.ID] = wonValue(t)
 				}
+			}
+			if v := wonValue(&cv.Total); v != "" {
+				wonValues[0] = v
 			}
 		}
 		return nil
@@ -264,7 +279,7 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	r := c.pipeline(p)
+	r := c.pipelineWon(p, wonValues)
 	if f := c.filterText(ra); f != "" {
 		title, rest, _ := strings.Cut(r.Text, "\n")
 		r.Text = title + "\n" + f + "\n" + rest
@@ -327,135 +342,28 @@ func (c *conv) pipelineChart(p *crm.Pipeline, ra reportArgs) chart.Stacked {
 
 // ---- the period's activity ----------------------------------------------------------
 
-// tally counts one group's interests in a period.
-type tally struct{ opened, won, lost int }
-
-func (t *tally) rate() (int, bool) {
-	if t.won+t.lost == 0 {
-		return 0, false
-	}
-	return t.won * 100 / (t.won + t.lost), true
+// conversion counts the period's figures with crm.BuildConversion, the one place
+// that decides what a period's won and lost are, so /pipeline with a period,
+// /conversion and the head's digest agree.
+func (c *conv) conversion(tx crm.Tx, ra reportArgs, owner uint64) (*crm.Conversion, error) {
+	return crm.BuildConversion(tx, ra.period.from, ra.period.to, crm.ReportFilter{Owner: owner, Segment: ra.segment, Size: ra.size})
 }
 
-// activityStats is what happened in a period: the figures of R17 broken down the ways
-// a head asks for them.
-type activityStats struct {
-	total     tally
-	lostBy    map[crm.LossReason]int
-	perOwner  map[uint64]*tally
-	perSource map[string]*tally
-	perSize   map[crm.CompanySize]*tally
-	daysToWon []float64 // first contact → deal, for each deal in the period
-	// reached counts the interests that got at least that far in the period: the
-	// funnel.
-	reached map[crm.Stage]int
-}
-
-// stageRank orders the path (R3) for the funnel; lost is not a step forward.
-var stageRank = map[crm.Stage]int{crm.StageNew: 0, crm.StageMeeting: 1, crm.StageProposal: 2, crm.StageDeliberating: 3, crm.StageWon: 4}
-
-// activity reads the period's changes with crm.WalkChanges, as crm.ActivitySince does
-// (so the figures agree with the head's digest), and
-// looks up each interest it names once for the filters and the breakdowns: the cost is
-// in proportion to the changes in the period.
-func (c *conv) activity(tx crm.Tx, ra reportArgs, owner uint64) (*activityStats, error) {
-	st := &activityStats{lostBy: map[crm.LossReason]int{}, perOwner: map[uint64]*tally{},
-		perSource: map[string]*tally{}, perSize: map[crm.CompanySize]*tally{}, reached: map[crm.Stage]int{}}
-	m := newMatcher(tx, ra)
-	type seen struct {
-		in   *crm.Interest
-		ok   bool
-		rank int
+// wonValue renders the won value of a tally ("45 000 EUR", currencies joined), or "".
+func wonValue(t *crm.Tally) string {
+	if len(t.WonValue) == 0 {
+		return ""
 	}
-	cache := map[uint64]*seen{}
-	get := func(id uint64) (*seen, error) {
-		if s, ok := cache[id]; ok {
-			return s, nil
-		}
-		s := &seen{rank: -1}
-		in, err := tx.Interest(id)
-		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
-			return nil, err
-		}
-		if in != nil {
-			s.in = in
-			if s.ok, err = m.match(in); err != nil {
-				return nil, err
-			}
-			s.ok = s.ok && (owner == 0 || in.OwnerID == owner)
-		}
-		cache[id] = s
-		return s, nil
+	curs := make([]string, 0, len(t.WonValue))
+	for cur := range t.WonValue {
+		curs = append(curs, cur)
 	}
-	groups := func(in *crm.Interest) ([]*tally, error) {
-		co, err := m.company(in.CompanyID)
-		if err != nil {
-			return nil, err
-		}
-		pick := func(mp map[string]*tally, k string) *tally {
-			if mp[k] == nil {
-				mp[k] = &tally{}
-			}
-			return mp[k]
-		}
-		if st.perOwner[in.OwnerID] == nil {
-			st.perOwner[in.OwnerID] = &tally{}
-		}
-		if st.perSize[co.Size] == nil {
-			st.perSize[co.Size] = &tally{}
-		}
-		return []*tally{&st.total, st.perOwner[in.OwnerID], pick(st.perSource, strings.ToLower(strings.TrimSpace(in.Source))), st.perSize[co.Size]}, nil
+	sort.Strings(curs)
+	parts := make([]string, len(curs))
+	for i, cur := range curs {
+		parts[i] = strings.TrimSpace(money(t.WonValue[cur]) + " " + cur)
 	}
-	reach := func(s *seen, to crm.Stage) {
-		r, ok := stageRank[to]
-		if !ok || r <= s.rank {
-			return
-		}
-		for st2, r2 := range stageRank {
-			if r2 > s.rank && r2 <= r {
-				st.reached[st2]++
-			}
-		}
-		s.rank = r
-	}
-	err := crm.WalkChanges(tx, ra.period.from, ra.period.to, func(ch crm.Change) error {
-		s, err := get(ch.InterestID)
-		if err != nil || s.in == nil || !s.ok {
-			return err
-		}
-		if ch.Opened {
-			gs, err := groups(s.in)
-			if err != nil {
-				return err
-			}
-			for _, g := range gs {
-				g.opened++
-			}
-			reach(s, crm.StageNew)
-			return nil
-		}
-		var gs []*tally
-		if ch.Stage == crm.StageWon || ch.Stage == crm.StageLost {
-			if gs, err = groups(s.in); err != nil {
-				return err
-			}
-		}
-		switch ch.Stage {
-		case crm.StageWon:
-			for _, g := range gs {
-				g.won++
-			}
-			st.daysToWon = append(st.daysToWon, ch.At.Sub(s.in.CreatedAt).Hours()/24)
-		case crm.StageLost:
-			for _, g := range gs {
-				g.lost++
-			}
-			st.lostBy[ch.Loss]++
-		}
-		reach(s, ch.Stage)
-		return nil
-	})
-	return st, err
+	return strings.Join(parts, " + ")
 }
 
 // median of the values, and whether there were any.
@@ -490,7 +398,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	var st *activityStats
+	var st *crm.Conversion
 	names := map[uint64]string{}
 	err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
 		us, err := tx.Users()
@@ -500,7 +408,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 		for _, u := range us {
 			names[u.ID] = u.Name
 		}
-		st, err = c.activity(tx, ra, owner)
+		st, err = c.conversion(tx, ra, owner)
 		return err
 	})
 	if err != nil {
@@ -508,9 +416,9 @@ func (c *conv) cmdConversion(args string) []Reply {
 	}
 	private := c.req.Chat == ChatPrivate
 	if ra.chart {
-		steps := []chart.Step{{Label: c.t("conversion.opened_step"), Value: float64(st.reached[crm.StageNew])}}
+		steps := []chart.Step{{Label: c.t("conversion.opened_step"), Value: float64(st.Reached[crm.StageNew])}}
 		for _, s := range []crm.Stage{crm.StageMeeting, crm.StageProposal, crm.StageWon} {
-			steps = append(steps, chart.Step{Label: c.t("stage." + string(s)), Value: float64(st.reached[s])})
+			steps = append(steps, chart.Step{Label: c.t("stage." + string(s)), Value: float64(st.Reached[s])})
 		}
 		img, err := chart.Funnel(c.t("conversion.chart_title", ra.period.label), steps)
 		if err != nil {
@@ -526,53 +434,59 @@ func (c *conv) cmdConversion(args string) []Reply {
 	if f := c.filterText(ra); f != "" {
 		b.WriteString("\n" + f)
 	}
-	b.WriteString("\n\n" + c.t("conversion.totals", st.total.opened, st.total.won, st.total.lost))
-	if st.total.lost > 0 {
+	b.WriteString("\n\n" + c.t("conversion.totals", st.Total.Opened, st.Total.Won, st.Total.Lost))
+	if st.Total.Lost > 0 {
 		var rs []string
 		for _, r := range crm.LossReasons {
-			if n := st.lostBy[r]; n > 0 {
+			if n := st.LostBy[r]; n > 0 {
 				rs = append(rs, c.t("reason."+string(r))+" "+strconv.Itoa(n))
 			}
 		}
 		b.WriteString("\n" + c.t("conversion.lost_by", strings.Join(rs, " · ")))
 	}
-	if pct, ok := st.total.rate(); ok {
-		b.WriteString("\n" + c.t("conversion.rate", pct, st.total.won, st.total.won+st.total.lost))
+	if pct, ok := st.Total.Rate(); ok {
+		b.WriteString("\n" + c.t("conversion.rate", pct, st.Total.Won, st.Total.Won+st.Total.Lost))
 	}
-	if d, ok := median(st.daysToWon); ok {
+	if v := wonValue(&st.Total); v != "" {
+		b.WriteString("\n" + c.t("report.won_value_total", v))
+	}
+	if d, ok := median(st.DaysToWon); ok {
 		b.WriteString("\n" + c.t("conversion.median_days", strconv.FormatFloat(d, 'f', 0, 64)))
 	}
-	if st.total.opened+st.total.won+st.total.lost == 0 {
+	if st.Total.Opened+st.Total.Won+st.Total.Lost == 0 {
 		b.WriteString("\n" + c.t("conversion.nothing"))
 		return []Reply{{Text: b.String(), Private: private}}
 	}
-	section := func(title string, keys []string, get func(string) *tally, label func(string) string) {
+	section := func(title string, keys []string, get func(string) *crm.Tally, label func(string) string) {
 		if len(keys) == 0 {
 			return
 		}
 		b.WriteString("\n\n" + title)
 		for _, k := range keys {
 			t := get(k)
-			line := "\n" + label(k) + ": " + c.t("conversion.row", t.opened, t.won, t.lost)
-			if pct, ok := t.rate(); ok {
+			line := "\n" + label(k) + ": " + c.t("conversion.row", t.Opened, t.Won, t.Lost)
+			if pct, ok := t.Rate(); ok {
 				line += " · " + strconv.Itoa(pct) + "%"
+			}
+			if v := wonValue(t); v != "" {
+				line += " · " + c.t("report.won_value", v)
 			}
 			b.WriteString(line)
 		}
 	}
 	var owners []string
-	for id := range st.perOwner {
+	for id := range st.PerOwner {
 		owners = append(owners, u64(id))
 	}
 	sort.Slice(owners, func(i, j int) bool { return nameOf(names, owners[i]) < nameOf(names, owners[j]) })
-	section(c.t("conversion.by_manager"), owners, func(k string) *tally { id, _ := strconv.ParseUint(k, 10, 64); return st.perOwner[id] },
+	section(c.t("conversion.by_manager"), owners, func(k string) *crm.Tally { id, _ := strconv.ParseUint(k, 10, 64); return st.PerOwner[id] },
 		func(k string) string { return nameOf(names, k) })
 	var sources []string
-	for s := range st.perSource {
+	for s := range st.PerSource {
 		sources = append(sources, s)
 	}
 	sort.Strings(sources)
-	section(c.t("conversion.by_source"), sources, func(k string) *tally { return st.perSource[k] }, func(k string) string {
+	section(c.t("conversion.by_source"), sources, func(k string) *crm.Tally { return st.PerSource[k] }, func(k string) string {
 		if k == "" {
 			return c.t("conversion.no_source")
 		}
@@ -580,11 +494,11 @@ func (c *conv) cmdConversion(args string) []Reply {
 	})
 	var sizes []string
 	for _, z := range append(append([]crm.CompanySize(nil), crm.CompanySizes...), crm.SizeUnknown) {
-		if st.perSize[z] != nil {
+		if st.PerSize[z] != nil {
 			sizes = append(sizes, string(z))
 		}
 	}
-	section(c.t("conversion.by_size"), sizes, func(k string) *tally { return st.perSize[crm.CompanySize(k)] }, func(k string) string {
+	section(c.t("conversion.by_size"), sizes, func(k string) *crm.Tally { return st.PerSize[crm.CompanySize(k)] }, func(k string) string {
 		if k == "" {
 			return c.t("conversion.no_size")
 		}

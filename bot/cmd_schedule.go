@@ -23,7 +23,7 @@ func (c *conv) cmdSnooze(args string) []Reply {
 	// "1h" is read by the date grammar as "in 1 hour", like every other duration.
 	due, _, err := ParseWhen(rest, c.now(), c.loc())
 	if err != nil {
-		return []Reply{{Text: c.errReply(dateErr(err, rest)).Text + "\n" + c.t("usage.snooze"), Private: true}}
+		return []Reply{{Text: c.errReply(dateErr(err, rest)).Text + "\n" + c.t("usage.snooze"), Private: true, Error: true}}
 	}
 	in, err := c.e.svc.Snooze(c.ctx, c.op(), id, due)
 	if err != nil {

@@ -93,7 +93,7 @@ func (c *conv) dispatch() []Reply {
 func (c *conv) runCommand(name, args string) []Reply {
 	cmd := commandIndex[name]
 	if cmd == nil {
-		return []Reply{{Text: c.t("err.unknown_command", name), Private: true}}
+		return []Reply{{Text: c.t("err.unknown_command", name), Private: true, Error: true}}
 	}
 	if c.req.Chat == ChatGroup && !cmd.group {
 		return []Reply{{Text: c.t("group.private_only", cmd.name)}}
@@ -135,7 +135,7 @@ func (c *conv) cmdHelp(args string) []Reply {
 	if args = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(args)), "/"); args != "" {
 		cmd := commandIndex[args]
 		if cmd == nil {
-			return []Reply{{Text: c.t("err.unknown_command", args), Private: true}}
+			return []Reply{{Text: c.t("err.unknown_command", args), Private: true, Error: true}}
 		}
 		return []Reply{{Text: c.t("help." + cmd.name), Private: c.req.Chat == ChatPrivate}}
 	}

@@ -70,7 +70,7 @@ func (c *conv) ask(d *dialog, step, prompt string, buttons [][]Button) Reply {
 				bound[i][j] = b
 				continue
 			}
-			bound[i][j] = Button{Label: b.Label, Action: "@" + itoa(d.Seq) + ":" + b.Action}
+			bound[i][j] = Button{Label: b.Label, Action: "@" + itoa(d.Seq) + ":" + b.Action, Key: b.Key}
 		}
 	}
 	return Reply{Text: prompt, Buttons: bound, Private: true}

@@ -94,6 +94,9 @@ func (c *conv) now() time.Time { return c.e.clock() }
 
 func (c *conv) loc() *time.Location { return c.u.Location() }
 
+// MaxTextBytes is the longest message the engine reads (1 MB).
+const MaxTextBytes = 1 << 20
+
 // Handle processes one request and returns the replies to send, in order. It never
 // panics: an internal failure is logged and answered with an apology.
 func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
@@ -110,6 +113,11 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 	c := &conv{ctx: ctx, e: e, u: u, req: req, lang: u.Lang}
 	if c.lang == "" {
 		c.lang = DefaultLang
+	}
+	if len(req.Text) > MaxTextBytes {
+		// Refused before anything reads it: no command is that long, and a paste this
+		// size is a mistake better caught than stored.
+		return []Reply{{Text: c.t("err.message_too_long", MaxTextBytes/1024), Private: true, Error: true}}
 	}
 	if req.Key != "" {
 		done, replies, err := e.processed(ctx, req.Key)
@@ -200,12 +208,12 @@ func (c *conv) errReply(err error) Reply {
 	ce := crm.AsError(err)
 	if ce == nil || ce.Code == crm.EINTERNAL {
 		c.e.log.Error("request failed", "err", err, "identity_platform", c.req.Identity.Platform())
-		return Reply{Text: c.t("err.internal"), Private: true}
+		return Reply{Text: c.t("err.internal"), Private: true, Error: true}
 	}
 	if !c.e.cat.Has(ce.Key) {
 		c.e.log.Warn("missing catalog key", "key", ce.Key)
 	}
-	return Reply{Text: c.t(ce.Key, ce.Args...), Private: true}
+	return Reply{Text: c.t(ce.Key, ce.Args...), Private: true, Error: true}
 }
 
 // processed reports whether the request with this key was already handled, and the

@@ -161,7 +161,11 @@ func (c *conv) card(cd *crm.Card, total int) Reply {
 }
 
 // pipeline renders the head's report (R11): one line per manager, then the total.
-func (c *conv) pipeline(p *crm.Pipeline) Reply {
+func (c *conv) pipeline(p *crm.Pipeline) Reply { return c.pipelineWon(p, nil) }
+
+// pipelineWon renders the pipeline; wonValues, when the report has a period, holds
+// each owner's won value in it (and the total at 0).
+func (c *conv) pipelineWon(p *crm.Pipeline, wonValues map[uint64]string) Reply {
 	var b strings.Builder
 	b.WriteString(c.t("pipeline.title", c.when(p.At)))
 	var open, overdue, won, lost int
@@ -185,6 +189,9 @@ func (c *conv) pipeline(p *crm.Pipeline) Reply {
 		}
 		if r.Won+r.Lost > 0 {
 			b.WriteString("\n   " + c.t("pipeline.closed", r.Won, r.Lost))
+			if v := wonValues[r.Owner.ID]; v != "" {
+				b.WriteString(" · " + c.t("report.won_value", v))
+			}
 		}
 		open += r.OpenCount()
 		overdue += r.Overdue
@@ -201,6 +208,9 @@ func (c *conv) pipeline(p *crm.Pipeline) Reply {
 		}
 		if won+lost > 0 {
 			b.WriteString("\n" + c.t("pipeline.conversion", won, won+lost, won*100/(won+lost)))
+		}
+		if v := wonValues[0]; v != "" {
+			b.WriteString("\n" + c.t("report.won_value_total", v))
 		}
 	}
 	return Reply{Text: b.String()}

@@ -53,6 +53,11 @@ type Request struct {
 type Button struct {
 	Label  string
 	Action string
+	// Key, when set, is what a person types to press the button where buttons are
+	// typed (the terminal), instead of its position. A choice of interest sets it to
+	// the interest's number, so typing 2 means #2 whether a button shows it or not:
+	// one prompt never has two meanings for the same number.
+	Key string
 }
 
 // Reply is the engine's platform-neutral answer. Adapters render it: Telegram as HTML
@@ -74,6 +79,10 @@ type Reply struct {
 	// for platforms that lay out fields (Slack Block Kit). Text stays complete for
 	// the others.
 	Card *Card
+	// Error is true when the request was refused and nothing changed: the question
+	// asked before is still open, so the choices offered with it still stand (the
+	// terminal keeps its numbered buttons).
+	Error bool
 }
 
 // Card is a titled set of labelled fields with a free-text part after them.

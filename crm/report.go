@@ -37,53 +37,188 @@ func (a *Activity) WonOfOpened() (int, bool) {
 	return a.Won * 100 / a.Opened, true
 }
 
-// ActivitySince reads the audit log from t to now: its cost is in proportion to the
-// changes in the period, not to the size of the database.
+// ActivitySince counts what happened from from to to, as BuildConversion does for the
+// whole department: its cost is in proportion to the changes in the period, not to
+// the size of the database.
 func ActivitySince(tx Tx, from, to time.Time) (*Activity, error) {
-	a := &Activity{From: from, To: to, LostBy: map[LossReason]int{}, PerOwner: map[uint64]*OwnerActivity{}}
-	owners := map[uint64]uint64{} // interest → current owner
-	owner := func(id uint64) (*OwnerActivity, error) {
-		o, ok := owners[id]
-		if !ok {
-			in, err := tx.Interest(id)
-			if err != nil && ErrorCode(err) != ENOTFOUND {
-				return nil, err
-			}
-			if in != nil {
-				o = in.OwnerID
-			}
-			owners[id] = o
-		}
-		oa := a.PerOwner[o]
-		if oa == nil {
-			oa = &OwnerActivity{}
-			a.PerOwner[o] = oa
-		}
-		return oa, nil
+	cv, err := BuildConversion(tx, from, to, ReportFilter{})
+	if err != nil {
+		return nil, err
 	}
+	a := &Activity{From: from, To: to, Opened: cv.Total.Opened, Won: cv.Total.Won, Lost: cv.Total.Lost,
+		LostBy: cv.LostBy, PerOwner: map[uint64]*OwnerActivity{}}
+	for id, t := range cv.PerOwner {
+		a.PerOwner[id] = &OwnerActivity{Opened: t.Opened, Won: t.Won, Lost: t.Lost}
+	}
+	return a, nil
+}
+
+// ReportFilter narrows a period's report: to one owner (0 for all), one segment, one
+// company size ("" for all).
+type ReportFilter struct {
+	Owner   uint64
+	Segment Segment
+	Size    CompanySize
+}
+
+// Tally counts one group's interests in a period: opened in it, and won or lost at
+// its end, with the won interests' values summed per currency.
+type Tally struct {
+	Opened, Won, Lost int
+	WonValue          map[string]int64
+}
+
+// Rate is won ÷ (won + lost) in percent, and whether anything closed.
+func (t *Tally) Rate() (int, bool) {
+	if t.Won+t.Lost == 0 {
+		return 0, false
+	}
+	return t.Won * 100 / (t.Won + t.Lost), true
+}
+
+// Conversion is R17's report for a period [From, To), broken down the ways a head
+// asks for it. Every interest is counted once, in the state it was in at the
+// period's end: a deal won and then moved back to proposal within the period is
+// neither won nor lost, and one won, reopened and lost is lost only — as the
+// pipeline's kept counters count it.
+type Conversion struct {
+	From, To  time.Time
+	Total     Tally
+	LostBy    map[LossReason]int
+	PerOwner  map[uint64]*Tally
+	PerSource map[string]*Tally // by the interest's source, lower case
+	PerSize   map[CompanySize]*Tally
+	DaysToWon []float64 // first contact → deal, for each interest won at the end
+	// Reached counts the interests that got at least that far in the period: the
+	// funnel. Its won step counts the same interests as Total.Won.
+	Reached map[Stage]int
+}
+
+// funnelRank orders the path (R3) for the funnel; lost is not a step forward, and
+// won is counted from the state at the period's end.
+var funnelRank = map[Stage]int{StageNew: 0, StageMeeting: 1, StageProposal: 2, StageDeliberating: 3}
+
+// BuildConversion reads the period's changes with WalkChanges, keeps each interest's
+// last one, and then looks up each interest it names once (and each company once) for
+// the filters and the breakdowns: the cost is in proportion to the interests changed
+// in the period, never to the database.
+func BuildConversion(tx Tx, from, to time.Time, f ReportFilter) (*Conversion, error) {
+	cv := &Conversion{From: from, To: to, LostBy: map[LossReason]int{}, PerOwner: map[uint64]*Tally{},
+		PerSource: map[string]*Tally{}, PerSize: map[CompanySize]*Tally{}, Reached: map[Stage]int{}}
+	type life struct {
+		opened bool
+		last   *Change // the last stage change in the period
+		rank   int     // the furthest open stage reached in the period
+	}
+	lives := map[uint64]*life{}
+	var order []uint64 // first seen first, so the figures come out the same every time
 	err := WalkChanges(tx, from, to, func(ch Change) error {
-		if !ch.Opened && ch.Stage != StageWon && ch.Stage != StageLost {
+		l := lives[ch.InterestID]
+		if l == nil {
+			l = &life{rank: -1}
+			lives[ch.InterestID] = l
+			order = append(order, ch.InterestID)
+		}
+		if ch.Opened {
+			l.opened = true
+			l.rank = max(l.rank, funnelRank[StageNew])
 			return nil
 		}
-		oa, err := owner(ch.InterestID)
-		if err != nil {
-			return err
-		}
-		switch {
-		case ch.Opened:
-			a.Opened++
-			oa.Opened++
-		case ch.Stage == StageWon:
-			a.Won++
-			oa.Won++
-		default:
-			a.Lost++
-			oa.Lost++
-			a.LostBy[ch.Loss]++
+		c := ch
+		l.last = &c
+		if r, ok := funnelRank[ch.Stage]; ok {
+			l.rank = max(l.rank, r)
 		}
 		return nil
 	})
-	return a, err
+	if err != nil {
+		return nil, err
+	}
+	companies := map[uint64]*Company{}
+	company := func(id uint64) (*Company, error) {
+		if co, ok := companies[id]; ok {
+			return co, nil
+		}
+		co, err := tx.Company(id)
+		if ErrorCode(err) == ENOTFOUND {
+			co, err = &Company{ID: id}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		companies[id] = co
+		return co, nil
+	}
+	pick := func(m map[string]*Tally, k string) *Tally {
+		if m[k] == nil {
+			m[k] = &Tally{}
+		}
+		return m[k]
+	}
+	for _, id := range order {
+		l := lives[id]
+		in, err := tx.Interest(id)
+		if ErrorCode(err) == ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if (f.Owner != 0 && in.OwnerID != f.Owner) || (f.Segment != "" && in.Segment != f.Segment) {
+			continue
+		}
+		co, err := company(in.CompanyID)
+		if err != nil {
+			return nil, err
+		}
+		if f.Size != "" && co.Size != f.Size {
+			continue
+		}
+		final := Stage("")
+		if l.last != nil {
+			final = l.last.Stage
+		}
+		for st, r := range funnelRank {
+			if r <= l.rank || final == StageWon {
+				cv.Reached[st]++
+			}
+		}
+		if !l.opened && final != StageWon && final != StageLost {
+			continue // moved along in the period, but neither opened nor closed
+		}
+		if cv.PerOwner[in.OwnerID] == nil {
+			cv.PerOwner[in.OwnerID] = &Tally{}
+		}
+		if cv.PerSize[co.Size] == nil {
+			cv.PerSize[co.Size] = &Tally{}
+		}
+		groups := []*Tally{&cv.Total, cv.PerOwner[in.OwnerID], pick(cv.PerSource, strings.ToLower(strings.TrimSpace(in.Source))), cv.PerSize[co.Size]}
+		for _, g := range groups {
+			if l.opened {
+				g.Opened++
+			}
+			switch final {
+			case StageWon:
+				g.Won++
+				if in.Value > 0 {
+					if g.WonValue == nil {
+						g.WonValue = map[string]int64{}
+					}
+					g.WonValue[in.Currency] += in.Value
+				}
+			case StageLost:
+				g.Lost++
+			}
+		}
+		switch final {
+		case StageWon:
+			cv.DaysToWon = append(cv.DaysToWon, l.last.At.Sub(in.CreatedAt).Hours()/24)
+			cv.Reached[StageWon]++
+		case StageLost:
+			cv.LostBy[l.last.Loss]++
+		}
+	}
+	return cv, nil
 }
 
 // Change is one step in an interest's life, as the audit log records it: its

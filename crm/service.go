@@ -180,6 +180,20 @@ type NewInterest struct {
 func (n *NewInterest) Validate(region string) error {
 	n.ContactName = strings.TrimSpace(n.ContactName)
 	n.CompanyName = strings.TrimSpace(n.CompanyName)
+	// Lengths first: a 100 KB paste is refused as too long, not misread as a bad
+	// phone or email.
+	if err := checkLengths(fieldValue{FieldName, n.ContactName}, fieldValue{FieldCompany, n.CompanyName},
+		fieldValue{FieldPosition, n.Position}, fieldValue{FieldEmail, n.Email}, fieldValue{FieldPhone, n.Phone},
+		fieldValue{FieldPhone, n.Mobile}, fieldValue{FieldMessenger, n.Messenger}, fieldValue{FieldLine, n.LineOfBusiness},
+		fieldValue{FieldWebsite, n.Website}, fieldValue{FieldNeed, n.Need}, fieldValue{FieldSource, n.Source},
+		fieldValue{FieldCurrency, n.Currency}); err != nil {
+		return err
+	}
+	if n.Next != nil {
+		if err := CheckLength(FieldNext, n.Next.What); err != nil {
+			return err
+		}
+	}
 	if n.ContactName == "" {
 		return Errorf(EINVALID, "err.name_required")
 	}
@@ -486,6 +500,9 @@ func (s *Service) LogInteraction(ctx context.Context, op Op, id uint64, kind Int
 	if text == "" {
 		return nil, Errorf(EINVALID, "err.empty_text")
 	}
+	if err := CheckLength(FieldText, text); err != nil {
+		return nil, err
+	}
 	if err := s.checkNext(next); err != nil {
 		return nil, err
 	}
@@ -523,6 +540,9 @@ func (s *Service) checkNext(next *NextAction) error {
 		return nil
 	}
 	next.What = strings.TrimSpace(next.What)
+	if err := CheckLength(FieldNext, next.What); err != nil {
+		return err
+	}
 	if next.Due.IsZero() {
 		return Errorf(EINVALID, "err.bad_date", "")
 	}
@@ -560,11 +580,23 @@ type StageChange struct {
 	Loss         LossReason
 	Next         *NextAction // optional explicit next action for an open stage
 	Note         string      // optional: logged as a note in the timeline
+	Won          *WonValue   // optional, with StageWon only: what the deal was won for
 }
 
 // SetStage moves an interest to another stage (R3–R8). Closing it (won or lost) clears
 // its next action: no more follow-ups (R8). A note, if given, goes into the timeline.
 func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange) (*Interest, error) {
+	if err := CheckLength(FieldText, c.Note); err != nil {
+		return nil, err
+	}
+	if c.Won != nil {
+		if c.Stage != StageWon {
+			return nil, Errorf(EINVALID, "err.won_value_not_won")
+		}
+		if err := c.Won.check(); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.checkNext(c.Next); err != nil {
 		return nil, err
 	}
@@ -582,6 +614,13 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 			detail += "/" + string(c.Loss)
 		}
 		text := "stage " + detail
+		if c.Won != nil {
+			v, err := recordWonValue(tx, op.Actor, in, *c.Won, now)
+			if err != nil {
+				return "", err
+			}
+			text += " · " + v
+		}
 		if note := strings.TrimSpace(c.Note); note != "" {
 			text += ": " + note
 		}
@@ -721,6 +760,9 @@ func (s *Service) Find(ctx context.Context, viewer *User, query string, limit in
 	query = strings.TrimSpace(query)
 	if query == "" {
 		return nil, Errorf(EINVALID, "err.empty_query")
+	}
+	if err := CheckLength(FieldSearchQuery, query); err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		limit = 20
@@ -1000,6 +1042,9 @@ func (s *Service) AddUser(ctx context.Context, op Op, name string, role Role, se
 	if name == "" {
 		return nil, Errorf(EINVALID, "err.user_name_required")
 	}
+	if err := CheckLength(FieldName, name); err != nil {
+		return nil, err
+	}
 	if !role.Valid() {
 		return nil, Errorf(EINVALID, "err.bad_role", string(role))
 	}
@@ -1055,6 +1100,11 @@ func (s *Service) UpdateUser(ctx context.Context, op Op, userID uint64, p UserPa
 	}
 	if p.Role != nil && !p.Role.Valid() {
 		return nil, Errorf(EINVALID, "err.bad_role", string(*p.Role))
+	}
+	if p.Name != nil {
+		if err := CheckLength(FieldName, *p.Name); err != nil {
+			return nil, err
+		}
 	}
 	var u *User
 	err := s.Store.Update(ctx, func(tx Tx) error {

@@ -32,8 +32,15 @@ type Console struct {
 	identity crm.Identity
 	out      io.Writer
 	mu       sync.Mutex // serialises writes: replies and pushed nudges interleave
-	buttons  []bot.Button
+	buttons  []key      // the choices of the last reply that offered any
 	imageDir string
+}
+
+// key is one pressable choice: what to type, and the button it presses.
+type key struct {
+	typed  string
+	button bot.Button
+	keyed  bool // typed is the button's own Key (an interest number), not a position
 }
 
 // New returns a console chat for identity, writing to out. Pictures (charts) are
@@ -48,32 +55,66 @@ func (c *Console) Run(ctx context.Context, in io.Reader, interactive bool, histo
 	if interactive {
 		return c.runTerminal(ctx, historyFile)
 	}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	r := bufio.NewReaderSize(in, 64*1024)
 	var pending []string
-	for sc.Scan() {
+	for {
+		line, err := readLine(r, bot.MaxTextBytes)
+		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			return err
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
-		line := sc.Text()
-		// A pasted signature follows "/new" on the next lines: lines ending with a
-		// backslash continue the message.
-		if strings.HasSuffix(line, `\`) {
-			pending = append(pending, strings.TrimSuffix(line, `\`))
+		full, more := continued(&pending, line)
+		if more {
 			continue
 		}
-		if len(pending) > 0 {
-			line = strings.Join(append(pending, line), "\n")
-			pending = nil
-		}
-		if c.Line(ctx, line) {
+		if c.Line(ctx, full) {
 			return nil
 		}
 	}
-	return sc.Err()
+}
+
+// continued gathers a message written over several lines: a line ending with a
+// backslash continues on the next one (a pasted signature after "/new"). It returns
+// the whole message, or more=true while it goes on.
+func continued(pending *[]string, line string) (full string, more bool) {
+	if strings.HasSuffix(line, `\`) {
+		*pending = append(*pending, strings.TrimSuffix(line, `\`))
+		return "", true
+	}
+	if len(*pending) > 0 {
+		line = strings.Join(append(*pending, line), "\n")
+		*pending = nil
+	}
+	return line, false
+}
+
+// readLine reads one line without its line ending. A line longer than max is not
+// kept in memory: the first max+1 bytes are returned (so the engine refuses it as too
+// long) and the rest is skipped, and the session goes on with the next line.
+func readLine(r *bufio.Reader, max int) (string, error) {
+	var buf []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(buf) <= max {
+			buf = append(buf, chunk[:min(len(chunk), max+1-len(buf))]...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		line := strings.TrimSuffix(strings.TrimSuffix(string(buf), "\n"), "\r")
+		return line, err
+	}
 }
 
 func (c *Console) runTerminal(ctx context.Context, historyFile string) error {
+	if err := privateHistory(historyFile); err != nil {
+		return err
+	}
 	rl, err := readline.NewEx(&readline.Config{Prompt: "> ", HistoryFile: historyFile, InterruptPrompt: "^C", EOFPrompt: "/quit"})
 	if err != nil {
 		return err
@@ -86,6 +127,7 @@ func (c *Console) runTerminal(ctx context.Context, historyFile string) error {
 		<-ctx.Done()
 		rl.Close()
 	}()
+	var pending []string
 	for {
 		line, err := rl.Readline()
 		if errors.Is(err, readline.ErrInterrupt) {
@@ -97,14 +139,21 @@ func (c *Console) runTerminal(ctx context.Context, historyFile string) error {
 		if err != nil {
 			return nil // EOF or closed
 		}
-		if c.Line(ctx, line) {
+		full, more := continued(&pending, line)
+		if more {
+			rl.SetPrompt("… ")
+			continue
+		}
+		rl.SetPrompt("> ")
+		if c.Line(ctx, full) {
 			return nil
 		}
 	}
 }
 
-// Line handles one typed line and prints the replies. It returns true when the user
-// asked to quit. A bare number presses the numbered button of the last reply.
+// Line handles one typed message and prints the replies. It returns true when the
+// user asked to quit. Typing a button's key presses it: the interest number for a
+// choice of interest, otherwise the number shown before the button.
 func (c *Console) Line(ctx context.Context, line string) (quit bool) {
 	line = strings.TrimSpace(line)
 	if line == "" {
@@ -115,27 +164,53 @@ func (c *Console) Line(ctx context.Context, line string) (quit bool) {
 	}
 	req := bot.Request{Identity: c.identity, Text: line, Chat: bot.ChatPrivate}
 	c.mu.Lock()
-	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(c.buttons) {
-		req.Text, req.Action = "", c.buttons[n-1].Action
+	if b, ok := c.press(line); ok {
+		req.Text, req.Action = "", b.Action
 	}
 	c.mu.Unlock()
 	replies := c.h.Handle(ctx, req)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.buttons = nil
+	c.show(replies)
+	return false
+}
+
+// press finds the button that typed presses. Called with mu held.
+func (c *Console) press(typed string) (bot.Button, bool) {
+	t := strings.ToLower(typed)
+	for _, k := range c.buttons {
+		if t == k.typed || (k.keyed && t[0] == '#' && t[1:] == k.typed) {
+			return k.button, true
+		}
+	}
+	return bot.Button{}, false
+}
+
+// show prints replies. The choices offered last stay pressable until a reply
+// offers new ones, unless a reply without buttons moved the conversation on (a
+// question without choices, or a result): only a refused request keeps them, as a
+// chat keeps the buttons of the message still being answered. Called with mu held.
+func (c *Console) show(replies []bot.Reply) {
+	keep := true
+	for _, r := range replies {
+		if len(r.Buttons) > 0 || !r.Error {
+			keep = false
+		}
+	}
+	if !keep {
+		c.buttons = nil
+	}
 	for _, r := range replies {
 		c.render(r)
 	}
-	return false
 }
 
 // Notify prints a message pushed by the scheduler (a nudge or a digest).
 func (c *Console) Notify(_ context.Context, _ crm.Identity, r bot.Reply) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.buttons = nil
 	fmt.Fprintln(c.out, "🔔")
-	c.render(r)
+	c.show([]bot.Reply{r})
 	return nil
 }
 
@@ -153,12 +228,45 @@ func (c *Console) render(r bot.Reply) {
 	if len(r.Buttons) == 0 {
 		return
 	}
+	// Buttons are numbered by position, unless the reply keys them itself (a choice
+	// of interest: typing 2 means #2); never both, so a number has one meaning.
+	keyed := false
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			keyed = keyed || b.Key != ""
+		}
+	}
 	var parts []string
 	for _, row := range r.Buttons {
 		for _, b := range row {
-			c.buttons = append(c.buttons, b)
-			parts = append(parts, fmt.Sprintf("[%d] %s", len(c.buttons), b.Label))
+			k := strconv.Itoa(len(c.buttons) + 1)
+			if keyed {
+				k = strings.ToLower(b.Key)
+			}
+			if k == "" {
+				continue // unreachable by typing: the reply keyed the others
+			}
+			c.buttons = append(c.buttons, key{typed: k, button: b, keyed: keyed})
+			parts = append(parts, fmt.Sprintf("[%s] %s", k, b.Label))
 		}
 	}
 	fmt.Fprintln(c.out, "  "+strings.Join(parts, "  "))
+}
+
+// privateHistory makes sure the history file, which holds what was typed (client
+// names, phones, notes), is readable by its owner only: it creates it 0600, and
+// narrows the mode of one an older version created 0644.
+func privateHistory(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("history file: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("history file: %w", err)
+	}
+	return f.Close()
 }

@@ -3,6 +3,7 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,6 +73,99 @@ func TestNumberPressesButtonAndContinuationLines(t *testing.T) {
 	for _, want := range []string{"Is this right?", "Position: Sales Director", "[1] Save", "Created #1", "#1 is now at deliberating (budget)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("session lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestButtonsStayPressableAfterAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crm.db")
+	out := session(t, path, strings.Join([]string{
+		"/new Marko Đurić, Acme d.o.o.",
+		"/stage 1",
+		"sideways", // refused: not a stage
+		"4",        // still presses [4] deliberating
+		"3",        // budget
+	}, "\n"))
+	for _, want := range []string{"[4] deliberating", "#1 is now at deliberating (budget)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("session lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestInterestNumberIsNeverAButtonPosition(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crm.db")
+	out := session(t, path, strings.Join([]string{
+		"/new Marko Đurić, Acme d.o.o.",
+		"/new Ivana Kovač, Brodogradilište Split d.d.",
+		"/new Ana Anić, Treća firma d.o.o.",
+		"/log 2 call: first", // #2 is now due later than #1 and #3: it is listed last
+		"/log",
+		"2", // the interest #2, whatever its place among the buttons
+		"/log",
+		"#3",
+		"/log",
+		"nonsense", // refused; the choice stays open
+		"1",
+	}, "\n"))
+	for _, want := range []string{"[1] #1 Acme d.o.o.", "[3] #3 Treća firma d.o.o.", "[cancel] Cancel",
+		"What happened with #2?", "What happened with #3?", "What happened with #1?"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("session lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "[2] #1") || strings.Contains(out, "[2] #3") {
+		t.Errorf("a button's number differs from its interest's:\n%s", out)
+	}
+}
+
+func TestOverlongLineIsRefusedAndSessionGoesOn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crm.db")
+	long := "/new " + strings.Repeat("x", bot.MaxTextBytes+10)
+	out := session(t, path, long+"\n/new Marko Đurić, Acme d.o.o.\n")
+	for _, want := range []string{"That message is too long (at most 1024 KB)", "Created #1: Marko Đurić (Acme d.o.o.)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("session lacks %q:\n%.500s", want, out)
+		}
+	}
+	if strings.Contains(out, "xxxx") {
+		t.Errorf("the long line was echoed:\n%.500s", out)
+	}
+}
+
+func TestHistoryFileIsPrivate(t *testing.T) {
+	for _, existing := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "history")
+		if existing {
+			if err := os.WriteFile(path, []byte("/new Marko\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := console.PrivateHistory(path); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("existing=%v: mode %v, want 0600", existing, fi.Mode().Perm())
+		}
+		if b, _ := os.ReadFile(path); existing && string(b) != "/new Marko\n" {
+			t.Errorf("history lost: %q", b)
+		}
+	}
+}
+
+func TestHundredKilobyteNameIsTooLong(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crm.db")
+	out := session(t, path, "/new "+strings.Repeat("Marko", 20<<10)+", Acme d.o.o.\n/find Acme\n")
+	for _, want := range []string{"That name is too long (at most 200 characters)", "Nothing found"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("session lacks %q:\n%.300s", want, out)
 		}
 	}
 }

@@ -1,0 +1,4 @@
+package console
+
+// PrivateHistory exposes privateHistory to the tests.
+var PrivateHistory = privateHistory
