@@ -16,10 +16,6 @@ const (
 	// chunk takes a few milliseconds, so a user's write never waits longer than that
 	// behind the scheduler, and memory holds one chunk whatever the backlog.
 	scanChunk = 256
-	// maxIndividual is how many nudges and escalations one person gets on their own
-	// per scan; the rest are folded into one summary. A backlog after an outage or an
-	// import must not become thousands of messages at one a second per chat.
-	maxIndividual = 5
 )
 
 // passState is a scan of the due index in progress. It is saved with every chunk, so
@@ -350,10 +346,11 @@ func sortedKeys[V any](m map[uint64]V) []uint64 {
 	return ks
 }
 
-// fold reports whether person id has had their handful of individual messages in this
-// pass, and counts one more otherwise.
-func (p *passState) fold(id uint64) bool {
-	if p.Shown[id] >= maxIndividual {
+// fold reports whether person id has had their handful (max) of individual messages
+// in this pass, and counts one more otherwise. A backlog after an outage or an import
+// must not become thousands of messages at one a second per chat.
+func (p *passState) fold(id uint64, max int) bool {
+	if p.Shown[id] >= max {
 		return true
 	}
 	p.Shown[id]++

@@ -53,7 +53,7 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 		}
 		decided := false
 		if ch.Target != "" && ch.Named {
-			if p.ChannelShown < maxIndividual {
+			if p.ChannelShown < s.cfg.PerPerson {
 				p.ChannelShown++
 				r, err := s.conv(ctx, s.channelUser(ch, users)).escalation(tx, in, owner, days)
 				if err != nil {
@@ -78,7 +78,7 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 				key := base + ":" + strconv.FormatUint(h.ID, 10)
 				at := h.Schedule().NextWorking(now, h.Location())
 				decided = true
-				if p.fold(h.ID) {
+				if p.fold(h.ID, s.cfg.PerPerson) {
 					if _, err := s.enqueue(tx, key, to, Reply{}, now, at, crm.OutboxFolded); err != nil {
 						return err
 					}
@@ -106,7 +106,7 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 		}
 		st.Escalations++
 		to, reachable := s.target(owner)
-		if !reachable || p.fold(owner.ID) {
+		if !reachable || p.fold(owner.ID, s.cfg.PerPerson) {
 			if reachable {
 				p.NoteFolded[owner.ID]++
 			}

@@ -41,7 +41,7 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 		if in.Next.Due.After(now) {
 			at = owner.Schedule().NextWorking(in.Next.Due, owner.Location())
 		}
-		if p.fold(owner.ID) {
+		if p.fold(owner.ID, s.cfg.PerPerson) {
 			if _, err := s.enqueue(tx, key, to, Reply{}, now, at, crm.OutboxFolded); err != nil {
 				return err
 			}

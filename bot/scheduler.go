@@ -35,6 +35,9 @@ type SchedulerConfig struct {
 	HeadTZ       string
 	// HeadDigestChart adds the pipeline chart (a PNG) to the department's digest.
 	HeadDigestChart bool
+	// PerPerson is how many nudges and escalations one person gets on their own per
+	// scan; the rest are folded into one summary. Default 5.
+	PerPerson int
 	// MaxAttempts bounds retries of one message before it is given up. Default 10.
 	MaxAttempts int
 	// Workers is how many messages a platform sends at once (each to a different
@@ -54,6 +57,9 @@ func (c *SchedulerConfig) defaults() {
 	}
 	if c.HeadDigestAt == "" {
 		c.HeadDigestAt = "08:30"
+	}
+	if c.PerPerson == 0 {
+		c.PerPerson = 5
 	}
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = 10
