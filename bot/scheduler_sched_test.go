@@ -205,7 +205,7 @@ func TestEscalationPrivateToHeadCountsInChannel(t *testing.T) {
 	e.say("telegram:3", "/next 3 2026-11-25 13:00 call")
 	e.say("telegram:2", "/new Mia Kos, Delta d.o.o.")
 	e.say("telegram:2", "/next 4 2026-11-27 11:00 call") // Friday: escalated a day later
-	e.now = at("2026-12-01 11:00") // Tuesday: 4 working days later
+	e.now = at("2026-12-01 11:00")                       // Tuesday: 4 working days later
 	e.tick()
 	e.tick()
 	head := e.rec.sentTo("telegram:4")
