@@ -12,10 +12,17 @@ import (
 )
 
 const (
-	// scanChunk is how many due interests one write transaction of a scan handles. A
-	// chunk takes a few milliseconds, so a user's write never waits longer than that
-	// behind the scheduler, and memory holds one chunk whatever the backlog.
-	scanChunk = 256
+	// scanChunk is how many due interests one write transaction of a scan reads at
+	// most, and chunkBudget how much work it may do: reading an interest costs
+	// costRead, recording a folded decision costFold, rendering a message costRender
+	// (it reads the company, the contact and the timeline). A chunk so stays within a
+	// few milliseconds, so a user's write never waits longer than that behind the
+	// scheduler, and memory holds one chunk whatever the backlog.
+	scanChunk   = 256
+	chunkBudget = 128
+	costRead    = 1
+	costFold    = 4
+	costRender  = 32
 )
 
 // passState is a scan of the due index in progress. It is saved with every chunk, so

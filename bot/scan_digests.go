@@ -100,14 +100,29 @@ func (s *Scheduler) scanDigests(ctx context.Context, now, alive time.Time, st *S
 		return err
 	}
 	for _, id := range todo {
+		// The digest reads all of a person's open interests: it is rendered in a read
+		// transaction, so the write that records it stays short.
+		var pre prerendered
+		err := s.e.svc.Store.View(ctx, func(tx crm.Tx) error {
+			u, err := tx.User(id)
+			if err != nil {
+				return err
+			}
+			pre.dry = true
+			return s.digestFor(ctx, tx, u, now, alive, nil, &pre)
+		})
+		if err != nil {
+			return err
+		}
+		pre.dry = false
 		var ust ScanStats
-		err := s.e.svc.Store.Update(ctx, func(tx crm.Tx) error {
+		err = s.e.svc.Store.Update(ctx, func(tx crm.Tx) error {
 			ust = ScanStats{}
 			u, err := tx.User(id)
 			if err != nil {
 				return err
 			}
-			return s.digestFor(ctx, tx, u, now, alive, &ust)
+			return s.digestFor(ctx, tx, u, now, alive, &ust, &pre)
 		})
 		if err != nil {
 			return err
@@ -117,7 +132,18 @@ func (s *Scheduler) scanDigests(ctx context.Context, now, alive time.Time, st *S
 	return nil
 }
 
-func (s *Scheduler) digestFor(ctx context.Context, tx crm.Tx, u *crm.User, now, alive time.Time, st *ScanStats) error {
+// prerendered carries a digest rendered in a read transaction to the write that
+// records it. In a dry run digestFor only renders; in the write it uses the rendered
+// digest when the slot is still the same, and renders again only otherwise.
+type prerendered struct {
+	dry  bool
+	key  string
+	r    Reply
+	done bool
+}
+
+// digestFor decides u's digest: sent, skipped (and why), or not yet.
+func (s *Scheduler) digestFor(ctx context.Context, tx crm.Tx, u *crm.User, now, alive time.Time, st *ScanStats, pre *prerendered) error {
 	m, on := u.DigestMinute()
 	if !on || u.Disabled {
 		return nil
@@ -161,6 +187,9 @@ func (s *Scheduler) digestFor(ctx context.Context, tx crm.Tx, u *crm.User, now, 
 			}
 		}
 		if reason != "" {
+			if pre.dry {
+				continue
+			}
 			if err := s.skipDigest(tx, d, to, u, now, alive, reason, st); err != nil {
 				return err
 			}
@@ -172,9 +201,18 @@ func (s *Scheduler) digestFor(ctx context.Context, tx crm.Tx, u *crm.User, now, 
 			continue
 		}
 		c := s.conv(ctx, u)
-		r, err := c.digest(tx, now, s.cfg.IdleDays)
-		if err != nil {
-			return err
+		var r Reply
+		if pre.done && pre.key == d.SentKey {
+			r = pre.r
+		} else {
+			var err error
+			if r, err = c.digest(tx, now, s.cfg.IdleDays); err != nil {
+				return err
+			}
+		}
+		if pre.dry {
+			pre.key, pre.r, pre.done = d.SentKey, r, true
+			return nil
 		}
 		if b, err := tx.Blob(nsScheduler, fmt.Sprintf("skipnote:%d", u.ID)); err != nil {
 			return err

@@ -24,15 +24,20 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 	if err != nil {
 		return err
 	}
-	if len(cands) < scanChunk {
-		p.EscDone = true
-	}
+	budget := chunkBudget
+	// The pass's part is done when a short read was handled to its end.
+	p.EscDone = len(cands) < scanChunk
 	heads := leads(users)
 	ch, err := s.deptChannel(tx)
 	if err != nil {
 		return err
 	}
 	for _, in := range cands {
+		if budget <= 0 {
+			p.EscDone = false
+			break
+		}
+		budget -= costRead
 		p.Esc = crm.PosOf(in)
 		owner := users[in.OwnerID]
 		if owner == nil {
@@ -55,6 +60,7 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 		if ch.Target != "" && ch.Named {
 			if p.ChannelShown < s.cfg.PerPerson {
 				p.ChannelShown++
+				budget -= costRender
 				r, err := s.conv(ctx, s.channelUser(ch, users)).escalation(tx, in, owner, days)
 				if err != nil {
 					return err
@@ -86,8 +92,10 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 						p.EscFolded[h.ID] = map[uint64]int{}
 					}
 					p.EscFolded[h.ID][owner.ID]++
+					budget -= costFold
 					continue
 				}
+				budget -= costRender
 				r, err := s.conv(ctx, h).escalation(tx, in, owner, days)
 				if err != nil {
 					return err
@@ -113,8 +121,10 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 			if _, err := s.enqueue(tx, noteKey, to, Reply{}, now, now, crm.OutboxFolded); err != nil {
 				return err
 			}
+			budget -= costFold
 			continue
 		}
+		budget -= costFold // a short text, no reads
 		c := s.conv(ctx, owner)
 		r := Reply{Text: c.t("esc.told_owner", in.ID, c.when(in.Next.Due)), Private: true,
 			Buttons: [][]Button{{{Label: c.t("btn.log"), Action: "/log " + u64(in.ID)}, {Label: c.t("btn.next"), Action: "/next " + u64(in.ID)}}}}

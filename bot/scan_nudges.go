@@ -18,10 +18,15 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 	if err != nil {
 		return err
 	}
-	if len(due) < scanChunk {
-		p.NudgeDone = true
-	}
+	budget := chunkBudget
+	// The pass's part is done when a short read was handled to its end.
+	p.NudgeDone = len(due) < scanChunk
 	for _, in := range due {
+		if budget <= 0 {
+			p.NudgeDone = false
+			break
+		}
+		budget -= costRead
 		p.Nudge = crm.PosOf(in)
 		owner := users[in.OwnerID]
 		if owner == nil || owner.Disabled {
@@ -47,8 +52,10 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 			}
 			p.Folded[owner.ID]++
 			st.Folded++
+			budget -= costFold
 			continue
 		}
+		budget -= costRender
 		r, err := s.conv(ctx, owner).nudge(tx, in)
 		if err != nil {
 			return err
