@@ -29,6 +29,8 @@ type Tx interface {
 	Users() ([]*User, error)
 	PutUser(u *User) error
 	PutInvite(inv *Invite) error
+	// Invite returns the invite under code without using it, ENOTFOUND if absent.
+	Invite(code string) (*Invite, error)
 	// TakeInvite returns the invite and deletes it (one use), ENOTFOUND if absent.
 	TakeInvite(code string) (*Invite, error)
 
