@@ -567,12 +567,17 @@ func (c *conv) freeText(text string) []Reply {
 // interests, or a new one.
 func (c *conv) offerText(text string) []Reply {
 	d := &dialog{Flow: "freetext", Text: text}
+	offer := c.t("free.offer")
+	if c.d != nil && c.d.Flow != "freetext" {
+		d.Parent, d.Seq = c.d, c.d.Seq+childSeq
+		offer += "\n" + c.t("sched.forward_dialog_open")
+	}
 	bs, err := c.interestButtons(6)
 	if err != nil {
 		return c.fail(err)
 	}
 	bs = append(bs, []Button{{Label: c.t("btn.new_interest"), Action: "new"}, c.cancelButton()})
-	return []Reply{c.ask(d, "target", c.t("free.offer"), bs)}
+	return []Reply{c.ask(d, "target", offer, bs)}
 }
 
 func (c *conv) answerFreeText(d *dialog, v string, button bool) []Reply {
@@ -598,8 +603,12 @@ func (c *conv) answerFreeText(d *dialog, v string, button bool) []Reply {
 		if !ok {
 			return []Reply{{Text: c.t("err.bad_interaction_kind", v), Private: true, Error: true}}
 		}
-		c.setDialog(nil)
-		return c.saveLog(d.ID, k, d.Text, nil)
+		c.setDialog(d.Parent)
+		out := c.saveLog(d.ID, k, d.Text, nil)
+		if d.Parent != nil {
+			out = append(out, Reply{Text: c.t("sched.dialog_resumed"), Private: true})
+		}
+		return out
 	}
 	return nil
 }

@@ -89,6 +89,8 @@ func (c *conv) cmdSettings(args string) []Reply {
 		}
 		c.u = u
 		return []Reply{{Text: c.t("settings.saved"), Private: true}}
+	case "escalations":
+		return c.settingsEscalations(rest)
 	case "tz":
 		return c.cmdTZ(rest)
 	case "lang":
@@ -97,14 +99,15 @@ func (c *conv) cmdSettings(args string) []Reply {
 	return []Reply{{Text: c.t("usage.settings"), Private: true}}
 }
 
-// cmdChannel makes the group it is typed in the department's channel: the head's
-// daily digest and escalations go there (heads and admins only).
+// cmdChannel makes the group it is typed in the department's channel: the department
+// digest (at the digest time of whoever typed it) and the escalation counts go there
+// (heads and admins only).
 func (c *conv) cmdChannel(args string) []Reply {
 	if !c.u.IsLead() {
 		return []Reply{{Text: c.t("group.lead_only")}}
 	}
 	if strings.EqualFold(strings.TrimSpace(args), "off") {
-		if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error { return tx.DeleteBlob("settings", "head_channel") }); err != nil {
+		if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error { return putChannel(tx, deptChannel{}) }); err != nil {
 			return c.fail(err)
 		}
 		return []Reply{{Text: c.t("channel.off")}}
@@ -113,21 +116,51 @@ func (c *conv) cmdChannel(args string) []Reply {
 		return []Reply{{Text: c.t("channel.in_group"), Private: true}}
 	}
 	if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error {
-		return tx.PutBlob("settings", "head_channel", []byte(c.req.ChatID))
+		return putChannel(tx, deptChannel{Target: c.req.ChatID, SetBy: c.u.ID})
 	}); err != nil {
 		return c.fail(err)
 	}
 	return []Reply{{Text: c.t("channel.set")}}
 }
 
+// settingsEscalations: "/settings escalations channel|private" (admins): whether the
+// department channel gets escalations naming the client and the manager, or only
+// counts while the heads are told privately (the default).
+func (c *conv) settingsEscalations(args string) []Reply {
+	if c.u.Role != crm.RoleAdmin {
+		return []Reply{{Text: c.t("err.admin_only"), Private: true}}
+	}
+	var mode string
+	switch strings.ToLower(strings.TrimSpace(args)) {
+	case "channel":
+		mode = "channel"
+	case "private":
+	default:
+		return []Reply{{Text: c.t("sched.usage_escalations"), Private: true}}
+	}
+	if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error {
+		if mode == "" {
+			return tx.DeleteBlob(nsSettings, keyEscalations)
+		}
+		return tx.PutBlob(nsSettings, keyEscalations, []byte(mode))
+	}); err != nil {
+		return c.fail(err)
+	}
+	if mode == "channel" {
+		return []Reply{{Text: c.t("sched.escalations_channel"), Private: true}}
+	}
+	return []Reply{{Text: c.t("sched.escalations_private"), Private: true}}
+}
+
 // ChatMoved records that a chat now has another id (a Telegram group upgraded to a
 // supergroup): the department channel follows it.
 func (e *Engine) ChatMoved(ctx context.Context, from, to crm.Identity) error {
 	return e.svc.Store.Update(ctx, func(tx crm.Tx) error {
-		cur, err := tx.Blob("settings", "head_channel")
-		if err != nil || crm.Identity(cur) != from {
+		ch, err := loadChannel(tx)
+		if err != nil || ch.Target != from {
 			return err
 		}
-		return tx.PutBlob("settings", "head_channel", []byte(to))
+		ch.Target = to
+		return putChannel(tx, ch)
 	})
 }

@@ -82,10 +82,15 @@ func (c *conv) dispatch() []Reply {
 		if c.req.Chat == ChatGroup {
 			return nil // conversation among people in a group is not addressed to us
 		}
-		if c.d != nil {
+		if c.d != nil && !(c.req.Forwarded && c.d.Flow != "freetext") {
 			return c.answer(strings.TrimSpace(c.req.Text), false)
 		}
+		// A forward is never an answer: it is someone else's message, offered to be
+		// logged, while the open question (if any) waits.
 		return c.freeText(c.req.Text)
+	}
+	if (name == "start" || name == "join") && args != "" && commandIndex[strings.ToLower(strings.TrimPrefix(args, "/"))] == nil {
+		return c.startCode(args)
 	}
 	return c.runCommand(name, args)
 }
@@ -151,6 +156,11 @@ func (c *conv) cmdHelp(args string) []Reply {
 func (c *conv) cmdCancel(string) []Reply {
 	if c.d == nil {
 		return []Reply{{Text: c.t("cancel.nothing"), Private: true}}
+	}
+	if p := c.d.Parent; p != nil {
+		// Cancelling the offer to log a forward returns to the question it interrupted.
+		c.setDialog(p)
+		return []Reply{{Text: c.t("cancel.done") + "\n" + c.t("sched.dialog_resumed"), Private: true}}
 	}
 	c.setDialog(nil)
 	return []Reply{{Text: c.t("cancel.done"), Private: true}}

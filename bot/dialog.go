@@ -36,7 +36,14 @@ type dialog struct {
 	// the user is asked whether it is that person or a new one.
 	Match   *crm.Match `json:"match,omitempty"`
 	Updated time.Time  `json:"updated"`
+	// Parent is the dialogue a forwarded message interrupted: it resumes when the
+	// offer to log the forward is done or cancelled.
+	Parent *dialog `json:"parent,omitempty"`
 }
+
+// childSeq numbers the questions of a dialogue opened over another far above the
+// other's, so neither accepts the other's buttons, before or after it resumes.
+const childSeq = 1 << 20
 
 func (d *dialog) asked(step string) bool {
 	for _, s := range d.Asked {

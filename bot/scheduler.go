@@ -14,7 +14,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"crmbot/bot/chart"
 	"crmbot/crm"
 )
 
@@ -36,6 +35,9 @@ type SchedulerConfig struct {
 	HeadTZ       string
 	// HeadDigestChart adds the pipeline chart (a PNG) to the department's digest.
 	HeadDigestChart bool
+	// PerPerson is how many nudges and escalations one person gets on their own per
+	// scan; the rest are folded into one summary. Default 5.
+	PerPerson int
 	// MaxAttempts bounds retries of one message before it is given up. Default 10.
 	MaxAttempts int
 	// Workers is how many messages a platform sends at once (each to a different
@@ -55,6 +57,9 @@ func (c *SchedulerConfig) defaults() {
 	}
 	if c.HeadDigestAt == "" {
 		c.HeadDigestAt = "08:30"
+	}
+	if c.PerPerson == 0 {
+		c.PerPerson = 5
 	}
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = 10
@@ -124,6 +129,27 @@ func (s *Scheduler) target(u *crm.User) (crm.Identity, bool) {
 // ScanStats says what one scan decided.
 type ScanStats struct {
 	Nudges, Escalations, Digests, Skipped int
+	// Folded counts nudges counted into a summary instead of sent on their own;
+	// Summaries the summaries decided.
+	Folded, Summaries int
+	// SkippedBy counts skipped digests by reason ("late", "offline", "day_off",
+	// "no_open").
+	SkippedBy map[string]int
+}
+
+func (st *ScanStats) add(o ScanStats) {
+	st.Nudges += o.Nudges
+	st.Escalations += o.Escalations
+	st.Digests += o.Digests
+	st.Skipped += o.Skipped
+	st.Folded += o.Folded
+	st.Summaries += o.Summaries
+	for k, v := range o.SkippedBy {
+		if st.SkippedBy == nil {
+			st.SkippedBy = map[string]int{}
+		}
+		st.SkippedBy[k] += v
+	}
 }
 
 const (
@@ -134,44 +160,6 @@ const (
 	// escalationEvery is how often overdue follow-ups are checked for escalation.
 	escalationEvery = 15 * time.Minute
 )
-
-// Scan decides every push that is due now and writes it to the outbox, in one
-// transaction. It is safe to run at any time and any number of times.
-func (s *Scheduler) Scan(ctx context.Context) (ScanStats, error) {
-	var st ScanStats
-	now := s.e.clock().UTC()
-	err := s.e.svc.Store.Update(ctx, func(tx crm.Tx) error {
-		st = ScanStats{}
-		users, err := tx.Users()
-		if err != nil {
-			return err
-		}
-		byID := map[uint64]*crm.User{}
-		for _, u := range users {
-			byID[u.ID] = u
-		}
-		if err := s.scanNudges(ctx, tx, now, byID, &st); err != nil {
-			return fmt.Errorf("nudges: %w", err)
-		}
-		if err := s.scanEscalations(ctx, tx, now, byID, &st); err != nil {
-			return fmt.Errorf("escalations: %w", err)
-		}
-		if err := s.scanDigests(ctx, tx, now, users, &st); err != nil {
-			return fmt.Errorf("digests: %w", err)
-		}
-		if err := s.scanHeadDigest(ctx, tx, now, users, &st); err != nil {
-			return fmt.Errorf("head digest: %w", err)
-		}
-		// Sent messages are kept a month as the record that their key was used; the
-		// scans look back much less than that.
-		_, err = tx.PruneOutbox(now.Add(-30 * 24 * time.Hour))
-		return err
-	})
-	if err == nil && st.Nudges+st.Escalations+st.Digests > 0 {
-		s.Poke()
-	}
-	return st, err
-}
 
 func getMark(tx crm.Tx, name string) (time.Time, error) {
 	b, err := tx.Blob(nsScheduler, name)
@@ -206,165 +194,6 @@ func (s *Scheduler) enqueue(tx crm.Tx, key string, to crm.Identity, r Reply, now
 	return tx.Enqueue(&crm.OutboxMessage{Key: key, Target: to, Payload: payload, Created: now, NotBefore: notBefore, State: state})
 }
 
-// scanNudges enqueues one nudge per interest and due time, for the due times passed
-// since the last scan. A follow-up that falls due outside the owner's working hours
-// waits for the start of the next working period.
-func (s *Scheduler) scanNudges(ctx context.Context, tx crm.Tx, now time.Time, users map[uint64]*crm.User, st *ScanStats) error {
-	mark, err := getMark(tx, "nudge_mark")
-	if err != nil {
-		return err
-	}
-	from := time.Time{}
-	if !mark.IsZero() {
-		from = mark.Add(-nudgeLookback)
-	}
-	due, err := tx.DueBetween(from, now.Add(time.Nanosecond), 0)
-	if err != nil {
-		return err
-	}
-	for _, in := range due {
-		owner := users[in.OwnerID]
-		if owner == nil || owner.Disabled {
-			continue
-		}
-		to, ok := s.target(owner)
-		if !ok {
-			continue
-		}
-		key := fmt.Sprintf("nudge:%d:%d", in.ID, in.Next.Due.Unix())
-		if _, err := tx.OutboxMessage(key); err == nil {
-			continue // decided before: rendering it again would be wasted work
-		}
-		r, err := s.conv(ctx, owner).nudge(tx, in)
-		if err != nil {
-			return err
-		}
-		at := owner.Schedule().NextWorking(now, owner.Location())
-		if in.Next.Due.After(now) {
-			at = owner.Schedule().NextWorking(in.Next.Due, owner.Location())
-		}
-		added, err := s.enqueue(tx, key, to, r, now, at, crm.OutboxPending)
-		if err != nil {
-			return err
-		}
-		if added {
-			st.Nudges++
-		}
-	}
-	return setMark(tx, "nudge_mark", now)
-}
-
-// scanEscalations tells the head, once, of every follow-up overdue by more than
-// EscalateAfter working days, and tells its owner it was escalated.
-func (s *Scheduler) scanEscalations(ctx context.Context, tx crm.Tx, now time.Time, users map[uint64]*crm.User, st *ScanStats) error {
-	n := s.cfg.EscalateAfter
-	mark, err := getMark(tx, "esc_mark")
-	if err != nil {
-		return err
-	}
-	// Whether a follow-up is overdue by n working days changes at most once a day;
-	// re-reading days of due times on every tick is wasted. Every quarter hour is
-	// prompt enough for an escalation.
-	if !mark.IsZero() && now.Sub(mark) < escalationEvery && !now.Before(mark) {
-		return nil
-	}
-	// n working days span at most n+2·⌈n/5⌉+2 calendar days; a week of margin covers
-	// that and long weekends. Older ones were decided by an earlier scan.
-	from := time.Time{}
-	if !mark.IsZero() {
-		from = mark.Add(-time.Duration(n+7) * 24 * time.Hour)
-	}
-	cands, err := tx.DueBetween(from, now.Add(-time.Duration(n)*24*time.Hour), 0)
-	if err != nil {
-		return err
-	}
-	heads, channel, err := s.headTargets(tx, users)
-	if err != nil {
-		return err
-	}
-	for _, in := range cands {
-		owner := users[in.OwnerID]
-		if owner == nil {
-			continue
-		}
-		days := owner.Schedule().WorkingDaysSince(in.Next.Due, now, owner.Location())
-		if days <= n {
-			continue
-		}
-		base := fmt.Sprintf("esc:%d:%d", in.ID, in.Next.Due.Unix())
-		if _, err := tx.OutboxMessage("escnote:" + base[4:]); err == nil {
-			continue // decided before: the owner's note is written with every escalation
-		}
-		sent := false
-		if channel != "" {
-			r, err := s.conv(ctx, s.headUser(users)).escalation(tx, in, owner, days)
-			if err != nil {
-				return err
-			}
-			ok, err := s.enqueue(tx, base, channel, r, now, now, crm.OutboxPending)
-			if err != nil {
-				return err
-			}
-			sent = sent || ok
-		} else {
-			for _, h := range heads {
-				if h.ID == owner.ID {
-					continue
-				}
-				to, ok := s.target(h)
-				if !ok {
-					continue
-				}
-				r, err := s.conv(ctx, h).escalation(tx, in, owner, days)
-				if err != nil {
-					return err
-				}
-				ok, err = s.enqueue(tx, base+":"+strconv.FormatUint(h.ID, 10), to, r, now, h.Schedule().NextWorking(now, h.Location()), crm.OutboxPending)
-				if err != nil {
-					return err
-				}
-				sent = sent || ok
-			}
-		}
-		if !sent {
-			continue
-		}
-		st.Escalations++
-		if to, ok := s.target(owner); ok {
-			c := s.conv(ctx, owner)
-			r := Reply{Text: c.t("esc.told_owner", in.ID, c.when(in.Next.Due)), Private: true,
-				Buttons: [][]Button{{{Label: c.t("btn.log"), Action: "/log " + u64(in.ID)}, {Label: c.t("btn.next"), Action: "/next " + u64(in.ID)}}}}
-			if _, err := s.enqueue(tx, "escnote:"+base[4:], to, r, now, owner.Schedule().NextWorking(now, owner.Location()), crm.OutboxPending); err != nil {
-				return err
-			}
-		}
-	}
-	return setMark(tx, "esc_mark", now)
-}
-
-// headTargets returns the department's heads (admins when there is no head) and the
-// department channel, if one is set.
-func (s *Scheduler) headTargets(tx crm.Tx, users map[uint64]*crm.User) ([]*crm.User, crm.Identity, error) {
-	ch, err := s.headChannel(tx)
-	if err != nil {
-		return nil, "", err
-	}
-	var heads, admins []*crm.User
-	for _, u := range users {
-		switch {
-		case u.Disabled:
-		case u.Role == crm.RoleHead:
-			heads = append(heads, u)
-		case u.Role == crm.RoleAdmin:
-			admins = append(admins, u)
-		}
-	}
-	if len(heads) == 0 {
-		heads = admins
-	}
-	return heads, ch, nil
-}
-
 // headUser is whose language and time zone the department's messages use: the first
 // head, else the first admin.
 func (s *Scheduler) headUser(users map[uint64]*crm.User) *crm.User {
@@ -386,127 +215,6 @@ func (s *Scheduler) headUser(users map[uint64]*crm.User) *crm.User {
 		best = &cp
 	}
 	return best
-}
-
-func (s *Scheduler) headChannel(tx crm.Tx) (crm.Identity, error) {
-	b, err := tx.Blob("settings", "head_channel")
-	if err != nil {
-		return "", err
-	}
-	if len(b) > 0 {
-		return crm.Identity(b), nil
-	}
-	return s.cfg.HeadChannel, nil
-}
-
-// scanDigests enqueues each person's morning digest once per working day. A digest
-// missed while the process was down is sent late within the grace period, and
-// recorded as skipped after it.
-func (s *Scheduler) scanDigests(ctx context.Context, tx crm.Tx, now time.Time, users []*crm.User, st *ScanStats) error {
-	for _, u := range users {
-		if u.Disabled {
-			continue
-		}
-		m, on := u.DigestMinute()
-		if !on {
-			continue
-		}
-		at, ok := u.Schedule().LastDigestTime(now, m, u.Location())
-		if !ok {
-			continue
-		}
-		to, ok := s.target(u)
-		if !ok {
-			continue
-		}
-		key := fmt.Sprintf("digest:%d:%s", u.ID, at.In(u.Location()).Format("2006-01-02"))
-		if _, err := tx.OutboxMessage(key); err == nil {
-			continue
-		}
-		// Someone with no open interests (an admin, a head who sells nothing) would get
-		// an empty digest every morning: noise that teaches people to ignore the bot.
-		// Not recorded, so a first interest later in the grace period still gets one.
-		if open, err := tx.OpenInterests(u.ID, "", 1); err != nil {
-			return err
-		} else if len(open) == 0 {
-			continue
-		}
-		if now.Sub(at) > s.cfg.Grace {
-			if _, err := s.enqueue(tx, key, to, Reply{}, now, now, crm.OutboxSkipped); err != nil {
-				return err
-			}
-			st.Skipped++
-			continue
-		}
-		r, err := s.conv(ctx, u).digest(tx, now, s.cfg.IdleDays)
-		if err != nil {
-			return err
-		}
-		if _, err := s.enqueue(tx, key, to, r, now, now, crm.OutboxPending); err != nil {
-			return err
-		}
-		st.Digests++
-	}
-	return nil
-}
-
-// scanHeadDigest enqueues the department's digest into its channel once per working
-// day (R11, R17).
-func (s *Scheduler) scanHeadDigest(ctx context.Context, tx crm.Tx, now time.Time, users []*crm.User, st *ScanStats) error {
-	ch, err := s.headChannel(tx)
-	if err != nil || ch == "" {
-		return err
-	}
-	byID := map[uint64]*crm.User{}
-	for _, u := range users {
-		byID[u.ID] = u
-	}
-	head := s.headUser(byID)
-	m := crm.DefaultDigestAt
-	if v, err := crm.ParseWorkSchedule(s.cfg.HeadDigestAt+"-23:59", ""); err == nil {
-		m = v.Start
-	}
-	at, ok := crm.DefaultWorkSchedule.LastDigestTime(now, m, head.Location())
-	if !ok {
-		return nil
-	}
-	key := "headdigest:" + at.In(head.Location()).Format("2006-01-02")
-	if _, err := tx.OutboxMessage(key); err == nil {
-		return nil
-	}
-	if now.Sub(at) > s.cfg.Grace {
-		_, err := s.enqueue(tx, key, ch, Reply{}, now, now, crm.OutboxSkipped)
-		st.Skipped++
-		return err
-	}
-	since, err := getMark(tx, "headdigest_mark")
-	if err != nil {
-		return err
-	}
-	if since.IsZero() {
-		since = at.Add(-24 * time.Hour)
-	}
-	c := s.conv(ctx, head)
-	r, err := c.headDigest(tx, now, since)
-	if err != nil {
-		return err
-	}
-	if s.cfg.HeadDigestChart {
-		p, err := crm.BuildPipeline(tx, now, 0, s.e.svc.Config.Currency)
-		if err != nil {
-			return err
-		}
-		img, err := chart.Pipeline(c.pipelineChart(p, reportArgs{}))
-		if err != nil {
-			return err
-		}
-		r.Image = &Image{Name: "pipeline.png", PNG: img}
-	}
-	if _, err := s.enqueue(tx, key, ch, r, now, now, crm.OutboxPending); err != nil {
-		return err
-	}
-	st.Digests++
-	return setMark(tx, "headdigest_mark", now)
 }
 
 // ---- delivery --------------------------------------------------------------------

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -63,10 +64,14 @@ type schedEnv struct {
 	rec   *recorder
 	now   time.Time
 	cfg   bot.SchedulerConfig
+	logs  *syncBuffer // the engine's and scheduler's log, as text
+	// wrap, when set, wraps the database as the service sees it (to observe its
+	// transactions).
+	wrap func(crm.Store) crm.Store
 }
 
 func newSchedEnv(t *testing.T, now time.Time, cfg bot.SchedulerConfig) *schedEnv {
-	e := &schedEnv{t: t, path: filepath.Join(t.TempDir(), "crm.db"), now: now, rec: &recorder{}, cfg: cfg}
+	e := &schedEnv{t: t, path: filepath.Join(t.TempDir(), "crm.db"), now: now, rec: &recorder{}, cfg: cfg, logs: &syncBuffer{}}
 	e.open()
 	t.Cleanup(func() { e.db.Close() })
 	return e
@@ -81,8 +86,12 @@ func (e *schedEnv) open() {
 	}
 	e.db = db
 	clock := func() time.Time { return e.now }
-	e.svc = crm.NewService(db, clock, crm.Config{})
-	e.eng = bot.New(e.svc, bot.Options{Clock: clock})
+	var store crm.Store = db
+	if e.wrap != nil {
+		store = e.wrap(db)
+	}
+	e.svc = crm.NewService(store, clock, crm.Config{})
+	e.eng = bot.New(e.svc, bot.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(e.logs, nil))})
 	e.sched = bot.NewScheduler(e.eng, e.cfg)
 	e.sched.AddNotifier("telegram", e.rec)
 }

@@ -58,6 +58,7 @@ func newHarness(t *testing.T) *harness {
 //	@group / @private where the next messages are written
 //	@clock RFC3339    set the clock
 //	@key KEY          the idempotency key of the next message
+//	@forward          the next message is forwarded from someone else
 //	# …               a comment
 //
 // Run with -update to rewrite the expected lines from what the engine says now.
@@ -86,6 +87,7 @@ func runTranscript(t *testing.T, file string) {
 	speaker := crm.Identity("console:admin")
 	chat := bot.ChatPrivate
 	key := ""
+	forward := false
 	last := map[crm.Identity][]bot.Button{}
 	flush := func() {
 		if !*update && strings.Join(expected, "\n") != strings.Join(got, "\n") {
@@ -117,9 +119,12 @@ func runTranscript(t *testing.T, file string) {
 			h.clock.t = ts
 		case strings.HasPrefix(line, "@key "):
 			key = strings.TrimSpace(line[5:])
+		case line == "@forward":
+			forward = true
 		case strings.HasPrefix(line, "> "):
 			at = i + 1
-			req := bot.Request{Identity: speaker, Name: "Tester", Chat: chat, Key: key}
+			req := bot.Request{Identity: speaker, Name: "Tester", Chat: chat, Key: key, Forwarded: forward}
+			forward = false
 			if chat == bot.ChatGroup {
 				req.ChatID = "telegram:-100200300"
 			}

@@ -12,6 +12,9 @@ const (
 	OutboxSent    OutboxState = "sent"
 	OutboxFailed  OutboxState = "failed"  // given up: the target is unreachable
 	OutboxSkipped OutboxState = "skipped" // decided too late to be useful (a missed digest)
+	// OutboxFolded: decided, but counted into a summary instead of sent on its own
+	// (a backlog must not become thousands of messages to one person).
+	OutboxFolded OutboxState = "folded"
 )
 
 // OutboxMessage is a push the scheduler decided — a nudge, a digest, an escalation —

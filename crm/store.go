@@ -29,6 +29,8 @@ type Tx interface {
 	Users() ([]*User, error)
 	PutUser(u *User) error
 	PutInvite(inv *Invite) error
+	// Invite returns the invite under code without using it, ENOTFOUND if absent.
+	Invite(code string) (*Invite, error)
 	// TakeInvite returns the invite and deletes it (one use), ENOTFOUND if absent.
 	TakeInvite(code string) (*Invite, error)
 
@@ -67,6 +69,10 @@ type Tx interface {
 	// DueBetween returns open interests whose next action is due in [from, to),
 	// earliest first (from zero: from the beginning).
 	DueBetween(from, to time.Time, limit int) ([]*Interest, error)
+	// DueAfter returns open interests whose (due time, id) comes after pos and whose
+	// next action is due before to, in that order: a scan's chunk, resumed after the
+	// last interest the previous chunk saw.
+	DueAfter(pos DuePos, to time.Time, limit int) ([]*Interest, error)
 	// CountDueBefore counts them per owner without decoding interests.
 	CountDueBefore(t time.Time) (map[uint64]int, error)
 	// IdleSince returns open interests whose LastActivityAt is before t, oldest first;
@@ -101,3 +107,16 @@ type Tx interface {
 	PutBlob(ns, key string, value []byte) error
 	DeleteBlob(ns, key string) error
 }
+
+// DuePos is a position in the due index: the due time and id of the last interest a
+// chunked scan handled. The zero DuePos is before everything.
+type DuePos struct {
+	Due time.Time `json:"due"`
+	ID  uint64    `json:"id"`
+}
+
+// IsZero reports whether p is the start of the index.
+func (p DuePos) IsZero() bool { return p.Due.IsZero() && p.ID == 0 }
+
+// PosOf is the position of in in the due index.
+func PosOf(in *Interest) DuePos { return DuePos{Due: in.Next.Due, ID: in.ID} }

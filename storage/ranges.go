@@ -70,3 +70,35 @@ func (t *tx) AuditSince(since time.Time, fn func(*crm.AuditEntry) error) error {
 	}
 	return nil
 }
+
+// DueAfter returns open interests whose (due time, id) comes after pos and whose next
+// action is due before to, in that order. The scheduler walks the due index a chunk
+// at a time with it, resuming after the last interest it saw, so no transaction reads
+// more than a chunk however large the backlog.
+func (t *tx) DueAfter(pos crm.DuePos, to time.Time, limit int) ([]*crm.Interest, error) {
+	end := u64(timeKey(to))
+	var start []byte
+	if !pos.IsZero() {
+		start = key(u64(timeKey(pos.Due)), u64(pos.ID))
+	}
+	var out []*crm.Interest
+	c := t.btx.Bucket(idxInterestDue).Cursor()
+	k, v := c.Seek(start)
+	if start != nil && bytes.Equal(k, start) {
+		k, v = c.Next()
+	}
+	for ; k != nil && bytes.Compare(k[:8], end) < 0; k, v = c.Next() {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		if len(v) < 8 {
+			return nil, fmt.Errorf("%s: short value under %x", idxInterestDue, k)
+		}
+		i := new(crm.Interest)
+		if err := decode(v[8:], i); err != nil {
+			return nil, fmt.Errorf("%s %x: %w", idxInterestDue, k, err)
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}

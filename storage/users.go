@@ -81,6 +81,18 @@ func (t *tx) PutInvite(inv *crm.Invite) error {
 	return t.btx.Bucket(bucketInvites).Put([]byte(inv.Code), data)
 }
 
+func (t *tx) Invite(code string) (*crm.Invite, error) {
+	data := t.btx.Bucket(bucketInvites).Get([]byte(code))
+	if data == nil {
+		return nil, notFound("invite", code)
+	}
+	inv := new(crm.Invite)
+	if err := decode(data, inv); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
 func (t *tx) TakeInvite(code string) (*crm.Invite, error) {
 	b := t.btx.Bucket(bucketInvites)
 	data := b.Get([]byte(code))

@@ -334,12 +334,12 @@ func TestE2EGroupUpgradedToSupergroup(t *testing.T) {
 	var ch []byte
 	if err := w.svc.Store.View(context.Background(), func(tx crm.Tx) error {
 		var err error
-		ch, err = tx.Blob("settings", "head_channel")
+		ch, err = tx.Blob("settings", "dept_channel")
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if string(ch) != "telegram:-1004001" {
+	if !strings.Contains(string(ch), `"target":"telegram:-1004001"`) {
 		t.Fatalf("department channel is %q, want the supergroup", ch)
 	}
 }

@@ -298,7 +298,8 @@ func runDelivery(tb testing.TB, factor float64, chats, perChat int, rtt time.Dur
 	})
 	e.start(a)
 	e.waitConnected(a)
-	sched := bot.NewScheduler(eng, bot.SchedulerConfig{})
+	// Every nudge on its own: this measures delivery, not the folding of a backlog.
+	sched := bot.NewScheduler(eng, bot.SchedulerConfig{PerPerson: perChat})
 	sched.AddNotifier("telegram", a)
 	ctx := context.Background()
 	scanStart := time.Now()

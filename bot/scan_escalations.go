@@ -1,0 +1,155 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"crmbot/crm"
+)
+
+// escalationChunk tells the heads, once, of every follow-up in one chunk of the due
+// index that is overdue by more than EscalateAfter working days, and tells its owner
+// it was escalated.
+//
+// By default each head is told privately, naming the client and the manager, and the
+// department channel gets only counts per manager (client details stay out of shared
+// chats); with named escalations in the channel (/settings escalations channel) the
+// channel gets the named messages instead. Past a person's handful in this pass the
+// rest are folded into the pass's summaries.
+func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Time, p *passState, users map[uint64]*crm.User, st *ScanStats) error {
+	n := s.cfg.EscalateAfter
+	cands, err := tx.DueAfter(p.Esc, now.Add(-time.Duration(n)*24*time.Hour), scanChunk)
+	if err != nil {
+		return err
+	}
+	budget := chunkBudget
+	// The pass's part is done when a short read was handled to its end.
+	p.EscDone = len(cands) < scanChunk
+	heads := leads(users)
+	ch, err := s.deptChannel(tx)
+	if err != nil {
+		return err
+	}
+	for _, in := range cands {
+		if budget <= 0 {
+			p.EscDone = false
+			break
+		}
+		budget -= costRead
+		p.Esc = crm.PosOf(in)
+		owner := users[in.OwnerID]
+		if owner == nil {
+			continue
+		}
+		days := owner.Schedule().WorkingDaysSince(in.Next.Due, now, owner.Location())
+		if days <= n {
+			continue
+		}
+		base := fmt.Sprintf("esc:%d:%d", in.ID, in.Next.Due.Unix())
+		noteKey := "escnote:" + base[4:]
+		// The owner's note (or its folded record) is written with every escalation:
+		// its key is the decision's.
+		if _, err := tx.OutboxMessage(noteKey); err == nil {
+			continue
+		} else if crm.ErrorCode(err) != crm.ENOTFOUND {
+			return err
+		}
+		decided := false
+		if ch.Target != "" && ch.Named {
+			if p.ChannelShown < s.cfg.PerPerson {
+				p.ChannelShown++
+				budget -= costRender
+				r, err := s.conv(ctx, s.channelUser(ch, users)).escalation(tx, in, owner, days)
+				if err != nil {
+					return err
+				}
+				if _, err := s.enqueue(tx, base, ch.Target, r, now, now, crm.OutboxPending); err != nil {
+					return err
+				}
+			} else {
+				p.Channel[owner.ID]++
+			}
+			decided = true
+		} else {
+			for _, h := range heads {
+				if h.ID == owner.ID {
+					continue
+				}
+				to, ok := s.target(h)
+				if !ok {
+					continue
+				}
+				key := base + ":" + strconv.FormatUint(h.ID, 10)
+				at := h.Schedule().NextWorking(now, h.Location())
+				decided = true
+				if p.fold(h.ID, s.cfg.PerPerson) {
+					if _, err := s.enqueue(tx, key, to, Reply{}, now, at, crm.OutboxFolded); err != nil {
+						return err
+					}
+					if p.EscFolded[h.ID] == nil {
+						p.EscFolded[h.ID] = map[uint64]int{}
+					}
+					p.EscFolded[h.ID][owner.ID]++
+					budget -= costFold
+					continue
+				}
+				budget -= costRender
+				r, err := s.conv(ctx, h).escalation(tx, in, owner, days)
+				if err != nil {
+					return err
+				}
+				if _, err := s.enqueue(tx, key, to, r, now, at, crm.OutboxPending); err != nil {
+					return err
+				}
+			}
+			if ch.Target != "" {
+				p.Channel[owner.ID]++
+				decided = true
+			}
+		}
+		if !decided {
+			continue // nobody to tell yet: decided when a head or a channel exists
+		}
+		st.Escalations++
+		to, reachable := s.target(owner)
+		if !reachable || p.fold(owner.ID, s.cfg.PerPerson) {
+			if reachable {
+				p.NoteFolded[owner.ID]++
+			}
+			if _, err := s.enqueue(tx, noteKey, to, Reply{}, now, now, crm.OutboxFolded); err != nil {
+				return err
+			}
+			budget -= costFold
+			continue
+		}
+		budget -= costFold // a short text, no reads
+		c := s.conv(ctx, owner)
+		r := Reply{Text: c.t("esc.told_owner", in.ID, c.when(in.Next.Due)), Private: true,
+			Buttons: [][]Button{{{Label: c.t("btn.log"), Action: "/log " + u64(in.ID)}, {Label: c.t("btn.next"), Action: "/next " + u64(in.ID)}}}}
+		if _, err := s.enqueue(tx, noteKey, to, r, now, owner.Schedule().NextWorking(now, owner.Location()), crm.OutboxPending); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leads are the department's heads (admins when there is no head).
+func leads(users map[uint64]*crm.User) []*crm.User {
+	var heads, admins []*crm.User
+	for _, id := range sortedKeys(users) {
+		u := users[id]
+		switch {
+		case u.Disabled:
+		case u.Role == crm.RoleHead:
+			heads = append(heads, u)
+		case u.Role == crm.RoleAdmin:
+			admins = append(admins, u)
+		}
+	}
+	if len(heads) == 0 {
+		return admins
+	}
+	return heads
+}

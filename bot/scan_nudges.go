@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"crmbot/crm"
+)
+
+// nudgeChunk decides the nudges of one chunk of the due index: one per interest and
+// due time, for the due times passed since the last scan. A follow-up that falls due
+// outside the owner's working hours waits for the start of the next working period.
+// Past the owner's handful in this pass, a nudge is recorded as folded (so it is
+// decided once) and counted into the pass's summary for the owner.
+func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p *passState, users map[uint64]*crm.User, st *ScanStats) error {
+	due, err := tx.DueAfter(p.Nudge, now.Add(time.Nanosecond), scanChunk)
+	if err != nil {
+		return err
+	}
+	budget := chunkBudget
+	// The pass's part is done when a short read was handled to its end.
+	p.NudgeDone = len(due) < scanChunk
+	for _, in := range due {
+		if budget <= 0 {
+			p.NudgeDone = false
+			break
+		}
+		budget -= costRead
+		p.Nudge = crm.PosOf(in)
+		owner := users[in.OwnerID]
+		if owner == nil || owner.Disabled {
+			continue
+		}
+		to, ok := s.target(owner)
+		if !ok {
+			continue
+		}
+		key := fmt.Sprintf("nudge:%d:%d", in.ID, in.Next.Due.Unix())
+		if _, err := tx.OutboxMessage(key); err == nil {
+			continue // decided before: rendering it again would be wasted work
+		} else if crm.ErrorCode(err) != crm.ENOTFOUND {
+			return err
+		}
+		at := owner.Schedule().NextWorking(now, owner.Location())
+		if in.Next.Due.After(now) {
+			at = owner.Schedule().NextWorking(in.Next.Due, owner.Location())
+		}
+		if p.fold(owner.ID, s.cfg.PerPerson) {
+			if _, err := s.enqueue(tx, key, to, Reply{}, now, at, crm.OutboxFolded); err != nil {
+				return err
+			}
+			p.Folded[owner.ID]++
+			st.Folded++
+			budget -= costFold
+			continue
+		}
+		budget -= costRender
+		r, err := s.conv(ctx, owner).nudge(tx, in)
+		if err != nil {
+			return err
+		}
+		added, err := s.enqueue(tx, key, to, r, now, at, crm.OutboxPending)
+		if err != nil {
+			return err
+		}
+		if added {
+			st.Nudges++
+		}
+	}
+	return nil
+}
