@@ -51,7 +51,7 @@ var kindAliases = map[string]crm.InteractionKind{
 	"e-posta": crm.InteractionEmail, "posta": crm.InteractionEmail,
 	"sastanak": crm.InteractionMeeting, "sastanci": crm.InteractionMeeting,
 	"prezentacija": crm.InteractionDemo,
-	"biljeska": crm.InteractionNote, "napomena": crm.InteractionNote,
+	"biljeska":     crm.InteractionNote, "napomena": crm.InteractionNote,
 	"pozivnica": crm.InteractionSeminar,
 }
 
@@ -83,7 +83,7 @@ var stageAliases = map[string]crm.Stage{
 	// Croatian
 	"novi": crm.StageNew, "upit": crm.StageNew,
 	"sastanak": crm.StageMeeting,
-	"ponuda": crm.StageProposal, "ponudu": crm.StageProposal,
+	"ponuda":   crm.StageProposal, "ponudu": crm.StageProposal,
 	"razmislja": crm.StageDeliberating, "razmisljanje": crm.StageDeliberating,
 	"posao": crm.StageWon, "dobiven": crm.StageWon, "dobili": crm.StageWon,
 	"odbijanje": crm.StageLost, "izgubljen": crm.StageLost, "odbijen": crm.StageLost,
