@@ -141,8 +141,8 @@ func (c *conv) card(cd *crm.Card, total int) Reply {
 		b.WriteString("\n\n" + c.t("card.timeline", len(cd.Timeline), total))
 		for _, it := range cd.Timeline {
 			text := it.Text
-			if it.Kind == crm.InteractionSystem && c.e.cat.Has("timeline."+text) {
-				text = c.t("timeline." + text)
+			if it.Kind == crm.InteractionSystem {
+				text = c.systemText(text)
 			}
 			b.WriteString("\n" + c.when(it.At) + " · " + c.t("kind."+string(it.Kind)) + " · " + cd.Authors[it.AuthorID] + ": " + text)
 		}
