@@ -301,7 +301,7 @@ func (c *conv) cmdStage(args string) []Reply {
 		return []Reply{c.ask(d, "stage", c.t("stage.ask", id), c.stageButtons())}
 	}
 	w, rest := firstWord(rest)
-	st, ok := stageAliases[strings.ToLower(w)]
+	st, ok := parseStage(w)
 	if !ok {
 		return []Reply{{Text: c.t("err.bad_stage", w) + "\n" + c.t("usage.stage"), Private: true, Error: true}}
 	}
@@ -314,8 +314,8 @@ func (c *conv) stageWithReason(d *dialog, st crm.Stage, rest string) []Reply {
 	d.Stage = string(st)
 	switch st {
 	case crm.StageDeliberating:
-		w, note := firstWord(rest)
-		r, ok := deliberationAliases[strings.ToLower(w)]
+		r, note, ok := parseDeliberation(rest)
+		w, _ := firstWord(rest)
 		if !ok {
 			out := []Reply{c.ask(d, "reason", c.t("stage.ask_deliberation"), c.deliberationButtons())}
 			if w != "" {
@@ -341,19 +341,19 @@ func (c *conv) stageWithReason(d *dialog, st crm.Stage, rest string) []Reply {
 func (c *conv) answerStage(d *dialog, v string, button bool) []Reply {
 	switch d.Step {
 	case "stage":
-		st, ok := stageAliases[strings.ToLower(v)]
+		st, ok := parseStage(v)
 		if !ok {
 			return []Reply{{Text: c.t("err.bad_stage", v), Private: true, Error: true}}
 		}
 		return c.stageWithReason(d, st, "")
 	case "reason":
 		if crm.Stage(d.Stage) == crm.StageDeliberating {
-			r, ok := deliberationAliases[strings.ToLower(v)]
+			r, note, ok := parseDeliberation(v)
 			if !ok {
 				return []Reply{{Text: c.t("err.need_deliberation_reason"), Private: true, Error: true}}
 			}
 			c.setDialog(nil)
-			return c.applyStage(d.ID, crm.StageChange{Stage: crm.StageDeliberating, Deliberation: r})
+			return c.applyStage(d.ID, crm.StageChange{Stage: crm.StageDeliberating, Deliberation: r, Note: note})
 		}
 		r, note, ok := parseLoss(v)
 		if !ok {

@@ -143,8 +143,16 @@ func (c *conv) cmdTZ(args string) []Reply {
 	return []Reply{{Text: c.t("tz.saved", u.TZ, c.when(c.now())), Private: true}}
 }
 
+// langNames are what people type for a language instead of its code.
+var langNames = map[string]string{"hrvatski": "hr", "croatian": "hr", "english": "en", "engleski": "en"}
+
 func (c *conv) cmdLang(args string) []Reply {
 	args = strings.ToLower(strings.TrimSpace(args))
+	if l, ok := langNames[args]; ok {
+		args = l
+	} else if l := c.e.hintLang(args); l != "" {
+		args = l // "hr-HR", "bs"
+	}
 	langs := c.e.cat.Languages()
 	ok := false
 	for _, l := range langs {

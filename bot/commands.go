@@ -59,14 +59,8 @@ func init() {
 }
 
 // Commands lists the commands with their one-line descriptions in the default
-// language, for platform command menus.
-func (e *Engine) Commands() []CommandInfo {
-	out := make([]CommandInfo, 0, len(commands))
-	for _, cmd := range commands {
-		out = append(out, CommandInfo{Name: cmd.name, Description: e.cat.T(DefaultLang, "cmd."+cmd.name)})
-	}
-	return out
-}
+// language (CRMBOT_LANG), for platform command menus.
+func (e *Engine) Commands() []CommandInfo { return e.CommandsIn(e.defLang) }
 
 // dispatch routes the request: a button press, a command, an answer to the current
 // prompt, or free text.

@@ -28,6 +28,10 @@ type Options struct {
 	DigestIdleDays int
 	// Reports configure /backup, /export and /mailing (see ReportOptions).
 	Reports ReportOptions
+	// DefaultLang is the language of people who have not chosen one and whose
+	// platform gives no usable hint (CRMBOT_LANG); DefaultLang ("en") when empty or
+	// not in the catalog.
+	DefaultLang string
 }
 
 // Engine turns requests into replies, applying them through the crm.Service.
@@ -42,6 +46,7 @@ type Engine struct {
 
 	digestIdleDays int
 	reports        ReportOptions
+	defLang        string
 }
 
 // New returns an Engine on top of svc.
@@ -65,6 +70,10 @@ func New(svc *crm.Service, opts Options) *Engine {
 	}
 	for _, a := range opts.Admins {
 		e.admins[a] = true
+	}
+	e.defLang = DefaultLang
+	if e.cat.HasLang(opts.DefaultLang) {
+		e.defLang = opts.DefaultLang
 	}
 	return e
 }
@@ -103,17 +112,14 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 	defer func() {
 		if r := recover(); r != nil {
 			e.log.Error("panic in engine", "panic", r, "stack", string(debug.Stack()))
-			out = []Reply{{Text: e.cat.T(DefaultLang, "err.internal"), Private: true}}
+			out = []Reply{{Text: e.cat.T(e.strangerLang(req), "err.internal"), Private: true}}
 		}
 	}()
 	u, err := e.user(ctx, req)
 	if err != nil {
 		return e.stranger(ctx, req, err)
 	}
-	c := &conv{ctx: ctx, e: e, u: u, req: req, lang: u.Lang}
-	if c.lang == "" {
-		c.lang = DefaultLang
-	}
+	c := &conv{ctx: ctx, e: e, u: u, req: req, lang: e.userLang(u)}
 	if len(req.Text) > MaxTextBytes {
 		// Refused before anything reads it: no command is that long, and a paste this
 		// size is a mistake better caught than stored.
@@ -151,7 +157,7 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 func (e *Engine) user(ctx context.Context, req Request) (*crm.User, error) {
 	u, err := e.svc.Authenticate(ctx, req.Identity)
 	if crm.ErrorCode(err) == crm.EUNAUTHORIZED && e.isAdmin(req.Identity) {
-		return e.svc.EnsureAdmin(ctx, req.Identity, req.Name)
+		return e.svc.EnsureAdminLang(ctx, req.Identity, req.Name, e.hintLang(req.Lang))
 	}
 	return u, err
 }
@@ -175,27 +181,28 @@ func (e *Engine) isAdmin(id crm.Identity) bool {
 // otherwise get one short refusal with their identity to pass to an admin. Nothing about
 // them is stored.
 func (e *Engine) stranger(ctx context.Context, req Request, err error) []Reply {
+	lang := e.strangerLang(req)
 	if crm.ErrorCode(err) != crm.EUNAUTHORIZED {
 		e.log.Error("authenticate", "err", err)
-		return []Reply{{Text: e.cat.T(DefaultLang, "err.internal"), Private: true}}
+		return []Reply{{Text: e.cat.T(lang, "err.internal"), Private: true}}
 	}
 	if req.Chat == ChatGroup {
 		return nil // strangers' chatter in a group is not ours to answer
 	}
 	name, args := splitCommand(req.Text)
 	if (name == "start" || name == "join") && args != "" {
-		u, err := e.svc.RedeemInvite(ctx, req.Identity, args)
+		u, err := e.svc.RedeemInviteLang(ctx, req.Identity, args, e.hintLang(req.Lang))
 		if err != nil {
 			if crm.ErrorCode(err) == crm.EINTERNAL {
 				e.log.Error("redeem invite", "err", err)
-				return []Reply{{Text: e.cat.T(DefaultLang, "err.internal"), Private: true}}
+				return []Reply{{Text: e.cat.T(lang, "err.internal"), Private: true}}
 			}
-			return []Reply{{Text: e.cat.T(DefaultLang, "err.bad_invite"), Private: true}}
+			return []Reply{{Text: e.cat.T(lang, "err.bad_invite"), Private: true}}
 		}
-		lang := u.Lang
-		return []Reply{{Text: e.cat.T(lang, "welcome.linked", u.Name, string(u.Role)) + "\n" + e.cat.T(lang, "help.short"), Private: true}}
+		lang = e.userLang(u)
+		return []Reply{{Text: e.cat.T(lang, "welcome.linked", u.Name, e.cat.T(lang, "role."+string(u.Role))) + "\n" + e.cat.T(lang, "help.short"), Private: true}}
 	}
-	return []Reply{{Text: e.cat.T(DefaultLang, "err.unknown_identity", string(req.Identity)), Private: true}}
+	return []Reply{{Text: e.cat.T(lang, "err.unknown_identity", string(req.Identity)), Private: true}}
 }
 
 // fail turns an error into the reply a user sees: the catalog message of a crm error,

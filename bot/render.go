@@ -126,7 +126,7 @@ func (c *conv) card(cd *crm.Card, total int) Reply {
 	line("label.need", in.Need)
 	line("label.source", in.Source)
 	if in.Value > 0 {
-		line("label.value", money(in.Value)+" "+in.Currency)
+		line("label.value", c.amount(in.Value, in.Currency))
 	}
 	line("label.stage", c.stageName(in)+" · "+c.t("label.owner")+" "+cd.Owner)
 	if in.Open() {
@@ -137,8 +137,8 @@ func (c *conv) card(cd *crm.Card, total int) Reply {
 		b.WriteString("\n\n" + c.t("card.timeline", len(cd.Timeline), total))
 		for _, it := range cd.Timeline {
 			text := it.Text
-			if it.Kind == crm.InteractionSystem && c.e.cat.Has("timeline."+text) {
-				text = c.t("timeline." + text)
+			if it.Kind == crm.InteractionSystem {
+				text = c.systemText(text)
 			}
 			b.WriteString("\n" + c.when(it.At) + " · " + c.t("kind."+string(it.Kind)) + " · " + cd.Authors[it.AuthorID] + ": " + text)
 		}
@@ -182,7 +182,7 @@ func (c *conv) pipelineWon(p *crm.Pipeline, wonValues map[uint64]string) Reply {
 			b.WriteString("\n   " + strings.Join(stages, " · "))
 		}
 		if r.Value > 0 {
-			b.WriteString("\n   " + money(r.Value) + " " + p.Currency)
+			b.WriteString("\n   " + c.amount(r.Value, p.Currency))
 		}
 		if r.Overdue > 0 {
 			b.WriteString("\n   " + c.t("pipeline.overdue", r.Overdue))
@@ -204,7 +204,8 @@ func (c *conv) pipelineWon(p *crm.Pipeline, wonValues map[uint64]string) Reply {
 	} else if len(p.Rows) > 1 {
 		b.WriteString("\n\n" + c.t("pipeline.total", open, overdue))
 		if value > 0 {
-			b.WriteString("\n" + c.t("pipeline.value", money(value), p.Currency))
+			num, cur := c.amountParts(value, p.Currency)
+			b.WriteString("\n" + c.t("pipeline.value", num, cur))
 		}
 		if won+lost > 0 {
 			b.WriteString("\n" + c.t("pipeline.conversion", won, won+lost, won*100/(won+lost)))

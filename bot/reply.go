@@ -45,6 +45,11 @@ type Request struct {
 	Contact *SharedContact
 	// Forwarded is true when the text was forwarded from someone else's message.
 	Forwarded bool
+	// Lang is the platform's hint of the person's language (Telegram's language_code,
+	// a Slack user's locale): "hr", "en-US", "sr-Latn". It words the answer to a
+	// stranger and becomes the language of someone who first links; a language the
+	// person chose with /lang always wins.
+	Lang string
 }
 
 // Button is a choice offered with a reply. Action is sent back in Request.Action when

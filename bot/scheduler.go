@@ -179,11 +179,7 @@ func setMark(tx crm.Tx, name string, t time.Time) error {
 
 // conv returns a rendering context for u (their language and time zone).
 func (s *Scheduler) conv(ctx context.Context, u *crm.User) *conv {
-	lang := u.Lang
-	if lang == "" {
-		lang = DefaultLang
-	}
-	return &conv{ctx: ctx, e: s.e, u: u, lang: lang}
+	return &conv{ctx: ctx, e: s.e, u: u, lang: s.e.userLang(u)}
 }
 
 func (s *Scheduler) enqueue(tx crm.Tx, key string, to crm.Identity, r Reply, now, notBefore time.Time, state crm.OutboxState) (bool, error) {

@@ -76,6 +76,10 @@ func TestTranscripts(t *testing.T) {
 
 func runTranscript(t *testing.T, file string) {
 	h := newHarness(t)
+	if lang, _, ok := strings.Cut(filepath.Base(file), "_"); ok && lang == "hr" {
+		// hr_*.txt: everyone reads Croatian, as with CRMBOT_LANG=hr.
+		h.eng = bot.New(h.svc, bot.Options{Clock: h.clock.Now, Admins: []crm.Identity{"telegram:999"}, DefaultLang: lang})
+	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)

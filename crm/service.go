@@ -124,6 +124,13 @@ func (s *Service) Authenticate(ctx context.Context, id Identity) (*User, error) 
 // there is none. It is how configured admins (CRMBOT_ADMINS) and the local terminal user
 // get in on the first start.
 func (s *Service) EnsureAdmin(ctx context.Context, id Identity, name string) (*User, error) {
+	return s.EnsureAdminLang(ctx, id, name, "")
+}
+
+// EnsureAdminLang is EnsureAdmin that gives a newly created admin the language lang
+// (the platform's hint, e.g. a Telegram language_code mapped to a catalog); "" leaves
+// the default. An existing user keeps the language they have.
+func (s *Service) EnsureAdminLang(ctx context.Context, id Identity, name, lang string) (*User, error) {
 	var u *User
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		var err error
@@ -141,7 +148,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, id Identity, name string) (*U
 		if name == "" {
 			name = string(id)
 		}
-		u = &User{Name: name, Role: RoleAdmin, Segment: SegmentCorporate, TZ: "UTC", Identities: []Identity{id}, CreatedAt: s.now()}
+		u = &User{Name: name, Role: RoleAdmin, Segment: SegmentCorporate, TZ: "UTC", Lang: lang, Identities: []Identity{id}, CreatedAt: s.now()}
 		if err := tx.PutUser(u); err != nil {
 			return err
 		}
@@ -1177,6 +1184,13 @@ func (s *Service) CreateInvite(ctx context.Context, op Op, userID uint64) (*Invi
 // RedeemInvite links identity id to the invite's user. An unknown or expired code
 // changes nothing.
 func (s *Service) RedeemInvite(ctx context.Context, id Identity, code string) (*User, error) {
+	return s.RedeemInviteLang(ctx, id, code, "")
+}
+
+// RedeemInviteLang is RedeemInvite that sets the user's language to lang (the
+// platform's hint) when they have none yet: the person who first links a Telegram
+// account in Croatian reads Croatian from the welcome on.
+func (s *Service) RedeemInviteLang(ctx context.Context, id Identity, code, lang string) (*User, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	var u *User
 	err := s.Store.Update(ctx, func(tx Tx) error {
@@ -1196,6 +1210,9 @@ func (s *Service) RedeemInvite(ctx context.Context, id Identity, code string) (*
 			return err
 		}
 		u.Identities = append(u.Identities, id)
+		if u.Lang == "" {
+			u.Lang = lang
+		}
 		if err := tx.PutUser(u); err != nil {
 			return err
 		}

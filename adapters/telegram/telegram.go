@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -141,6 +142,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// Commands are registered with setMyCommands at start: (*bot.Engine).Commands().
 	Commands []bot.CommandInfo
+	// Menus are the command menus of other languages, by Telegram language_code
+	// ((*bot.Engine).CommandMenus()): a Croatian user's menu reads Croatian.
+	Menus map[string][]bot.CommandInfo
 	// Logger gets structured logs: ids and error classes, never the token or a
 	// message body.
 	Logger *slog.Logger
@@ -393,8 +397,22 @@ func (a *Adapter) connect(ctx context.Context) (*tgbotapi.BotAPI, error) {
 // setCommands registers the command menu. A failure is logged, not fatal: the bot
 // works without the menu.
 func (a *Adapter) setCommands(ctx context.Context) {
+	a.setMenu(ctx, "", a.cfg.Commands)
+	langs := make([]string, 0, len(a.cfg.Menus))
+	for l := range a.cfg.Menus {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	for _, l := range langs {
+		a.setMenu(ctx, l, a.cfg.Menus[l])
+	}
+}
+
+// setMenu registers one language's menu; lang "" is the menu of every language
+// without one of its own. Command names stay ASCII, descriptions are translated.
+func (a *Adapter) setMenu(ctx context.Context, lang string, menu []bot.CommandInfo) {
 	var cmds []tgbotapi.BotCommand
-	for _, c := range a.cfg.Commands {
+	for _, c := range menu {
 		name := strings.TrimPrefix(c.Name, "/")
 		if !validCommand(name) || len(c.Description) < 3 || len(c.Description) > 256 {
 			a.log.Warn("telegram: command not registrable with setMyCommands", "command", name)
@@ -405,9 +423,11 @@ func (a *Adapter) setCommands(ctx context.Context) {
 	if len(cmds) == 0 {
 		return
 	}
-	// setMyCommands returns true: Request, not Send (PLATFORMS.md §11).
-	if _, err := a.send.call(ctx, 0, tgbotapi.NewSetMyCommands(cmds...)); err != nil {
-		a.log.Warn("telegram: setMyCommands failed", "err", err)
+	cfg := tgbotapi.NewSetMyCommands(cmds...)
+	cfg.LanguageCode = lang
+	// setMyCommands returns true: Request, not Send.
+	if _, err := a.send.call(ctx, 0, cfg); err != nil {
+		a.log.Warn("telegram: setMyCommands failed", "err", err, "lang", lang)
 	}
 }
 

@@ -77,6 +77,7 @@ func (a *Adapter) request(u *tgbotapi.Update, raw json.RawMessage) (req bot.Requ
 			Identity: identity(cb.From.ID),
 			Name:     displayName(cb.From),
 			Action:   cb.Data,
+			Lang:     cb.From.LanguageCode,
 			Key:      "tg:cb:" + cb.ID,
 			Chat:     chatKind(rt.group),
 			ChatID:   chatIdentity(rt.chatID),
@@ -93,6 +94,7 @@ func (a *Adapter) request(u *tgbotapi.Update, raw json.RawMessage) (req bot.Requ
 		req = bot.Request{
 			Identity: identity(m.From.ID),
 			Name:     displayName(m.From),
+			Lang:     m.From.LanguageCode,
 			Key:      "tg:u:" + strconv.Itoa(u.UpdateID),
 			Chat:     chatKind(rt.group),
 			ChatID:   chatIdentity(m.Chat.ID),

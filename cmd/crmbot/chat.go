@@ -44,7 +44,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	log := c.logger(stderr)
-	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db)})
+	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang})
 	con := console.New(eng, id, stdout, filepath.Dir(c.DB))
 	// Nudges and digests print in the terminal as they fire.
 	sched := bot.NewScheduler(eng, c.Sched)

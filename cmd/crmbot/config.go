@@ -23,6 +23,7 @@ type config struct {
 	Admins   []crm.Identity
 	LogLevel string
 	HTTPAddr string
+	Lang     string
 	Cadence  crm.Cadence
 	// The scheduler.
 	NudgeSchedule string
@@ -44,6 +45,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.OwnOnly, "own-only", env("CRMBOT_OWN_ONLY", "") == "true", "managers see only their own interests (CRMBOT_OWN_ONLY=true)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CRMBOT_LOG_LEVEL", "info"), "debug, info, warn or error (CRMBOT_LOG_LEVEL)")
 	fs.StringVar(&c.HTTPAddr, "http", env("CRMBOT_HTTP_ADDR", ":8080"), "address for webhooks and /healthz (CRMBOT_HTTP_ADDR)")
+	fs.StringVar(&c.Lang, "lang", env("CRMBOT_LANG", bot.DefaultLang), "language of people who chose none and whose platform gives no hint, e.g. hr (CRMBOT_LANG)")
 }
 
 // parse parses args into c and reads the variables that have no flag.
@@ -51,6 +53,11 @@ func (c *config) parse(fs *flag.FlagSet, args []string) error {
 	c.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cat, err := bot.LoadCatalog(); err != nil {
+		return err
+	} else if c.Lang = strings.ToLower(strings.TrimSpace(c.Lang)); !cat.HasLang(c.Lang) {
+		return fmt.Errorf("CRMBOT_LANG: %q has no catalog; use one of %s", c.Lang, strings.Join(cat.Languages(), ", "))
 	}
 	for _, a := range strings.FieldsFunc(os.Getenv("CRMBOT_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		c.Admins = append(c.Admins, crm.Identity(a))

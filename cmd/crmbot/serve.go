@@ -47,7 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db)})
+	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang})
 	sched := bot.NewScheduler(eng, c.Sched)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz(db))
@@ -56,6 +56,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var names []string
 	if tc, ok := telegram.ConfigFromEnv(os.Getenv); ok {
 		tc.Commands = eng.Commands()
+		tc.Menus = eng.CommandMenus()
 		tc.Logger = log.With("adapter", "telegram")
 		tg, err := telegram.New(tc, eng, svc, db)
 		if err != nil {
