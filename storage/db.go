@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,6 +26,14 @@ type Options struct {
 	// Now is the clock used to stamp idempotency keys (for pruning); nil means
 	// time.Now. Tests inject their own.
 	Now func() time.Time
+	// MustExist refuses a missing file instead of creating a database there. Every
+	// crmbot command but chat and serve sets it, so that a typo in --db cannot produce
+	// an empty database that "works". (Creating is the default so tests can open a
+	// fresh file in t.TempDir.)
+	MustExist bool
+	// ReadOnly opens without writing anything, not even the schema migration: for
+	// checking backups and for doctor, which must leave the file as they found it.
+	ReadOnly bool
 	// noSync skips fsync. Only the benchmark dataset generator sets it: it writes
 	// millions of records it can regenerate, and durability would cost it minutes.
 	noSync bool
@@ -32,42 +41,72 @@ type Options struct {
 
 // DB is a crmbot database in one bbolt file. It implements crm.Store.
 type DB struct {
-	bolt *bolt.DB
-	path string
-	now  func() time.Time
+	bolt    *bolt.DB
+	path    string
+	now     func() time.Time
+	created bool
 }
 
 var _ crm.Store = (*DB)(nil)
 
-// Open opens (creating if needed) the database at path with mode 0600, creates the
-// buckets and brings the schema up to date. When another process holds the file it
-// fails after opts.Timeout with an error that says so.
-func Open(path string, opts Options) (*DB, error) {
+// Open opens the database at path (mode 0600), creates the buckets and brings the
+// schema up to date. Before bbolt sees the file, Check must accept it: a missing or
+// empty file, or a damaged one, is refused with a *FileError; a missing one is
+// created unless opts.MustExist (or ReadOnly) is set. When another process holds the file it fails
+// after opts.Timeout with an error that says so.
+func Open(path string, opts Options) (db *DB, err error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	created := false
+	if err := checkUnlocked(path, opts.ReadOnly, opts.Timeout); err != nil {
+		var fe *FileError
+		if opts.MustExist || opts.ReadOnly || !errors.As(err, &fe) || fe.Problem != FileMissing {
+			return nil, err
+		}
+		created = true
+	}
+	// Check has vouched for the structure bbolt reads at open; should bbolt still
+	// panic (damage Check cannot see), the file is reported damaged, not the process.
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, damaged(path, "bbolt: %v", r)
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: opts.Timeout,
-		NoSync:  opts.noSync,
+		Timeout:  opts.Timeout,
+		NoSync:   opts.noSync,
+		ReadOnly: opts.ReadOnly,
 		// The hashmap freelist keeps commits fast once a large file has many free pages.
 		FreelistType: bolt.FreelistMapType,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("database %s is in use by another process (is crmbot already running?): %w", path, err)
+		return nil, inUse(path, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, path: path, now: opts.Now}
+	db = &DB{bolt: bdb, path: path, now: opts.Now, created: created}
+	if opts.ReadOnly {
+		return db, nil
+	}
 	if err := bdb.Update(migrate); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("migrate database %s: %w", path, err)
 	}
 	return db, nil
 }
+
+func inUse(path string, err error) error {
+	return fmt.Errorf("database %s is in use by another process (is crmbot already running?): %w", path, err)
+}
+
+// Created reports whether Open created the file.
+func (db *DB) Created() bool { return db.created }
 
 // Close closes the file. Transactions in progress finish first.
 func (db *DB) Close() error {

@@ -5,14 +5,26 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"crmbot/storage"
 )
 
+// doctorLimit bounds each of doctor's scans: a damaged file must get an answer.
+var doctorLimit = 2 * time.Minute
+
+// runDoctor checks a database from the pages up: its own page scan first (which never
+// trusts the file), then bbolt's consistency check and every index, each only when
+// the step before found the file sound enough to run it safely.
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: crmbot doctor [--db FILE | FILE] [--rebuild] [--salvage OUT]")
+		fs.PrintDefaults()
+	}
 	rebuild := fs.Bool("rebuild", false, "rebuild every index and counter from the records")
+	salvage := fs.String("salvage", "", "copy every readable record into the new database OUT")
 	var c config
 	if err := c.parse(fs, args); err != nil {
 		if err == flag.ErrHelp {
@@ -20,11 +32,43 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return err
 	}
-	db, err := storage.Open(c.DB, storage.Options{})
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		c.DB = fs.Arg(0)
+	default:
+		fs.Usage()
+		return fmt.Errorf("doctor checks one database")
+	}
+	if *salvage != "" {
+		d, err := storage.Salvage(c.DB, *salvage, doctorLimit)
+		if err != nil {
+			return err
+		}
+		printDiagnosis(stdout, d)
+		fmt.Fprintf(stdout, "salvaged every readable record into %s; check it with crmbot doctor %s\n", *salvage, *salvage)
+		return nil
+	}
+	d, err := storage.Scan(c.DB, doctorLimit)
+	if err != nil {
+		return err
+	}
+	printDiagnosis(stdout, d)
+	if !d.Sound() {
+		return &storage.FileError{Path: c.DB, Problem: storage.FileDamaged,
+			What: fmt.Sprintf("see above; crmbot doctor --salvage NEW.db %s copies every readable record into a new file", c.DB)}
+	}
+	db, err := storage.Open(c.DB, storage.Options{ReadOnly: !*rebuild, MustExist: true})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if found := db.Consistency(doctorLimit, 20); len(found) > 0 {
+		for _, p := range found {
+			fmt.Fprintln(stdout, "problem:", p)
+		}
+		return &storage.FileError{Path: c.DB, Problem: storage.FileDamaged, What: "bbolt's consistency check failed (see above)"}
+	}
 	if *rebuild {
 		if err := db.Rebuild(ctx); err != nil {
 			return err
@@ -48,6 +92,20 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintln(stdout, "ok: every index and counter matches the records")
 	return nil
+}
+
+// printDiagnosis says what the page scan found, bucket by bucket.
+func printDiagnosis(w io.Writer, d *storage.Diagnosis) {
+	for _, p := range d.Problems {
+		fmt.Fprintln(w, "problem:", p)
+	}
+	for _, b := range d.Buckets {
+		if b.Err != "" {
+			fmt.Fprintf(w, "bucket %s: damaged after %d records: %s\n", b.Name, b.Keys, b.Err)
+		} else {
+			fmt.Fprintf(w, "bucket %s: readable, %d records\n", b.Name, b.Keys)
+		}
+	}
 }
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -93,7 +93,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("--format %q: want csv or json", *format)
 	}
-	db, err := storage.Open(c.DB, storage.Options{})
+	db, err := storage.Open(c.DB, storage.Options{MustExist: true})
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func runExportMailing(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 		f.Size = z
 	}
-	db, err := storage.Open(c.DB, storage.Options{})
+	db, err := storage.Open(c.DB, storage.Options{MustExist: true})
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("import needs --format json|csv and one file")
 	}
 	src := fs.Arg(0)
-	db, svc, err := c.open(nil)
+	// Import may create the database it fills (a move from another installation
+	// starts there); the new file is announced like chat's and serve's.
+	db, svc, err := c.open(nil, true, stderr)
 	if err != nil {
 		return err
 	}

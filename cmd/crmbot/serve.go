@@ -38,7 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := c.logger(stderr)
-	db, svc, err := c.open(nil)
+	db, svc, err := c.open(nil, true, stderr)
 	if err != nil {
 		return err
 	}
