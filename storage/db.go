@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -160,55 +161,104 @@ type Stats struct {
 func (db *DB) Stats() (Stats, error) {
 	var s Stats
 	err := db.bolt.View(func(btx *bolt.Tx) error {
-		n := func(name []byte) int { return btx.Bucket(name).Stats().KeyN }
-		s = Stats{
-			Users: n(bucketUsers), Invites: n(bucketInvites), Companies: n(bucketCompanies),
-			Contacts: n(bucketContacts), Interests: n(bucketInterests),
-			Interactions: n(bucketInteractions), Audit: n(bucketAudit),
-			Idempotency: n(bucketIdempotency), Size: btx.Size(),
-		}
+		s = txStats(btx)
 		return nil
 	})
 	return s, err
 }
 
+func txStats(btx *bolt.Tx) Stats {
+	n := func(name []byte) int { return btx.Bucket(name).Stats().KeyN }
+	return Stats{
+		Users: n(bucketUsers), Invites: n(bucketInvites), Companies: n(bucketCompanies),
+		Contacts: n(bucketContacts), Interests: n(bucketInterests),
+		Interactions: n(bucketInteractions), Audit: n(bucketAudit),
+		Idempotency: n(bucketIdempotency), Size: btx.Size(),
+	}
+}
+
 // Backup writes a consistent copy of the whole database to w while readers and the
 // writer carry on (a bbolt read transaction sees one snapshot). The copy is itself a
-// database file that Open accepts.
-func (db *DB) Backup(w io.Writer) (int64, error) {
-	return db.backup(w)
+// database file that Open accepts. The Stats are those of the snapshot copied, for
+// the receiver to verify its copy against.
+func (db *DB) Backup(w io.Writer) (int64, Stats, error) {
+	var n int64
+	var st Stats
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		st = txStats(btx)
+		var err error
+		n, err = btx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, st, fmt.Errorf("backup %s: %w", db.path, err)
+	}
+	return n, st, nil
 }
 
 // BackupFile writes a consistent copy of the database to a new file at path (mode
-// 0600, fsynced, never over an existing file). A failed copy leaves no file behind.
+// 0600, never over an existing file) and verifies it before the name appears: the
+// copy is written under a temporary name, fsynced, checked (VerifyCopy) and renamed.
+// A failed copy leaves no file behind.
 func (db *DB) BackupFile(path string) (int64, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	return WriteVerified(path, func(w io.Writer) (int64, Stats, error) { return db.Backup(w) })
+}
+
+// WriteVerified writes a backup produced by fill to a new file at path, verified
+// against the Stats fill reports; see BackupFile. crmbot backup uses it for a copy
+// streamed from a running server as well.
+func WriteVerified(path string, fill func(io.Writer) (int64, Stats, error)) (int64, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return 0, fmt.Errorf("backup: %s exists; name a new file", path)
+	}
+	dir, base := filepath.Split(path)
+	f, err := os.CreateTemp(dir, "."+base+".partial-*")
 	if err != nil {
 		return 0, err
 	}
-	n, err := db.backup(f)
+	tmp := f.Name()
+	n, want, err := fill(f)
 	if err == nil {
 		err = f.Sync() // a backup that is not on disk is not a backup
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = VerifyCopy(tmp, want)
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o600)
+	}
+	if err == nil {
+		// Link, not rename: it fails when path appeared meanwhile, never replacing it.
+		err = os.Link(tmp, path)
+	}
+	os.Remove(tmp)
 	if err != nil {
-		os.Remove(path)
 		return 0, err
+	}
+	if d, err := os.Open(filepath.Clean(dir + ".")); err == nil {
+		d.Sync()
+		d.Close()
 	}
 	return n, nil
 }
 
-func (db *DB) backup(w io.Writer) (int64, error) {
-	var n int64
-	err := db.bolt.View(func(btx *bolt.Tx) error {
-		var err error
-		n, err = btx.WriteTo(w)
-		return err
-	})
+// VerifyCopy checks a backup before it is reported done: the structural check, then
+// the record counts, which must equal want, those of the snapshot it copies.
+func VerifyCopy(path string, want Stats) error {
+	db, err := Open(path, Options{ReadOnly: true, MustExist: true})
 	if err != nil {
-		return n, fmt.Errorf("backup %s: %w", db.path, err)
+		return fmt.Errorf("verify backup: %w", err)
 	}
-	return n, nil
+	defer db.Close()
+	got, err := db.Stats()
+	if err != nil {
+		return fmt.Errorf("verify backup: %w", err)
+	}
+	if got != want {
+		return fmt.Errorf("verify backup: the copy holds %+v, the database held %+v", got, want)
+	}
+	return nil
 }

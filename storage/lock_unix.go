@@ -43,3 +43,21 @@ func checkUnlocked(path string, readOnly bool, timeout time.Duration) error {
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return Check(path)
 }
+
+// LockFile takes the lock a running crmbot holds on its database file, without
+// opening it as a database: restore uses it on a target that may be damaged. It
+// fails at once when the file is in use.
+func LockFile(path string) (unlock func(), err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, inUse(path, berrors.ErrTimeout)
+		}
+		return nil, err
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -55,8 +56,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	printDiagnosis(stdout, d)
 	if !d.Sound() {
-		return &storage.FileError{Path: c.DB, Problem: storage.FileDamaged,
-			What: fmt.Sprintf("see above; crmbot doctor --salvage NEW.db %s copies every readable record into a new file", c.DB)}
+		return exitError{3, fmt.Sprintf("database %s is damaged (see above); crmbot doctor --salvage NEW.db %s copies every readable record into a new file, or restore a backup", c.DB, c.DB)}
 	}
 	db, err := storage.Open(c.DB, storage.Options{ReadOnly: !*rebuild, MustExist: true})
 	if err != nil {
@@ -67,7 +67,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		for _, p := range found {
 			fmt.Fprintln(stdout, "problem:", p)
 		}
-		return &storage.FileError{Path: c.DB, Problem: storage.FileDamaged, What: "bbolt's consistency check failed (see above)"}
+		return exitError{3, fmt.Sprintf("database %s is damaged: bbolt's consistency check failed (see above); crmbot doctor --salvage NEW.db %s copies every readable record into a new file", c.DB, c.DB)}
 	}
 	if *rebuild {
 		if err := db.Rebuild(ctx); err != nil {
@@ -96,6 +96,10 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // printDiagnosis says what the page scan found, bucket by bucket.
 func printDiagnosis(w io.Writer, d *storage.Diagnosis) {
+	if d.Sound() {
+		fmt.Fprintf(w, "page scan: %d buckets, every page readable\n", len(d.Buckets))
+		return
+	}
 	for _, p := range d.Problems {
 		fmt.Fprintln(w, "problem:", p)
 	}
@@ -108,11 +112,14 @@ func printDiagnosis(w io.Writer, d *storage.Diagnosis) {
 	}
 }
 
+// runBackup copies the database to a new file, verified before it is reported:
+// from a running crmbot over its admin socket, or straight from the file when
+// crmbot is stopped.
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crmbot backup [--db FILE] OUT — a consistent copy; restore by stopping crmbot and copying OUT over the database file.")
+		fmt.Fprintln(stderr, "Usage: crmbot backup [--db FILE] OUT — a consistent, verified copy, while crmbot runs or not; put it back with crmbot restore.")
 		fs.PrintDefaults()
 	}
 	var c config
@@ -126,15 +133,34 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return fmt.Errorf("backup needs one output file")
 	}
-	db, err := storage.Open(c.DB, storage.Options{})
+	out := fs.Arg(0)
+	n, err := backupFromServer(ctx, c.DB, out)
+	if err == nil {
+		fmt.Fprintf(stdout, "backed up %d bytes from the running crmbot to %s (verified)\n", n, out)
+		return nil
+	}
+	if !errors.Is(err, errNoServer) {
+		return err
+	}
+	db, err := storage.Open(c.DB, storage.Options{ReadOnly: true, MustExist: true})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	n, err := db.BackupFile(fs.Arg(0))
-	if err != nil {
+	if n, err = db.BackupFile(out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %d bytes to %s\n", n, fs.Arg(0))
+	fmt.Fprintf(stdout, "backed up %d bytes to %s (verified)\n", n, out)
 	return nil
 }
+
+// exitError is an error with the exit status the command ends with.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+// ExitCode is the process's exit status.
+func (e exitError) ExitCode() int { return e.code }
