@@ -162,6 +162,17 @@ func (e *Engine) user(ctx context.Context, req Request) (*crm.User, error) {
 	return u, err
 }
 
+// Member reports whether id is on the team (or an admin from Options.Admins, who
+// joins on first contact). Adapters ask before storing an update: a stranger's
+// message is answered but never written down. It only reads.
+func (e *Engine) Member(ctx context.Context, id crm.Identity) (bool, error) {
+	_, err := e.svc.Authenticate(ctx, id)
+	if crm.ErrorCode(err) == crm.EUNAUTHORIZED {
+		return e.isAdmin(id), nil
+	}
+	return err == nil, err
+}
+
 // isAdmin reports whether id is listed in Options.Admins. A Slack identity is
 // "slack:<team>/<user>", but admins are usually listed by user id alone
 // ("slack:U012AB"), which Slack's user ids make unique enough within one install.

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,6 +27,14 @@ type Options struct {
 	// Now is the clock used to stamp idempotency keys (for pruning); nil means
 	// time.Now. Tests inject their own.
 	Now func() time.Time
+	// MustExist refuses a missing file instead of creating a database there. Every
+	// crmbot command but chat and serve sets it, so that a typo in --db cannot produce
+	// an empty database that "works". (Creating is the default so tests can open a
+	// fresh file in t.TempDir.)
+	MustExist bool
+	// ReadOnly opens without writing anything, not even the schema migration: for
+	// checking backups and for doctor, which must leave the file as they found it.
+	ReadOnly bool
 	// noSync skips fsync. Only the benchmark dataset generator sets it: it writes
 	// millions of records it can regenerate, and durability would cost it minutes.
 	noSync bool
@@ -32,42 +42,72 @@ type Options struct {
 
 // DB is a crmbot database in one bbolt file. It implements crm.Store.
 type DB struct {
-	bolt *bolt.DB
-	path string
-	now  func() time.Time
+	bolt    *bolt.DB
+	path    string
+	now     func() time.Time
+	created bool
 }
 
 var _ crm.Store = (*DB)(nil)
 
-// Open opens (creating if needed) the database at path with mode 0600, creates the
-// buckets and brings the schema up to date. When another process holds the file it
-// fails after opts.Timeout with an error that says so.
-func Open(path string, opts Options) (*DB, error) {
+// Open opens the database at path (mode 0600), creates the buckets and brings the
+// schema up to date. Before bbolt sees the file, Check must accept it: a missing or
+// empty file, or a damaged one, is refused with a *FileError; a missing one is
+// created unless opts.MustExist (or ReadOnly) is set. When another process holds the file it fails
+// after opts.Timeout with an error that says so.
+func Open(path string, opts Options) (db *DB, err error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	created := false
+	if err := checkUnlocked(path, opts.ReadOnly, opts.Timeout); err != nil {
+		var fe *FileError
+		if opts.MustExist || opts.ReadOnly || !errors.As(err, &fe) || fe.Problem != FileMissing {
+			return nil, err
+		}
+		created = true
+	}
+	// Check has vouched for the structure bbolt reads at open; should bbolt still
+	// panic (damage Check cannot see), the file is reported damaged, not the process.
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, damaged(path, "bbolt: %v", r)
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: opts.Timeout,
-		NoSync:  opts.noSync,
+		Timeout:  opts.Timeout,
+		NoSync:   opts.noSync,
+		ReadOnly: opts.ReadOnly,
 		// The hashmap freelist keeps commits fast once a large file has many free pages.
 		FreelistType: bolt.FreelistMapType,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("database %s is in use by another process (is crmbot already running?): %w", path, err)
+		return nil, inUse(path, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, path: path, now: opts.Now}
+	db = &DB{bolt: bdb, path: path, now: opts.Now, created: created}
+	if opts.ReadOnly {
+		return db, nil
+	}
 	if err := bdb.Update(migrate); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("migrate database %s: %w", path, err)
 	}
 	return db, nil
 }
+
+func inUse(path string, err error) error {
+	return fmt.Errorf("database %s is in use by another process (is crmbot already running?): %w", path, err)
+}
+
+// Created reports whether Open created the file.
+func (db *DB) Created() bool { return db.created }
 
 // Close closes the file. Transactions in progress finish first.
 func (db *DB) Close() error {
@@ -121,55 +161,104 @@ type Stats struct {
 func (db *DB) Stats() (Stats, error) {
 	var s Stats
 	err := db.bolt.View(func(btx *bolt.Tx) error {
-		n := func(name []byte) int { return btx.Bucket(name).Stats().KeyN }
-		s = Stats{
-			Users: n(bucketUsers), Invites: n(bucketInvites), Companies: n(bucketCompanies),
-			Contacts: n(bucketContacts), Interests: n(bucketInterests),
-			Interactions: n(bucketInteractions), Audit: n(bucketAudit),
-			Idempotency: n(bucketIdempotency), Size: btx.Size(),
-		}
+		s = txStats(btx)
 		return nil
 	})
 	return s, err
 }
 
+func txStats(btx *bolt.Tx) Stats {
+	n := func(name []byte) int { return btx.Bucket(name).Stats().KeyN }
+	return Stats{
+		Users: n(bucketUsers), Invites: n(bucketInvites), Companies: n(bucketCompanies),
+		Contacts: n(bucketContacts), Interests: n(bucketInterests),
+		Interactions: n(bucketInteractions), Audit: n(bucketAudit),
+		Idempotency: n(bucketIdempotency), Size: btx.Size(),
+	}
+}
+
 // Backup writes a consistent copy of the whole database to w while readers and the
 // writer carry on (a bbolt read transaction sees one snapshot). The copy is itself a
-// database file that Open accepts.
-func (db *DB) Backup(w io.Writer) (int64, error) {
-	return db.backup(w)
+// database file that Open accepts. The Stats are those of the snapshot copied, for
+// the receiver to verify its copy against.
+func (db *DB) Backup(w io.Writer) (int64, Stats, error) {
+	var n int64
+	var st Stats
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		st = txStats(btx)
+		var err error
+		n, err = btx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, st, fmt.Errorf("backup %s: %w", db.path, err)
+	}
+	return n, st, nil
 }
 
 // BackupFile writes a consistent copy of the database to a new file at path (mode
-// 0600, fsynced, never over an existing file). A failed copy leaves no file behind.
+// 0600, never over an existing file) and verifies it before the name appears: the
+// copy is written under a temporary name, fsynced, checked (VerifyCopy) and renamed.
+// A failed copy leaves no file behind.
 func (db *DB) BackupFile(path string) (int64, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	return WriteVerified(path, func(w io.Writer) (int64, Stats, error) { return db.Backup(w) })
+}
+
+// WriteVerified writes a backup produced by fill to a new file at path, verified
+// against the Stats fill reports; see BackupFile. crmbot backup uses it for a copy
+// streamed from a running server as well.
+func WriteVerified(path string, fill func(io.Writer) (int64, Stats, error)) (int64, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return 0, fmt.Errorf("backup: %s exists; name a new file", path)
+	}
+	dir, base := filepath.Split(path)
+	f, err := os.CreateTemp(dir, "."+base+".partial-*")
 	if err != nil {
 		return 0, err
 	}
-	n, err := db.backup(f)
+	tmp := f.Name()
+	n, want, err := fill(f)
 	if err == nil {
 		err = f.Sync() // a backup that is not on disk is not a backup
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = VerifyCopy(tmp, want)
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o600)
+	}
+	if err == nil {
+		// Link, not rename: it fails when path appeared meanwhile, never replacing it.
+		err = os.Link(tmp, path)
+	}
+	os.Remove(tmp)
 	if err != nil {
-		os.Remove(path)
 		return 0, err
+	}
+	if d, err := os.Open(filepath.Clean(dir + ".")); err == nil {
+		d.Sync()
+		d.Close()
 	}
 	return n, nil
 }
 
-func (db *DB) backup(w io.Writer) (int64, error) {
-	var n int64
-	err := db.bolt.View(func(btx *bolt.Tx) error {
-		var err error
-		n, err = btx.WriteTo(w)
-		return err
-	})
+// VerifyCopy checks a backup before it is reported done: the structural check, then
+// the record counts, which must equal want, those of the snapshot it copies.
+func VerifyCopy(path string, want Stats) error {
+	db, err := Open(path, Options{ReadOnly: true, MustExist: true})
 	if err != nil {
-		return n, fmt.Errorf("backup %s: %w", db.path, err)
+		return fmt.Errorf("verify backup: %w", err)
 	}
-	return n, nil
+	defer db.Close()
+	got, err := db.Stats()
+	if err != nil {
+		return fmt.Errorf("verify backup: %w", err)
+	}
+	if got != want {
+		return fmt.Errorf("verify backup: the copy holds %+v, the database held %+v", got, want)
+	}
+	return nil
 }

@@ -136,7 +136,7 @@ func TestBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := db.Backup(f)
+	n, _, err := db.Backup(f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"crmbot/bot"
+	"crmbot/crm"
 )
 
 // eventAnswer is the HTTP answer to an Events API request.
@@ -61,6 +62,21 @@ func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 	a.inflight[id] = true
 	a.mu.Unlock()
 
+	if a.stranger(ctx, run.who) {
+		// Not on the team: answered (refused, or an invite redeemed) but never
+		// written to the event log, so their words leave no trace in the file. A
+		// lost refusal is harmless; only the count is kept.
+		a.strangers.Add(1)
+		ok := a.disp.add(run.queue, func(ctx context.Context) {
+			defer a.release(id)
+			run.run(ctx)
+		})
+		if !ok {
+			a.release(id)
+			return eventAnswer{status: http.StatusServiceUnavailable}
+		}
+		return answerOK
+	}
 	st, err := a.events.begin(ctx, id, body, a.cfg.Now())
 	if err != nil {
 		a.release(id)
@@ -78,9 +94,31 @@ func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 	return answerOK
 }
 
+// Gate tells team members from strangers; *bot.Engine satisfies it.
+type Gate interface {
+	Member(ctx context.Context, id crm.Identity) (bool, error)
+}
+
+// stranger reports whether who is surely not on the team. When the check fails the
+// event is treated as a member's: storing a stranger's message beats losing a
+// member's.
+func (a *Adapter) stranger(ctx context.Context, who crm.Identity) bool {
+	g, ok := a.engine.(Gate)
+	if !ok || who == "" {
+		return false
+	}
+	member, err := g.Member(ctx, who)
+	return err == nil && !member
+}
+
+// Strangers is how many events from people not on the team were answered and
+// dropped since start: all that is kept of them.
+func (a *Adapter) Strangers() int64 { return a.strangers.Load() }
+
 // eventJob is an event's work: the queue it belongs to and what to do.
 type eventJob struct {
 	queue string
+	who   crm.Identity // the person who wrote, "" for events without words
 	// run does the work and reports whether it ran to the end; after runs once the
 	// event is marked done (the App Home refresh, which need not be redone).
 	run   func(ctx context.Context) bool
@@ -155,7 +193,7 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 		Chat:     chatKind(rt),
 		ChatID:   identity(team, rt.channel),
 	}
-	job := &eventJob{queue: string(req.Identity), run: func(ctx context.Context) bool {
+	job := &eventJob{queue: string(req.Identity), who: req.Identity, run: func(ctx context.Context) bool {
 		prepare := func(ctx context.Context, r *bot.Request) {
 			t := text
 			if mentionRE.MatchString(t) {

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -167,6 +168,8 @@ type Adapter struct {
 
 	mu       sync.Mutex
 	inflight map[string]bool // event_ids accepted and not yet finished
+	// strangers counts events from people not on the team, answered and not stored.
+	strangers atomic.Int64
 
 	eventDone func(id string) // tests: called when an event is marked done
 

@@ -49,13 +49,16 @@ func (d *dispatcher) started() bool {
 func (d *dispatcher) add(chat int64, e entry, done func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.ctx == nil || d.ctx.Err() != nil || d.keys[e.key] {
+	// A stranger's update has no key (it is not stored) and is never a duplicate here.
+	if d.ctx == nil || d.ctx.Err() != nil || (e.key != "" && d.keys[e.key]) {
 		if done != nil {
 			done()
 		}
 		return
 	}
-	d.keys[e.key] = true
+	if e.key != "" {
+		d.keys[e.key] = true
+	}
 	d.queues[chat] = append(d.queues[chat], queued{e, done})
 	if d.running[chat] {
 		return
@@ -96,6 +99,13 @@ func (d *dispatcher) work(ctx context.Context, chat int64) {
 			x.done()
 		}
 	}
+}
+
+// idle reports whether no update is queued or being handled.
+func (d *dispatcher) idle() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.running) == 0
 }
 
 // wait blocks until every worker has returned.

@@ -44,7 +44,7 @@ func (w *world) deliver(mk func(id int) string) []apiCall {
 	w.nextID++
 	w.api.push(mk(id))
 	w.api.waitFor(fmt.Sprintf("update %d handled", id), func() bool {
-		return w.api.confirmed(int64(id)) && w.inboxLen() == 0
+		return w.api.confirmed(int64(id)) && w.inboxLen() == 0 && w.a.disp.idle()
 	})
 	return w.api.sent()[before:]
 }

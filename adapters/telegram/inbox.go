@@ -72,6 +72,11 @@ func writeList(tx crm.Tx, l []string) error {
 type rawUpdate struct {
 	id  int64
 	raw json.RawMessage
+	// stranger: the sender is not on the team. The update is handled (refused, or an
+	// invite redeemed) but never stored: a stranger's text must leave no trace in
+	// the file, and a lost refusal is harmless. Only its id is kept, against
+	// redelivery.
+	stranger bool
 }
 
 // accept stores updates not seen before and, when offset > 0, the next polling
@@ -80,6 +85,7 @@ func (in *inbox) accept(ctx context.Context, ups []rawUpdate, offset int64) ([]e
 	var out []entry
 	err := in.store.Update(ctx, func(tx crm.Tx) error {
 		out = out[:0]
+		stored := false
 		list, err := readList(tx)
 		if err != nil {
 			return err
@@ -92,17 +98,22 @@ func (in *inbox) accept(ctx context.Context, ups []rawUpdate, offset int64) ([]e
 			if seen {
 				continue
 			}
+			if err := tx.SetIdempotency(seenKey(u.id), ""); err != nil {
+				return err
+			}
+			if u.stranger {
+				out = append(out, entry{raw: u.raw}) // key "": in memory only
+				continue
+			}
 			k := inboxKey(u.id)
 			if err := tx.PutBlob(nsInbox, k, u.raw); err != nil {
 				return err
 			}
-			if err := tx.SetIdempotency(seenKey(u.id), ""); err != nil {
-				return err
-			}
 			list = append(list, k)
+			stored = true
 			out = append(out, entry{key: k, raw: u.raw})
 		}
-		if len(out) > 0 {
+		if stored {
 			if err := writeList(tx, list); err != nil {
 				return err
 			}
@@ -145,6 +156,9 @@ func (in *inbox) pending(ctx context.Context) ([]entry, error) {
 
 // done removes a handled entry.
 func (in *inbox) done(ctx context.Context, key string) error {
+	if key == "" {
+		return nil // a stranger's update, never stored
+	}
 	err := in.store.Update(ctx, func(tx crm.Tx) error {
 		list, err := readList(tx)
 		if err != nil {
@@ -179,4 +193,49 @@ func (in *inbox) offset(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("telegram: read offset: %w", err)
 	}
 	return off, nil
+}
+
+// Gate tells team members from strangers; *bot.Engine satisfies it.
+type Gate interface {
+	Member(ctx context.Context, id crm.Identity) (bool, error)
+}
+
+// senderProbe reads who sent an update, for the Gate.
+type senderProbe struct {
+	Message *struct {
+		From *struct{ ID int64 } `json:"from"`
+	} `json:"message"`
+	CallbackQuery *struct {
+		From *struct{ ID int64 } `json:"from"`
+	} `json:"callback_query"`
+}
+
+// markStrangers sets stranger on the messages and button presses whose sender is
+// not on the team. When the check itself fails the update is kept as a member's:
+// storing one stranger's message is better than losing a member's.
+func (a *Adapter) markStrangers(ctx context.Context, ups []rawUpdate) {
+	g, ok := a.engine.(Gate)
+	if !ok {
+		return
+	}
+	for i := range ups {
+		var p senderProbe
+		if json.Unmarshal(ups[i].raw, &p) != nil {
+			continue
+		}
+		var from int64
+		switch {
+		case p.Message != nil && p.Message.From != nil:
+			from = p.Message.From.ID
+		case p.CallbackQuery != nil && p.CallbackQuery.From != nil:
+			from = p.CallbackQuery.From.ID
+		default:
+			continue // chat member changes and the like carry no one's words
+		}
+		member, err := g.Member(ctx, identity(from))
+		if err == nil && !member {
+			ups[i].stranger = true
+			a.strangers.Add(1)
+		}
+	}
 }

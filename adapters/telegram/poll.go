@@ -75,6 +75,7 @@ func (a *Adapter) poll(ctx context.Context) error {
 			// id: after a week of silence Telegram restarts ids at a random value.
 			next := ups[len(ups)-1].id + 1
 			var accepted []entry
+			a.markStrangers(ctx, ups)
 			accepted, err = a.inbox.accept(ctx, ups, next)
 			if err == nil {
 				offset = next

@@ -80,7 +80,9 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
-	accepted, err := a.inbox.accept(r.Context(), []rawUpdate{{id: id, raw: body}}, 0)
+	ups := []rawUpdate{{id: id, raw: body}}
+	a.markStrangers(r.Context(), ups)
+	accepted, err := a.inbox.accept(r.Context(), ups, 0)
 	if err != nil {
 		a.log.Error("telegram: cannot store webhook update", "err", err)
 		http.Error(w, "cannot store update", http.StatusInternalServerError)

@@ -2,17 +2,30 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"crmbot/storage"
 )
 
+// doctorLimit bounds each of doctor's scans: a damaged file must get an answer.
+var doctorLimit = 2 * time.Minute
+
+// runDoctor checks a database from the pages up: its own page scan first (which never
+// trusts the file), then bbolt's consistency check and every index, each only when
+// the step before found the file sound enough to run it safely.
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: crmbot doctor [--db FILE | FILE] [--rebuild] [--salvage OUT]")
+		fs.PrintDefaults()
+	}
 	rebuild := fs.Bool("rebuild", false, "rebuild every index and counter from the records")
+	salvage := fs.String("salvage", "", "copy every readable record into the new database OUT")
 	var c config
 	if err := c.parse(fs, args); err != nil {
 		if err == flag.ErrHelp {
@@ -20,11 +33,42 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return err
 	}
-	db, err := storage.Open(c.DB, storage.Options{})
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		c.DB = fs.Arg(0)
+	default:
+		fs.Usage()
+		return fmt.Errorf("doctor checks one database")
+	}
+	if *salvage != "" {
+		d, err := storage.Salvage(c.DB, *salvage, doctorLimit)
+		if err != nil {
+			return err
+		}
+		printDiagnosis(stdout, d)
+		fmt.Fprintf(stdout, "salvaged every readable record into %s; check it with crmbot doctor %s\n", *salvage, *salvage)
+		return nil
+	}
+	d, err := storage.Scan(c.DB, doctorLimit)
+	if err != nil {
+		return err
+	}
+	printDiagnosis(stdout, d)
+	if !d.Sound() {
+		return exitError{3, fmt.Sprintf("database %s is damaged (see above); crmbot doctor --salvage NEW.db %s copies every readable record into a new file, or restore a backup", c.DB, c.DB)}
+	}
+	db, err := storage.Open(c.DB, storage.Options{ReadOnly: !*rebuild, MustExist: true})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if found := db.Consistency(doctorLimit, 20); len(found) > 0 {
+		for _, p := range found {
+			fmt.Fprintln(stdout, "problem:", p)
+		}
+		return exitError{3, fmt.Sprintf("database %s is damaged: bbolt's consistency check failed (see above); crmbot doctor --salvage NEW.db %s copies every readable record into a new file", c.DB, c.DB)}
+	}
 	if *rebuild {
 		if err := db.Rebuild(ctx); err != nil {
 			return err
@@ -50,11 +94,32 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
+// printDiagnosis says what the page scan found, bucket by bucket.
+func printDiagnosis(w io.Writer, d *storage.Diagnosis) {
+	if d.Sound() {
+		fmt.Fprintf(w, "page scan: %d buckets, every page readable\n", len(d.Buckets))
+		return
+	}
+	for _, p := range d.Problems {
+		fmt.Fprintln(w, "problem:", p)
+	}
+	for _, b := range d.Buckets {
+		if b.Err != "" {
+			fmt.Fprintf(w, "bucket %s: damaged after %d records: %s\n", b.Name, b.Keys, b.Err)
+		} else {
+			fmt.Fprintf(w, "bucket %s: readable, %d records\n", b.Name, b.Keys)
+		}
+	}
+}
+
+// runBackup copies the database to a new file, verified before it is reported:
+// from a running crmbot over its admin socket, or straight from the file when
+// crmbot is stopped.
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crmbot backup [--db FILE] OUT — a consistent copy; restore by stopping crmbot and copying OUT over the database file.")
+		fmt.Fprintln(stderr, "Usage: crmbot backup [--db FILE] OUT — a consistent, verified copy, while crmbot runs or not; put it back with crmbot restore.")
 		fs.PrintDefaults()
 	}
 	var c config
@@ -68,15 +133,34 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return fmt.Errorf("backup needs one output file")
 	}
-	db, err := storage.Open(c.DB, storage.Options{})
+	out := fs.Arg(0)
+	n, err := backupFromServer(ctx, c.DB, out)
+	if err == nil {
+		fmt.Fprintf(stdout, "backed up %d bytes from the running crmbot to %s (verified)\n", n, out)
+		return nil
+	}
+	if !errors.Is(err, errNoServer) {
+		return err
+	}
+	db, err := storage.Open(c.DB, storage.Options{ReadOnly: true, MustExist: true})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	n, err := db.BackupFile(fs.Arg(0))
-	if err != nil {
+	if n, err = db.BackupFile(out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %d bytes to %s\n", n, fs.Arg(0))
+	fmt.Fprintf(stdout, "backed up %d bytes to %s (verified)\n", n, out)
 	return nil
 }
+
+// exitError is an error with the exit status the command ends with.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+// ExitCode is the process's exit status.
+func (e exitError) ExitCode() int { return e.code }

@@ -30,7 +30,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		return err
 	}
-	db, svc, err := c.open(nil)
+	db, svc, err := c.open(nil, true, stderr)
 	if err != nil {
 		return err
 	}

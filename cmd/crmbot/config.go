@@ -128,11 +128,16 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
 }
 
-// open opens the database and the service on it.
-func (c *config) open(clock crm.Clock) (*storage.DB, *crm.Service, error) {
-	db, err := storage.Open(c.DB, storage.Options{Timeout: time.Second})
+// open opens the database and the service on it. Only chat and serve pass create:
+// every other command refuses a missing file rather than make an empty database.
+// A database created here is announced on w, so a mistyped path shows at once.
+func (c *config) open(clock crm.Clock, create bool, w io.Writer) (*storage.DB, *crm.Service, error) {
+	db, err := storage.Open(c.DB, storage.Options{Timeout: time.Second, MustExist: !create})
 	if err != nil {
 		return nil, nil, err
+	}
+	if db.Created() {
+		fmt.Fprintf(w, "crmbot: created a new database at %s\n", c.DB)
 	}
 	svc := crm.NewService(db, clock, crm.Config{DefaultRegion: c.Region, Currency: c.Currency, ManagersSeeOwnOnly: c.OwnOnly, Cadence: c.Cadence})
 	return db, svc, nil

@@ -93,7 +93,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("--format %q: want csv or json", *format)
 	}
-	db, err := storage.Open(c.DB, storage.Options{})
+	db, err := storage.Open(c.DB, storage.Options{MustExist: true})
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func runExportMailing(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 		f.Size = z
 	}
-	db, err := storage.Open(c.DB, storage.Options{})
+	db, err := storage.Open(c.DB, storage.Options{MustExist: true})
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("import needs --format json|csv and one file")
 	}
 	src := fs.Arg(0)
-	db, svc, err := c.open(nil)
+	// Import may create the database it fills (a move from another installation
+	// starts there); the new file is announced like chat's and serve's.
+	db, svc, err := c.open(nil, true, stderr)
 	if err != nil {
 		return err
 	}
@@ -285,14 +287,21 @@ func importActor(ctx context.Context, svc *crm.Service, name string) (*crm.User,
 	return actor, err
 }
 
-// runRestore puts a backup in place of the database. It refuses while another
-// process holds the database, and checks the backup (bbolt's consistency check and
-// every index) before touching anything; the replaced file is kept beside it.
+// restoreStep runs between restore's steps. Tests make it fail to prove that an
+// interruption anywhere leaves a usable database at the target.
+var restoreStep = func(step string) error { return nil }
+
+// runRestore puts a backup in place of the database, atomically: the backup is
+// checked (opened read-only: it is never modified) and copied to a temporary file
+// next to the target, fsynced with its directory, the current file is kept under a
+// second name (a hard link, so the target never goes missing), and one rename puts
+// the copy in place. A crash at any point leaves the old database or the new one.
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	create := fs.Bool("create", false, "the database file does not exist yet: create it from the backup")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crmbot restore [--db FILE] BACKUP — stop crmbot first; the current database is kept as FILE.before-restore-<time>.")
+		fmt.Fprintln(stderr, "Usage: crmbot restore [--db FILE] [--create] BACKUP — stop crmbot first; the current database is kept as FILE.before-restore-<time>.")
 		fs.PrintDefaults()
 	}
 	var c config
@@ -304,44 +313,102 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("restore needs one backup file")
 	}
 	backup := fs.Arg(0)
-	// Holding the database's lock for the whole restore keeps crmbot from starting
-	// on a half-copied file, and fails at once if crmbot is running.
-	cur, err := storage.Open(c.DB, storage.Options{Timeout: 500 * time.Millisecond})
-	if err != nil {
-		return fmt.Errorf("refusing to restore: %w", err)
-	}
-	defer cur.Close()
 	if err := verifyFile(ctx, backup); err != nil {
 		return fmt.Errorf("refusing to restore %s: %w", backup, err)
 	}
-	tmp := c.DB + ".restoring"
-	if err := copyFile(backup, tmp); err != nil {
-		os.Remove(tmp)
-		return err
+	_, err := os.Stat(c.DB)
+	exists := err == nil
+	switch {
+	case !exists && !*create:
+		return &storage.FileError{Path: c.DB, Problem: storage.FileMissing}
+	case exists && *create:
+		return fmt.Errorf("refusing to restore: %s exists; drop --create to replace it", c.DB)
+	case exists:
+		// The running crmbot's lock: restore must not pull a file from under it. A
+		// damaged target is fine (that is what restores are for), so this is a plain
+		// lock, not an open.
+		unlock, err := storage.LockFile(c.DB)
+		if err != nil {
+			return fmt.Errorf("refusing to restore: %w", err)
+		}
+		defer unlock()
 	}
-	kept := c.DB + ".before-restore-" + time.Now().UTC().Format("20060102-150405")
-	if err := os.Rename(c.DB, kept); err != nil {
+	dir := filepath.Dir(c.DB)
+	stamp := time.Now().UTC().Format("20060102-150405")
+	tmp := filepath.Join(dir, "."+filepath.Base(c.DB)+".restoring-"+stamp)
+	kept := ""
+	fail := func(err error) error {
 		os.Remove(tmp)
-		return err
+		if kept != "" {
+			os.Remove(kept) // a second name of the file still in place
+		}
+		return fmt.Errorf("restore failed, %s is unchanged: %w", c.DB, err)
+	}
+	if err := copyFile(backup, tmp); err != nil {
+		return fail(err)
+	}
+	if err := storage.Check(tmp); err != nil {
+		return fail(err)
+	}
+	if err := restoreStep("copied"); err != nil {
+		return fail(err)
+	}
+	if exists {
+		kept = c.DB + ".before-restore-" + stamp
+		if err := os.Link(c.DB, kept); err != nil {
+			kept = ""
+			return fail(fmt.Errorf("keep the current database: %w", err))
+		}
+	}
+	if err := syncDir(dir); err != nil {
+		return fail(err)
+	}
+	if err := restoreStep("kept"); err != nil {
+		return fail(err)
 	}
 	if err := os.Rename(tmp, c.DB); err != nil {
-		os.Rename(kept, c.DB)
-		return err
+		return fail(err)
+	}
+	if err := syncDir(dir); err != nil {
+		// The rename happened; only its durability is in doubt.
+		return fmt.Errorf("restored %s, but syncing %s failed: %w", c.DB, dir, err)
+	}
+	if kept == "" {
+		fmt.Fprintf(stdout, "restored %s from %s\n", c.DB, backup)
+		return nil
 	}
 	fmt.Fprintf(stdout, "restored %s from %s; the previous database is kept as %s\n", c.DB, backup, kept)
 	return nil
 }
 
-// verifyFile opens a database file and runs every check crmbot doctor runs.
-func verifyFile(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); err != nil {
+// syncDir fsyncs a directory, so that names created or renamed in it survive a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
 		return err
 	}
-	db, err := storage.Open(path, storage.Options{Timeout: 500 * time.Millisecond})
+	defer d.Close()
+	return d.Sync()
+}
+
+// verifyFile runs every check crmbot doctor runs on a database file, opened
+// read-only: a backup being checked is never written (an open that migrates would
+// commit a transaction and so rewrite it).
+func verifyFile(ctx context.Context, path string) error {
+	// The page scan first: bbolt's own check is safe only on pages known sound.
+	if d, err := storage.Scan(path, doctorLimit); err != nil {
+		return err
+	} else if !d.Sound() {
+		return &storage.FileError{Path: path, Problem: storage.FileDamaged, What: "its page scan failed"}
+	}
+	db, err := storage.Open(path, storage.Options{Timeout: 500 * time.Millisecond, ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if found := db.Consistency(doctorLimit, 1); len(found) > 0 {
+		return fmt.Errorf("bbolt's consistency check: %s", found[0])
+	}
 	problems, err := db.Verify(ctx)
 	if err != nil {
 		return err
@@ -352,7 +419,7 @@ func verifyFile(ctx context.Context, path string) error {
 	return nil
 }
 
-// copyFile copies src to a new file dst, fsynced before it is renamed into place.
+// copyFile copies src to a new file dst (mode 0600), fsynced.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {

@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,8 +29,18 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "crmbot:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitCode is 2 for a missing or empty database file, 3 for a damaged one (both
+// from storage.FileError), 1 for anything else, so scripts can tell them apart.
+func exitCode(err error) int {
+	var c interface{ ExitCode() int }
+	if errors.As(err, &c) {
+		return c.ExitCode()
+	}
+	return 1
 }
 
 const usage = `crmbot — a sales CRM in your team's chat.

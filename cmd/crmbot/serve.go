@@ -38,7 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := c.logger(stderr)
-	db, svc, err := c.open(nil)
+	db, svc, err := c.open(nil, true, stderr)
 	if err != nil {
 		return err
 	}
@@ -77,6 +77,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	g.Go(func() error { return sched.Run(ctx, c.NudgeSchedule) })
 	g.Go(func() error { maintain(ctx, db, log); return nil })
+	adm, err := listenAdmin(db)
+	if err != nil {
+		return err
+	}
+	g.Go(func() error { return serveAdmin(ctx, adm, db, log) })
 	g.Go(func() error { return backups.run(ctx, db, time.Now, time.After, log.Info) })
 
 	ln, err := net.Listen("tcp", c.HTTPAddr)
@@ -96,6 +101,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
+	onServing(ln.Addr().String())
 	log.Info("crmbot serving", "version", version, "adapters", names, "http", ln.Addr().String(), "db", c.DB)
 	err = g.Wait()
 	if errors.Is(err, context.Canceled) {
@@ -103,6 +109,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return err
 }
+
+// onServing is called once serve listens, with the HTTP address: tests wait on it
+// instead of polling.
+var onServing = func(addr string) {}
 
 // maintain prunes idempotency keys older than a week, hourly: platforms redeliver
 // within hours (Telegram keeps updates 24 h; Slack retries within 2 h, a day with

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// fakeTelegram answers the Bot API calls serve makes at start with success, and
+// holds each getUpdates long poll until the client gives up, like Telegram.
+func fakeTelegram(t *testing.T) *httptest.Server {
+	t.Helper()
+	closing := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/getMe"):
+			io.WriteString(w, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"crm","username":"crm_bot"}}`)
+		case strings.HasSuffix(r.URL.Path, "/getUpdates"):
+			select { // tgbotapi does not cancel a poll in flight
+			case <-r.Context().Done():
+			case <-closing:
+			}
+			io.WriteString(w, `{"ok":true,"result":[]}`)
+		default:
+			io.WriteString(w, `{"ok":true,"result":true}`)
+		}
+	}))
+	t.Cleanup(func() { close(closing); srv.Close() })
+	return srv
+}
+
+// startServe runs crmbot serve on db against a fake Telegram until the test ends,
+// and returns its HTTP address.
+func startServe(t *testing.T, db string) string {
+	t.Helper()
+	tg := fakeTelegram(t)
+	t.Setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-half-of-the-token")
+	t.Setenv("TELEGRAM_API_ENDPOINT", tg.URL+"/bot%s/%s")
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	t.Setenv("CRMBOT_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("CRMBOT_NUDGE_SCHEDULE", "@every 1h")
+	ready := make(chan string, 1)
+	onServing = func(addr string) { ready <- addr }
+	t.Cleanup(func() { onServing = func(string) {} })
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--db", db}, strings.NewReader(""), &logs, &logs) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve ended: %v\n%s", err, logs.String())
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v\n%s", err, logs.String())
+		}
+		if strings.Contains(logs.String(), "SECRET-half") {
+			t.Errorf("the token's secret is in the log:\n%s", logs.String())
+		}
+	})
+	return addr
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestBackupWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "crm.db")
+	seed(t, db)
+	startServe(t, db)
+	fi, err := os.Stat(adminSocket(db))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("admin socket: %v, %v", err, fi)
+	}
+	out := filepath.Join(dir, "backup.db")
+	o, err := runCmd(t, "", "backup", "--db", db, out)
+	if err != nil || !strings.Contains(o, "from the running crmbot") || !strings.Contains(o, "verified") {
+		t.Fatalf("backup while serving: %v\n%s", err, o)
+	}
+	if o, err := runCmd(t, "/show 2\n", "chat", "--db", out); err != nil || !strings.Contains(o, "Iva Kovač") {
+		t.Fatalf("the backup does not hold the data: %v\n%s", err, o)
+	}
+	if _, err := runCmd(t, "", "backup", "--db", db, out); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("a backup over an existing file: %v", err)
+	}
+}

@@ -1,0 +1,10 @@
+//go:build !unix
+
+package storage
+
+import "time"
+
+func checkUnlocked(path string, _ bool, _ time.Duration) error { return Check(path) }
+
+// LockFile is a no-op where flock is not available.
+func LockFile(string) (func(), error) { return func() {}, nil }

@@ -1,0 +1,233 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// BucketHealth is what doctor's page scan found in one top-level bucket.
+type BucketHealth struct {
+	Name string
+	Keys int    // records read (nested buckets' records included)
+	Err  string // "" when every page of the bucket was readable
+}
+
+// Diagnosis is the result of Scan.
+type Diagnosis struct {
+	// Problems are file-level findings (a bad meta page, a bad freelist).
+	Problems []string
+	Buckets  []BucketHealth
+}
+
+// Sound reports whether the scan found nothing wrong.
+func (d *Diagnosis) Sound() bool {
+	if len(d.Problems) > 0 {
+		return false
+	}
+	for _, b := range d.Buckets {
+		if b.Err != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Scan reads every page of every bucket with plain reads, never through bbolt, so a
+// damaged file yields findings, not a crash. It reads each page at most a bounded
+// number of times and stops at limit, so it always ends. A missing or empty file,
+// or one whose meta pages are unusable, gives a *FileError.
+func Scan(path string, limit time.Duration) (*Diagnosis, error) {
+	return walkFile(path, limit, nil)
+}
+
+// walkFile scans path; each readable record of each bucket goes to rec (when not
+// nil) with the names of the buckets it is in, the top-level one first.
+func walkFile(path string, limit time.Duration, rec func(buckets [][]byte, k, v []byte) error) (*Diagnosis, error) {
+	size, err := statFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	defer f.Close()
+	p, notes, err := openPager(path, f, size, true)
+	if err != nil {
+		return nil, err
+	}
+	d := &Diagnosis{Problems: notes}
+	p.tolerant = true
+	p.deadline = time.Now().Add(limit)
+	// Every page once per tree it is in, plus slack: a sound file never comes near.
+	p.budget = 2*int(p.meta.hwm) + 16
+	if err := p.checkFreelist(); err != nil {
+		d.Problems = append(d.Problems, "freelist: "+err.Error())
+	}
+	type top struct{ name, v []byte }
+	var tops []top
+	if err := p.walk(p.meta.root, nil, func(k, v []byte, bucket bool) error {
+		if bucket {
+			tops = append(tops, top{slices.Clone(k), slices.Clone(v)})
+		}
+		return nil
+	}); err != nil {
+		d.Problems = append(d.Problems, "root buckets: "+err.Error())
+	}
+	d.Problems = append(d.Problems, p.errs...)
+	for _, t := range tops {
+		p.errs = nil
+		h := BucketHealth{Name: string(t.name)}
+		err := p.walkBucket([][]byte{t.name}, t.v, func(bs [][]byte, k, v []byte) error {
+			h.Keys++
+			if rec != nil {
+				return rec(bs, k, v)
+			}
+			return nil
+		})
+		if err != nil {
+			p.errs = append(p.errs, err.Error())
+		}
+		if len(p.errs) > 0 {
+			h.Err = p.errs[0]
+			if len(p.errs) > 1 {
+				h.Err += fmt.Sprintf(" (and %d more)", len(p.errs)-1)
+			}
+		}
+		d.Buckets = append(d.Buckets, h)
+		if errors.Is(err, errStop) {
+			d.Problems = append(d.Problems, "scan stopped: "+err.Error())
+			break
+		}
+	}
+	return d, nil
+}
+
+// walkBucket visits every record of the bucket whose header is v, nested ones too.
+func (p *pager) walkBucket(names [][]byte, v []byte, rec func([][]byte, []byte, []byte) error) error {
+	root, inline, err := bucketRoot(v)
+	if err != nil {
+		return err
+	}
+	return p.walk(root, inline, func(k, v []byte, bucket bool) error {
+		if bucket {
+			err := p.walkBucket(append(slices.Clip(names), slices.Clone(k)), v, rec)
+			if err != nil && (!p.tolerant || errors.Is(err, errStop)) {
+				return err
+			}
+			if err != nil {
+				p.errs = append(p.errs, err.Error())
+			}
+			return nil
+		}
+		return rec(names, k, v)
+	})
+}
+
+// Salvage copies every readable record of the (possibly damaged) database at path
+// into a new database at out, which must not exist, then rebuilds the indexes and
+// counters there from the records. Index buckets are not copied: they are derived.
+// It returns what the scan found in the source.
+func Salvage(path, out string, limit time.Duration) (*Diagnosis, error) {
+	if _, err := os.Lstat(out); err == nil {
+		return nil, fmt.Errorf("salvage: %s exists; name a new file", out)
+	}
+	dst, err := Open(out, Options{})
+	if err != nil {
+		return nil, err
+	}
+	derived := func(name []byte) bool {
+		return slices.ContainsFunc(indexBuckets, func(b []byte) bool { return bytes.Equal(b, name) })
+	}
+	decodes := func(name, k, v []byte) error {
+		for _, ix := range indexers {
+			if bytes.Equal(ix.records, name) {
+				_, err := ix.entries(k, v)
+				return err
+			}
+		}
+		return nil
+	}
+	var d *Diagnosis
+	skipped := map[string]int{}
+	err = dst.bolt.Update(func(btx *bolt.Tx) error {
+		d, err = walkFile(path, limit, func(names [][]byte, k, v []byte) error {
+			if derived(names[0]) || (bytes.Equal(names[0], bucketMeta) && bytes.Equal(k, keySchemaVersion)) {
+				return nil
+			}
+			if len(names) == 1 && decodes(names[0], k, v) != nil {
+				skipped[string(names[0])]++ // a damaged record would break every index
+				return nil
+			}
+			b, err := btx.CreateBucketIfNotExists(names[0])
+			for _, n := range names[1:] {
+				if err != nil {
+					break
+				}
+				b, err = b.CreateBucketIfNotExists(n)
+			}
+			if err != nil {
+				return err
+			}
+			return b.Put(slices.Clone(k), slices.Clone(v))
+		})
+		return err
+	})
+	if err == nil {
+		for i, b := range d.Buckets {
+			if n := skipped[b.Name]; n > 0 {
+				d.Buckets[i].Keys -= n
+				d.Buckets[i].Err = strings.TrimPrefix(d.Buckets[i].Err+fmt.Sprintf("; %d records do not decode and were left out", n), "; ")
+			}
+		}
+		err = dst.Rebuild(context.Background())
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(out)
+		return nil, fmt.Errorf("salvage into %s: %w", out, err)
+	}
+	return d, nil
+}
+
+// Consistency runs bbolt's own consistency check (every page reachable exactly once
+// or free, keys in order) and returns its findings, at most max of them. Run it only
+// on a file Scan found sound: bbolt checks in a goroutine of its own, where a panic
+// on a malformed page could not be recovered. It gives up after limit, so doctor
+// always answers.
+func (db *DB) Consistency(limit time.Duration, max int) []string {
+	done := make(chan []string, 1)
+	go func() {
+		var out []string
+		defer func() {
+			if r := recover(); r != nil {
+				out = append(out, fmt.Sprintf("bbolt: %v", r))
+			}
+			done <- out
+		}()
+		_ = db.bolt.View(func(btx *bolt.Tx) error {
+			for err := range btx.Check() {
+				if len(out) < max {
+					out = append(out, err.Error())
+				}
+			}
+			return nil
+		})
+	}()
+	select {
+	case out := <-done:
+		return out
+	case <-time.After(limit):
+		return []string{fmt.Sprintf("bbolt's consistency check did not finish within %s", limit)}
+	}
+}
