@@ -171,7 +171,7 @@ func (e *Engine) stranger(ctx context.Context, req Request, err error) []Reply {
 		e.log.Error("authenticate", "err", err)
 		return []Reply{{Text: e.cat.T(DefaultLang, "err.internal"), Private: true}}
 	}
-	if req.Chat == ChatGroup {
+	if req.Chat == ChatGroup && !req.Ephemeral {
 		return nil // strangers' chatter in a group is not ours to answer
 	}
 	name, args := splitCommand(req.Text)

@@ -45,6 +45,16 @@ type Request struct {
 	Contact *SharedContact
 	// Forwarded is true when the text was forwarded from someone else's message.
 	Forwarded bool
+	// Ephemeral is true when the platform shows the answers to the person who asked
+	// alone, even in a group (a Slack slash command or mention, answered
+	// ephemerally). Every command then runs in a group as well; the replies of
+	// commands that are not safe for a group are marked Private, and the adapter
+	// shows only unmarked replies to the room.
+	Ephemeral bool
+	// BareCommands is true where a "/" cannot be typed (Slack intercepts it in the
+	// DM with the bot): a first word that names a command runs that command, unless
+	// a question is waiting for its answer.
+	BareCommands bool
 }
 
 // Button is a choice offered with a reply. Action is sent back in Request.Action when

@@ -128,15 +128,18 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 		if e.ChannelType != "im" || e.SubType != "" || e.BotID != "" || e.User == "" {
 			return nil
 		}
-		rt = route{team: team, user: e.User, channel: e.Channel, im: true}
+		// Slack keeps a leading "/" for its own commands in the DM, so there the
+		// grammar is typed without it: "log 42 call: …".
+		rt = route{team: team, user: e.User, channel: e.Channel, im: true, bare: true}
 		text = e.Text
 	case *slackevents.AppMentionEvent:
 		if e.BotID != "" || e.User == "" {
 			return nil
 		}
-		rt = route{team: team, user: e.User, channel: e.Channel, im: isIM(e.Channel)}
-		// "@crmbot pipeline" is the command /pipeline.
+		// "@crmbot pipeline" is the command /pipeline, answered to its author alone
+		// unless it is a report for the room.
 		text = commandText(leadingMention.ReplaceAllString(e.Text, ""))
+		rt = channelRoute(team, e.User, e.Channel, text)
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "home" || e.User == "" {
 			return nil
@@ -150,10 +153,12 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 		return nil
 	}
 	req := bot.Request{
-		Identity: identity(team, rt.user),
-		Key:      key,
-		Chat:     chatKind(rt),
-		ChatID:   identity(team, rt.channel),
+		Identity:     identity(team, rt.user),
+		Key:          key,
+		Chat:         chatKind(rt),
+		ChatID:       identity(team, rt.channel),
+		Ephemeral:    rt.whisper,
+		BareCommands: rt.bare,
 	}
 	job := &eventJob{queue: string(req.Identity), run: func(ctx context.Context) bool {
 		prepare := func(ctx context.Context, r *bot.Request) {

@@ -2,7 +2,10 @@ package slack
 
 import (
 	"context"
+	"regexp"
 	"strings"
+
+	"github.com/slack-go/slack"
 
 	"crmbot/bot"
 	"crmbot/crm"
@@ -55,17 +58,29 @@ func (a *Adapter) fillName(ctx context.Context, req *bot.Request) {
 
 // deliver sends the engine's replies to one request, in order:
 //   - with a response_url (a slash command, a button in a message): ephemeral, or in
-//     the channel when the request came from a channel and the reply is not private
-//     (the engine keeps client data and other people's reports private), or
-//     replacing the message whose button was pressed when the reply asks to;
+//     the channel when the request came from a channel and the reply is for the
+//     room (a report the engine left unmarked), or replacing the message whose
+//     button was pressed when the reply asks to;
 //   - in the DM with the bot for direct messages, the App Home and modals;
-//   - for a mention in a channel: in the channel, or ephemerally when private.
+//   - for a mention in a channel: ephemerally (chat.postEphemeral), or in the
+//     channel when the reply is for the room.
 //
-// It returns false when shutdown cut it short.
+// An answer the room could see but that was shown to the person alone carries a
+// "Share in channel" button; a Private one (a client card, anything one person's)
+// never does. It returns false when shutdown cut it short.
 func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bool {
 	for _, r := range replies {
 		if strings.TrimSpace(r.Text) == "" && len(r.Buttons) == 0 && r.Image == nil {
 			continue
+		}
+		if r.Card == nil {
+			r.Text = slackForms(r.Text, rt.bare)
+		}
+		// forRoom: everyone in the channel may see it, and it was asked for the room.
+		forRoom := rt.group() && !r.Private && (!rt.whisper || rt.room)
+		var extra []slack.Block
+		if rt.group() && rt.whisper && !forRoom && !r.Private && rt.share != "" && r.Image == nil {
+			extra = append(extra, a.shareBlock(ctx, rt))
 		}
 		var err error
 		switch {
@@ -73,24 +88,23 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 			// A picture cannot go through a response_url or be ephemeral: it is shared
 			// in the channel when it is for the channel, and in the DM otherwise.
 			ch := rt.channel
-			if r.Private || !rt.group() || ch == "" {
+			if !forRoom || ch == "" {
 				ch, err = a.openIM(ctx, rt.user)
 			}
 			if err == nil {
 				err = a.upload(ctx, ch, r)
 			}
 		case rt.responseURL != "":
-			inChannel := rt.group() && !r.Private
 			// Never put a private reply in place of a message the channel can see.
 			replace := r.Replace && rt.fromMessage && (!r.Private || !rt.group() || rt.ephemeral)
-			err = a.respond(ctx, rt.responseURL, paceKey(rt), r, inChannel, replace)
+			err = a.respond(ctx, rt.responseURL, paceKey(rt), r, forRoom, replace, extra...)
 		case rt.im:
 			err = a.post(ctx, rt.channel, r)
 		case rt.group():
-			if r.Private {
-				err = a.postEphemeral(ctx, rt.channel, rt.user, r)
-			} else {
+			if forRoom {
 				err = a.post(ctx, rt.channel, r)
+			} else {
+				err = a.postEphemeral(ctx, rt.channel, rt.user, r, extra...)
 			}
 		default:
 			var ch string
@@ -106,6 +120,36 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 		}
 	}
 	return true
+}
+
+// shareBlock is the "Share in channel" button of an answer shown to one person:
+// pressed, the command runs again as if asked in the channel, under the engine's
+// rules for a group, and its answer is posted there.
+func (a *Adapter) shareBlock(ctx context.Context, rt route) slack.Block {
+	lang := ""
+	if u, err := a.svc.Authenticate(ctx, identity(rt.team, rt.user)); err == nil {
+		lang = u.Lang
+	}
+	return slack.NewActionBlock("share", button(actionShare, rt.share, a.t(lang, "slack.share")))
+}
+
+// slashForm finds the "/command" words of the engine's texts.
+var slashForm = regexp.MustCompile(`(^|[\s(\[«„“"'‘·—:])/([a-z]+)\b`)
+
+// slackForms rewrites the commands named in a text into the forms Slack users can
+// type: "/crm log" (Slack keeps "/log" for itself), or just "log" in the DM with
+// the bot (bare). Words that are not commands are left alone.
+func slackForms(text string, bare bool) string {
+	return slashForm.ReplaceAllStringFunc(text, func(m string) string {
+		sub := slashForm.FindStringSubmatch(m)
+		if !bot.IsCommand(sub[2]) {
+			return m
+		}
+		if bare {
+			return sub[1] + sub[2]
+		}
+		return sub[1] + "/crm " + sub[2]
+	})
 }
 
 // paceKey is the rate-limiter key of a response_url answer: its channel, or the
