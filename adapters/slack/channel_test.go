@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"crmbot/crm"
 )
@@ -226,5 +227,30 @@ func TestDMWithoutSlashAndMention(t *testing.T) {
 	}
 	if v := e.visible("C77"); len(v) != 0 {
 		t.Fatalf("shown to the channel: %+v", v)
+	}
+}
+
+// A follow-up the cadence set is stored as a catalog key; the Home tab shows it in
+// words, as the chat does.
+func TestAppHomeShowsCadenceInWords(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreateInterest(ctx, crm.Op{Actor: e.admin()}, crm.NewInterest{ContactName: "Marko Horvat", CompanyName: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	in := e.interests()[0]
+	if in.Next.What != "next.new" {
+		t.Fatalf("the cadence's step is stored as %q", in.Next.What)
+	}
+	e.clock.Sleep(ctx, in.Next.Due.Sub(e.clock.Now())+time.Hour) // an hour overdue
+	e.event("EvHome", map[string]any{"type": "app_home_opened", "user": testUser, "channel": "DU1", "tab": "home", "event_ts": "1.1"}, nil)
+	view := e.slack.waitFor("views.publish", 1)[0].viewJSON()
+	if !strings.Contains(view, "first call back") || strings.Contains(view, "next.new") || !strings.Contains(view, "overdue") {
+		t.Fatalf("home: %s", view)
+	}
+	// The chat says the same.
+	e.command(testUser, "DU1", "today", "tr-today")
+	if got := e.slack.waitFor("response_url", 1)[0].text(); !strings.Contains(got, "first call back") {
+		t.Errorf("today: %q", got)
 	}
 }
