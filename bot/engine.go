@@ -175,6 +175,9 @@ func (e *Engine) stranger(ctx context.Context, req Request, err error) []Reply {
 		return nil // strangers' chatter in a group is not ours to answer
 	}
 	name, args := splitCommand(req.Text)
+	if name == "" && req.BareCommands {
+		name, args = splitCommand("/" + strings.TrimSpace(req.Text)) // "start CODE" in Slack's DM
+	}
 	if (name == "start" || name == "join") && args != "" {
 		u, err := e.svc.RedeemInvite(ctx, req.Identity, args)
 		if err != nil {

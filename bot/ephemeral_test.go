@@ -104,3 +104,22 @@ func TestBareCommands(t *testing.T) {
 		t.Fatalf("after cancel: %s", got)
 	}
 }
+
+// A stranger redeems an invite code without the slash where one cannot be typed.
+func TestBareInviteCode(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	admin, _ := h.svc.Authenticate(ctx, "console:admin")
+	ana, err := h.svc.AddUser(ctx, crm.Op{Actor: admin}, "Ana Horvat", crm.RoleManager, crm.SegmentCorporate, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := h.svc.CreateInvite(ctx, crm.Op{Actor: admin}, ana.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := h.eng.Handle(ctx, bot.Request{Identity: "slack:T1/U5", Text: "start " + inv.Code, BareCommands: true})
+	if u, err := h.svc.Authenticate(ctx, "slack:T1/U5"); err != nil || u.ID != ana.ID {
+		t.Fatalf("not linked: %v %+v", err, out)
+	}
+}
