@@ -7,6 +7,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"crmbot/bot"
+	"crmbot/crm"
 )
 
 // busyText answers a request the queue has no room for.
@@ -24,11 +25,14 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 	text := commandText(sc.Text)
 	// A double tap or a proxy's retry brings the same trigger_id again: it is
 	// answered once. The mark is durable, like an event_id's, and released when
-	// the answers have gone out.
+	// the answers have gone out. A stranger's is kept in memory only: someone
+	// not on the team leaves nothing in the database.
 	var done func(context.Context)
 	if sc.TriggerID != "" {
 		key := "cmd:" + sc.TriggerID
-		first, err := a.claim(ctx, key)
+		_, err := a.svc.Authenticate(ctx, id)
+		durable := crm.ErrorCode(err) != crm.EUNAUTHORIZED
+		first, err := a.claim(ctx, key, durable)
 		if err != nil {
 			a.log.Error("slack: cannot record command", "err", err)
 			return &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: busyText}
@@ -36,7 +40,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 		if !first {
 			return nil
 		}
-		done = func(ctx context.Context) { a.settle(ctx, key) }
+		done = func(ctx context.Context) { a.settle(ctx, key, durable) }
 	}
 	if (text == "/new" || text == "/log") && sc.TriggerID != "" {
 		if u, err := a.svc.Authenticate(ctx, id); err == nil {
@@ -87,11 +91,12 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 	return nil
 }
 
-// claim records key (a slash command's trigger_id) in the event log and marks it in
-// flight. It reports false when the key was handled already or is being handled;
-// a key recorded by a run that died before answering is handled again (the engine
-// then repeats its stored answer rather than acting twice).
-func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
+// claim marks key (a slash command's trigger_id) in flight and, when durable,
+// records it in the event log. It reports false when the key was handled already
+// or is being handled; a key recorded by a run that died before answering is
+// handled again (the engine then repeats its stored answer rather than acting
+// twice).
+func (a *Adapter) claim(ctx context.Context, key string, durable bool) (bool, error) {
 	a.mu.Lock()
 	if a.inflight[key] {
 		a.mu.Unlock()
@@ -99,6 +104,9 @@ func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
 	}
 	a.inflight[key] = true
 	a.mu.Unlock()
+	if !durable {
+		return true, nil
+	}
 	st, err := a.events.begin(ctx, key, nil, a.cfg.Now())
 	if err != nil || st == eventDone {
 		a.release(key)
@@ -108,8 +116,11 @@ func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
 }
 
 // settle marks a claimed key done and no longer in flight.
-func (a *Adapter) settle(ctx context.Context, key string) {
+func (a *Adapter) settle(ctx context.Context, key string, durable bool) {
 	defer a.release(key)
+	if !durable {
+		return
+	}
 	if err := a.events.finish(context.WithoutCancel(ctx), key); err != nil {
 		a.log.Error("slack: cannot mark command done", "err", err)
 	}

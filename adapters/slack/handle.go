@@ -95,8 +95,9 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 				err = a.upload(ctx, ch, r)
 			}
 		case rt.responseURL != "":
-			// Never put a private reply in place of a message the channel can see.
-			replace := r.Replace && rt.fromMessage && (!r.Private || !rt.group() || rt.ephemeral)
+			// Only a reply for the room may take the place of a message the channel
+			// can see.
+			replace := r.Replace && rt.fromMessage && (forRoom || !rt.group() || rt.ephemeral)
 			err = a.respond(ctx, rt.responseURL, paceKey(rt), r, forRoom, replace, extra...)
 		case rt.im:
 			err = a.post(ctx, rt.channel, r)
