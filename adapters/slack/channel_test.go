@@ -266,3 +266,24 @@ func TestAppHomeShowsCadenceInWords(t *testing.T) {
 		t.Errorf("today: %q", got)
 	}
 }
+
+func TestSlackForms(t *testing.T) {
+	tests := []struct {
+		in   string
+		bare bool
+		want string
+	}{
+		{"/help — what I can do; /help log for one command", false, "/crm help — what I can do; /crm help log for one command"},
+		{"/help — what I can do; /help log for one command", true, "help — what I can do; help log for one command"},
+		{"Type /show there.", false, "Type /crm show there."},
+		{"(/start CODE)", false, "(/crm start CODE)"},
+		{"Saved to /backup/crm.db and /srv/x", false, "Saved to /backup/crm.db and /srv/x"},
+		{"see https://acme.hr/new and /nosuch", false, "see https://acme.hr/new and /nosuch"},
+		{"no commands here", true, "no commands here"},
+	}
+	for _, tt := range tests {
+		if got := slackForms(tt.in, tt.bare); got != tt.want {
+			t.Errorf("slackForms(%q, %v) = %q, want %q", tt.in, tt.bare, got, tt.want)
+		}
+	}
+}

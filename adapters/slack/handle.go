@@ -139,18 +139,27 @@ var slashForm = regexp.MustCompile(`(^|[\s(\[«„“"'‘·—:])/([a-z]+)\b`)
 
 // slackForms rewrites the commands named in a text into the forms Slack users can
 // type: "/crm log" (Slack keeps "/log" for itself), or just "log" in the DM with
-// the bot (bare). Words that are not commands are left alone.
+// the bot (bare). Words that are not commands are left alone, and so is a path
+// such as "/backup/crm.db".
 func slackForms(text string, bare bool) string {
-	return slashForm.ReplaceAllStringFunc(text, func(m string) string {
-		sub := slashForm.FindStringSubmatch(m)
-		if !bot.IsCommand(sub[2]) {
-			return m
+	var b strings.Builder
+	last := 0
+	for _, m := range slashForm.FindAllStringSubmatchIndex(text, -1) {
+		slash, word := m[4]-1, text[m[4]:m[5]]
+		if !bot.IsCommand(word) || (m[5] < len(text) && text[m[5]] == '/') {
+			continue
 		}
-		if bare {
-			return sub[1] + sub[2]
+		b.WriteString(text[last:slash])
+		if !bare {
+			b.WriteString("/crm ")
 		}
-		return sub[1] + "/crm " + sub[2]
-	})
+		b.WriteString(word)
+		last = m[5]
+	}
+	if last == 0 {
+		return text
+	}
+	return b.String() + text[last:]
 }
 
 // paceKey is the rate-limiter key of a response_url answer: its channel, or the
