@@ -27,7 +27,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 	// answered once. The mark is durable, like an event_id's, and released when
 	// the answers have gone out. A stranger's is kept in memory only: someone
 	// not on the team leaves nothing in the database.
-	var done func(context.Context)
+	var done func(ctx context.Context, answered bool)
 	if sc.TriggerID != "" {
 		key := "cmd:" + sc.TriggerID
 		_, err := a.svc.Authenticate(ctx, id)
@@ -40,7 +40,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 		if !first {
 			return nil
 		}
-		done = func(ctx context.Context) { a.settle(ctx, key, durable) }
+		done = func(ctx context.Context, answered bool) { a.settle(ctx, key, durable && answered) }
 	}
 	if (text == "/new" || text == "/log") && sc.TriggerID != "" {
 		if u, err := a.svc.Authenticate(ctx, id); err == nil {
@@ -53,7 +53,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 				err = a.openLogModal(mctx, sc.TriggerID, u, logPrefill{Channel: sc.ChannelID})
 			}
 			if err == nil {
-				done(ctx)
+				done(ctx, true)
 				return nil
 			}
 			a.log.Warn("slack: views.open failed; falling back to the chat dialogue", "err", err)
@@ -115,10 +115,12 @@ func (a *Adapter) claim(ctx context.Context, key string, durable bool) (bool, er
 	return true, nil
 }
 
-// settle marks a claimed key done and no longer in flight.
-func (a *Adapter) settle(ctx context.Context, key string, durable bool) {
+// settle marks a claimed key no longer in flight, and done in the event log when
+// record is true. A command cut short by shutdown is not marked done: sent again,
+// it is handled (the engine repeats its stored answer if it had acted).
+func (a *Adapter) settle(ctx context.Context, key string, record bool) {
 	defer a.release(key)
-	if !durable {
+	if !record {
 		return
 	}
 	if err := a.events.finish(context.WithoutCancel(ctx), key); err != nil {

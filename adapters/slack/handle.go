@@ -13,17 +13,19 @@ import (
 
 // ask queues an engine request behind the earlier ones of the same person. prepare,
 // when set, runs first in the worker (it may call the Web API, which the 3-second
-// answer cannot wait for). after runs once the replies are delivered. It returns
-// false when the queue is full or stopped; nothing was queued then.
-func (a *Adapter) ask(req bot.Request, rt route, prepare func(context.Context, *bot.Request), after func(context.Context)) bool {
+// answer cannot wait for). after runs once the job ends, told whether the replies
+// were delivered (false when shutdown came first). It returns false when the queue
+// is full or stopped; nothing was queued then.
+func (a *Adapter) ask(req bot.Request, rt route, prepare func(context.Context, *bot.Request), after func(ctx context.Context, delivered bool)) bool {
 	return a.disp.add(string(req.Identity), func(ctx context.Context) {
+		delivered := false
 		if after != nil {
-			defer after(ctx)
+			defer func() { after(ctx, delivered) }()
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		a.runRequest(ctx, req, rt, prepare)
+		delivered = a.runRequest(ctx, req, rt, prepare)
 		if !rt.group() {
 			// The App Home shows the follow-ups this request may have changed.
 			a.refreshHome(ctx, req.Identity, false)
