@@ -25,7 +25,7 @@ var answerOK = eventAnswer{status: http.StatusOK}
 // handles is recorded in the event log and queued, and a redelivery of one already
 // handled or in flight is dropped. When the queue is full the answer is 503, so that
 // Slack delivers the event again later. Anything unparseable gets 200 as well,
-// since a failure would only make Slack retry it (PLATFORMS.md §3).
+// since a failure would only make Slack retry it.
 func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // channel (a token bucket per channel at the injected clock), the Retry-After of a
 // 429 honoured, and bounded, jittered exponential backoff for 5xx and network
 // errors. slack-go's own OptionRetry is not used: it sleeps on the wall clock and
-// does not retry 5xx (PLATFORMS.md §6).
+// does not retry 5xx.
 type sender struct {
 	a *Adapter
 
