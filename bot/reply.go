@@ -41,10 +41,6 @@ type Request struct {
 	// ChatID is the chat the message came from, as an identity an adapter can deliver
 	// to ("telegram:-1001234", "slack:T01/C02"); used by /channel in a group.
 	ChatID crm.Identity
-	// Contact is set when a contact card was shared.
-	Contact *SharedContact
-	// Forwarded is true when the text was forwarded from someone else's message.
-	Forwarded bool
 	// Ephemeral is true when the platform shows the answers to the person who asked
 	// alone, even in a group (a Slack slash command or mention, answered
 	// ephemerally). Every command then runs in a group as well; the replies of
@@ -55,6 +51,10 @@ type Request struct {
 	// DM with the bot): a first word that names a command runs that command, unless
 	// a question is waiting for its answer.
 	BareCommands bool
+	// Contact is set when a contact card was shared.
+	Contact *SharedContact
+	// Forwarded is true when the text was forwarded from someone else's message.
+	Forwarded bool
 }
 
 // Button is a choice offered with a reply. Action is sent back in Request.Action when
