@@ -132,6 +132,10 @@ func TestRoomReportsAndShare(t *testing.T) {
 	if got.JSON["response_type"] != "in_channel" || !strings.Contains(got.text(), "/crm log") {
 		t.Fatalf("shared help: %v %q", got.JSON["response_type"], got.text())
 	}
+	// Then the ephemeral copy with the button goes.
+	if del := e.slack.waitFor("response_url", 4)[3]; del.JSON["delete_original"] != true {
+		t.Fatalf("after sharing: %+v", del.JSON)
+	}
 	// A share button forged for a client's card still shows nothing in the channel.
 	e.interaction(map[string]any{
 		"type": "block_actions", "trigger_id": "tr-share2", "response_url": e.slack.responseURL(),
@@ -140,7 +144,7 @@ func TestRoomReportsAndShare(t *testing.T) {
 		"channel":   map[string]any{"id": "C1"},
 		"actions":   []any{map[string]any{"action_id": actionShare, "block_id": "share", "value": "/my", "type": "button"}},
 	})
-	e.slack.waitFor("response_url", 4)
+	e.slack.waitFor("response_url", 6)
 	for _, c := range e.visible("C1") {
 		if strings.Contains(c.text()+c.blocksJSON(), "Acme") {
 			t.Fatalf("client data shared in the channel: %q", c.text())

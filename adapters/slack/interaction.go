@@ -174,7 +174,22 @@ func (a *Adapter) share(team string, cb *slack.InteractionCallback, text string,
 		}
 		r.Text = commandText(plainText(raw))
 	}
-	if !a.ask(req, rt, prepare, nil) {
+	// Once shared, the copy only its author saw (with its button) goes away, so
+	// it is not shared twice.
+	url := cb.ResponseURL
+	after := func(ctx context.Context, delivered bool) {
+		if !delivered || !cb.Container.IsEphemeral {
+			return
+		}
+		err := a.send.do(ctx, rt.channel, func(ctx context.Context) error {
+			_, _, err := a.api.PostMessageContext(ctx, rt.channel, slack.MsgOptionDeleteOriginal(url))
+			return err
+		})
+		if err != nil {
+			a.log.Warn("slack: shared answer not removed", "err", err)
+		}
+	}
+	if !a.ask(req, rt, prepare, after) {
 		a.log.Warn("slack: queue full; share dropped", "user", cb.User.ID)
 	}
 }
