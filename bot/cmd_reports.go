@@ -227,7 +227,7 @@ func (m *matcher) match(in *crm.Interest) (bool, error) {
 // filter walks the owners' open interests, and a period reads the audit log of that
 // period for won and lost.
 func (c *conv) cmdPipeline(args string) []Reply {
-	if c.req.Chat == ChatGroup && !c.u.IsLead() {
+	if c.req.Chat == ChatGroup && !c.u.IsLead() && !c.req.Ephemeral {
 		return []Reply{{Text: c.t("group.lead_only")}}
 	}
 	ra, err := c.parseReportArgs(args)
@@ -291,7 +291,8 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		}
 		r = Reply{Text: strings.TrimSpace(c.t("pipeline.chart_caption", c.when(p.At), c.filterText(ra))), Image: &Image{Name: "pipeline.png", PNG: img}}
 	}
-	r.Private = c.req.Chat == ChatPrivate
+	// A manager's own report, asked where only they see the answer, stays theirs.
+	r.Private = c.req.Chat == ChatPrivate || !c.u.IsLead()
 	return []Reply{r}
 }
 
@@ -384,7 +385,7 @@ func median(v []float64) (float64, bool) {
 // cmdConversion is R17's report for a period: opened, won, lost by reason (R6), the
 // share won per manager, source and company size, and how long a deal takes.
 func (c *conv) cmdConversion(args string) []Reply {
-	if c.req.Chat == ChatGroup && !c.u.IsLead() {
+	if c.req.Chat == ChatGroup && !c.u.IsLead() && !c.req.Ephemeral {
 		return []Reply{{Text: c.t("group.lead_only")}}
 	}
 	ra, err := c.parseReportArgs(args)
@@ -414,7 +415,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	private := c.req.Chat == ChatPrivate
+	private := c.req.Chat == ChatPrivate || !c.u.IsLead()
 	if ra.chart {
 		steps := []chart.Step{{Label: c.t("conversion.opened_step"), Value: float64(st.Reached[crm.StageNew])}}
 		for _, s := range []crm.Stage{crm.StageMeeting, crm.StageProposal, crm.StageWon} {

@@ -104,7 +104,7 @@ func (c *conv) cmdSettings(args string) []Reply {
 // (heads and admins only).
 func (c *conv) cmdChannel(args string) []Reply {
 	if !c.u.IsLead() {
-		return []Reply{{Text: c.t("group.lead_only")}}
+		return []Reply{{Text: c.t("group.lead_only"), Private: c.req.Ephemeral}}
 	}
 	if strings.EqualFold(strings.TrimSpace(args), "off") {
 		if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error { return putChannel(tx, deptChannel{}) }); err != nil {

@@ -58,6 +58,10 @@ func init() {
 	}
 }
 
+// IsCommand reports whether word (without "/") names a command or an alias, so an
+// adapter can tell a command in text it rewrites for its platform.
+func IsCommand(word string) bool { return commandIndex[strings.ToLower(word)] != nil }
+
 // Commands lists the commands with their one-line descriptions in the default
 // language (CRMBOT_LANG), for platform command menus.
 func (e *Engine) Commands() []CommandInfo { return e.CommandsIn(e.defLang) }
@@ -72,6 +76,9 @@ func (c *conv) dispatch() []Reply {
 		return c.startNewFromContact(c.req.Contact)
 	}
 	name, args := splitCommand(c.req.Text)
+	if name == "" && c.req.BareCommands {
+		name, args = c.bareCommand(c.req.Text)
+	}
 	if name == "" {
 		if c.req.Chat == ChatGroup {
 			return nil // conversation among people in a group is not addressed to us
@@ -89,13 +96,18 @@ func (c *conv) dispatch() []Reply {
 	return c.runCommand(name, args)
 }
 
-func (c *conv) runCommand(name, args string) []Reply {
+func (c *conv) runCommand(name, args string) (out []Reply) {
 	cmd := commandIndex[name]
 	if cmd == nil {
 		return []Reply{{Text: c.t("err.unknown_command", name), Private: true, Error: true}}
 	}
 	if c.req.Chat == ChatGroup && !cmd.group {
-		return []Reply{{Text: c.t("group.private_only", cmd.name)}}
+		if !c.req.Ephemeral {
+			return []Reply{{Text: c.t("group.private_only", cmd.name)}}
+		}
+		// Seen by the person alone: the command runs, and none of its replies may
+		// reach the room.
+		defer func() { markPrivate(out) }()
 	}
 	if cmd.name != "cancel" && c.d != nil {
 		// A command typed over a dialogue that holds unsaved text waits until the
@@ -112,6 +124,29 @@ func (c *conv) runCommand(name, args string) []Reply {
 	return cmd.run(c, args)
 }
 
+// markPrivate marks every reply of out Private.
+func markPrivate(out []Reply) {
+	for i := range out {
+		out[i].Private = true
+	}
+}
+
+// bareCommand reads a line without "/" as a command when its first word names one
+// ("log 42 call: …"). While a question is open the line is its answer ("cancel"
+// aside), so a contact called "Find" is not taken for /find.
+func (c *conv) bareCommand(text string) (string, string) {
+	text = strings.TrimSpace(text)
+	word, _, _ := strings.Cut(text, " ")
+	if nl := strings.IndexByte(word, '\n'); nl >= 0 {
+		word = word[:nl]
+	}
+	name := strings.ToLower(word)
+	if commandIndex[name] == nil || (c.d != nil && name != "cancel") {
+		return "", text
+	}
+	return splitCommand("/" + text)
+}
+
 // action handles a pressed button. Buttons either carry a command ("/show 42"),
 // which is run as if typed, or an answer to a dialogue step ("@<seq>:<value>"),
 // which is valid only while that very question is open.
@@ -124,6 +159,9 @@ func (c *conv) action(a string) []Reply {
 		return []Reply{{Text: c.t("err.stale_button"), Private: true}}
 	}
 	out := c.answer(value, true)
+	if c.req.Chat == ChatGroup {
+		markPrivate(out) // a dialogue is one person's, wherever its buttons were shown
+	}
 	for i := range out {
 		out[i].Replace = i == 0
 	}

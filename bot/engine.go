@@ -197,10 +197,13 @@ func (e *Engine) stranger(ctx context.Context, req Request, err error) []Reply {
 		e.log.Error("authenticate", "err", err)
 		return []Reply{{Text: e.cat.T(lang, "err.internal"), Private: true}}
 	}
-	if req.Chat == ChatGroup {
+	if req.Chat == ChatGroup && !req.Ephemeral {
 		return nil // strangers' chatter in a group is not ours to answer
 	}
 	name, args := splitCommand(req.Text)
+	if name == "" && req.BareCommands {
+		name, args = splitCommand("/" + strings.TrimSpace(req.Text)) // "start CODE" in Slack's DM
+	}
 	if (name == "start" || name == "join") && args != "" {
 		u, err := e.svc.RedeemInviteLang(ctx, req.Identity, args, e.hintLang(req.Lang))
 		if err != nil {

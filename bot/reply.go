@@ -41,6 +41,16 @@ type Request struct {
 	// ChatID is the chat the message came from, as an identity an adapter can deliver
 	// to ("telegram:-1001234", "slack:T01/C02"); used by /channel in a group.
 	ChatID crm.Identity
+	// Ephemeral is true when the platform shows the answers to the person who asked
+	// alone, even in a group (a Slack slash command or mention, answered
+	// ephemerally). Every command then runs in a group as well; the replies of
+	// commands that are not safe for a group are marked Private, and the adapter
+	// shows only unmarked replies to the room.
+	Ephemeral bool
+	// BareCommands is true where a "/" cannot be typed (Slack intercepts it in the
+	// DM with the bot): a first word that names a command runs that command, unless
+	// a question is waiting for its answer.
+	BareCommands bool
 	// Contact is set when a contact card was shared.
 	Contact *SharedContact
 	// Forwarded is true when the text was forwarded from someone else's message.

@@ -86,11 +86,51 @@ func TestSlashCommandCreatesInterestWithinBudget(t *testing.T) {
 	if company.Name != "Acme d.o.o." {
 		t.Errorf("company %q", company.Name)
 	}
-	// The same command delivered again (same trigger) changes nothing.
+	// The same command delivered again (same trigger) changes nothing and is not
+	// answered again.
 	e.command(testUser, "DU1", "new Marko Horvat, Acme d.o.o.", "tr-1")
-	e.slack.waitFor("response_url", 2)
+	e.command(testUser, "DU1", "new Marko Horvat, Acme d.o.o.", "tr-1")
+	// The person's requests run in order: once the next command is answered, any
+	// repeat would have been too.
+	e.command(testUser, "DU1", "my", "tr-2")
+	got2 := e.slack.waitFor("response_url", 2)
+	if len(got2) != 2 || strings.Contains(got2[1].text(), "Created") {
+		t.Errorf("answers: %+v", got2)
+	}
 	if n := len(e.interests()); n != 1 {
 		t.Errorf("a repeated command created %d interests", n)
+	}
+}
+
+// A double tap while the first is still being answered is answered once, and so is
+// one after a restart.
+func TestResentCommandAnswersOnce(t *testing.T) {
+	e := newEnv(t)
+	e.slack.gate = make(chan struct{})
+	for range 3 {
+		if r, body := e.command(testUser, "C5", "my", "tr-dup"); r.StatusCode != 200 || body != "" {
+			t.Fatalf("ack: %d %q", r.StatusCode, body)
+		}
+	}
+	close(e.slack.gate)
+	e.command(testUser, "C5", "today", "tr-next")
+	got := e.slack.waitFor("response_url", 2)
+	e.stop()
+	e.start()
+	e.command(testUser, "C5", "my", "tr-dup")
+	e.command(testUser, "C5", "today", "tr-next2")
+	got = e.slack.waitFor("response_url", 3)
+	if len(got) != 3 {
+		t.Fatalf("%d answers to 3 different commands: %+v", len(got), got)
+	}
+	// my, today, today: the repeated "my" never answered again.
+	if got[0].text() == got[1].text() || got[1].text() != got[2].text() {
+		t.Errorf("answers: %q, %q, %q", got[0].text(), got[1].text(), got[2].text())
+	}
+	for i, c := range got {
+		if c.JSON["response_type"] != "ephemeral" {
+			t.Errorf("answer %d is %v", i, c.JSON["response_type"])
+		}
 	}
 }
 
@@ -649,11 +689,18 @@ func TestDirectMessageAndMention(t *testing.T) {
 			ephemeral = append(ephemeral, c)
 		}
 	}
-	if len(inChannel) != 2 || !strings.Contains(inChannel[0].text(), "Pipeline") || !strings.Contains(inChannel[1].text(), "Message me privately") {
-		t.Fatalf("in the channel: the pipeline, then a pointer to the DM: %+v", inChannel)
+	if len(inChannel) != 1 || !strings.Contains(inChannel[0].text(), "Pipeline") {
+		t.Fatalf("in the channel: the head's pipeline alone: %+v", inChannel)
 	}
-	for _, c := range append(inChannel, ephemeral...) {
-		if strings.Contains(c.text(), "Acme") {
+	// The card is shown to the person who asked, and only to them.
+	if len(ephemeral) != 1 || ephemeral[0].Form.Get("user") != testUser || !strings.Contains(ephemeral[0].blocksJSON(), "Acme") {
+		t.Fatalf("the card, ephemerally to its asker: %+v", ephemeral)
+	}
+	if strings.Contains(ephemeral[0].blocksJSON(), actionShare) {
+		t.Errorf("a client card offers to share itself: %s", ephemeral[0].blocksJSON())
+	}
+	for _, c := range inChannel {
+		if strings.Contains(c.text()+c.blocksJSON(), "Acme") {
 			t.Fatalf("client data shown in a channel: %q", c.text())
 		}
 	}

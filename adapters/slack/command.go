@@ -23,6 +23,25 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 	}
 	id := identity(sc.TeamID, sc.UserID)
 	text := commandText(sc.Text)
+	// A double tap or a proxy's retry brings the same trigger_id again: it is
+	// answered once. The mark is durable, like an event_id's, and released when
+	// the answers have gone out. A stranger's is kept in memory only: someone
+	// not on the team leaves nothing in the database.
+	var done func(ctx context.Context, answered bool)
+	if sc.TriggerID != "" {
+		key := "cmd:" + sc.TriggerID
+		_, err := a.svc.Authenticate(ctx, id)
+		durable := crm.ErrorCode(err) != crm.EUNAUTHORIZED
+		first, err := a.claim(ctx, key, durable)
+		if err != nil {
+			a.log.Error("slack: cannot record command", "err", err)
+			return &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: busyText}
+		}
+		if !first {
+			return nil
+		}
+		done = func(ctx context.Context, answered bool) { a.settle(ctx, key, durable && answered) }
+	}
 	if (text == "/new" || text == "/log") && sc.TriggerID != "" {
 		if u, err := a.svc.Authenticate(ctx, id); err == nil {
 			mctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
@@ -34,6 +53,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 				err = a.openLogModal(mctx, sc.TriggerID, u, logPrefill{Channel: sc.ChannelID})
 			}
 			if err == nil {
+				done(ctx, true)
 				return nil
 			}
 			a.log.Warn("slack: views.open failed; falling back to the chat dialogue", "err", err)
@@ -41,11 +61,16 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 		// A stranger gets the engine's refusal; an admin on first contact, or a
 		// failed views.open, the step-by-step dialogue.
 	}
-	rt := route{team: sc.TeamID, user: sc.UserID, channel: sc.ChannelID, im: isIM(sc.ChannelID), responseURL: sc.ResponseURL}
+	// In a channel the answers go to the person alone (response_type ephemeral),
+	// except the reports meant for the room; the engine runs every command there,
+	// for members and strangers alike, whatever it has answered before.
+	rt := channelRoute(sc.TeamID, sc.UserID, sc.ChannelID, text)
+	rt.responseURL = sc.ResponseURL
 	req := bot.Request{
-		Identity: id,
-		Chat:     chatKind(rt),
-		ChatID:   identity(sc.TeamID, sc.ChannelID),
+		Identity:  id,
+		Chat:      chatKind(rt),
+		ChatID:    identity(sc.TeamID, sc.ChannelID),
+		Ephemeral: rt.group(),
 	}
 	if sc.TriggerID != "" {
 		req.Key = "slack:cmd:" + sc.TriggerID
@@ -56,15 +81,49 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 			raw = a.resolveMentions(ctx, sc.TeamID, raw)
 		}
 		r.Text = commandText(plainText(raw))
-		if _, err := a.svc.Authenticate(ctx, id); crm.ErrorCode(err) == crm.EUNAUTHORIZED {
-			// A slash command's answer is ephemeral: a stranger's refusal is seen by
-			// them alone, so the engine may give it even in a channel (where it stays
-			// silent to strangers' chatter).
-			r.Chat = bot.ChatPrivate
-		}
 	}
-	if !a.ask(req, rt, prepare, nil) {
+	if !a.ask(req, rt, prepare, done) {
+		if done != nil {
+			a.release("cmd:" + sc.TriggerID) // not taken: a retry may try again
+		}
 		return &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: busyText}
 	}
 	return nil
+}
+
+// claim marks key (a slash command's trigger_id) in flight and, when durable,
+// records it in the event log. It reports false when the key was handled already
+// or is being handled; a key recorded by a run that died before answering is
+// handled again (the engine then repeats its stored answer rather than acting
+// twice).
+func (a *Adapter) claim(ctx context.Context, key string, durable bool) (bool, error) {
+	a.mu.Lock()
+	if a.inflight[key] {
+		a.mu.Unlock()
+		return false, nil
+	}
+	a.inflight[key] = true
+	a.mu.Unlock()
+	if !durable {
+		return true, nil
+	}
+	st, err := a.events.begin(ctx, key, nil, a.cfg.Now())
+	if err != nil || st == eventDone {
+		a.release(key)
+		return false, err
+	}
+	return true, nil
+}
+
+// settle marks a claimed key no longer in flight, and done in the event log when
+// record is true. A command cut short by shutdown is not marked done: sent again,
+// it is handled (the engine repeats its stored answer if it had acted).
+func (a *Adapter) settle(ctx context.Context, key string, record bool) {
+	defer a.release(key)
+	if !record {
+		return
+	}
+	if err := a.events.finish(context.WithoutCancel(ctx), key); err != nil {
+		a.log.Error("slack: cannot mark command done", "err", err)
+	}
 }

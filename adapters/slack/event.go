@@ -26,7 +26,7 @@ var answerOK = eventAnswer{status: http.StatusOK}
 // handles is recorded in the event log and queued, and a redelivery of one already
 // handled or in flight is dropped. When the queue is full the answer is 503, so that
 // Slack delivers the event again later. Anything unparseable gets 200 as well,
-// since a failure would only make Slack retry it (PLATFORMS.md §3).
+// since a failure would only make Slack retry it.
 func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {
@@ -166,15 +166,18 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 		if e.ChannelType != "im" || e.SubType != "" || e.BotID != "" || e.User == "" {
 			return nil
 		}
-		rt = route{team: team, user: e.User, channel: e.Channel, im: true}
+		// Slack keeps a leading "/" for its own commands in the DM, so there the
+		// grammar is typed without it: "log 42 call: …".
+		rt = route{team: team, user: e.User, channel: e.Channel, im: true, bare: true}
 		text = e.Text
 	case *slackevents.AppMentionEvent:
 		if e.BotID != "" || e.User == "" {
 			return nil
 		}
-		rt = route{team: team, user: e.User, channel: e.Channel, im: isIM(e.Channel)}
-		// "@crmbot pipeline" is the command /pipeline.
+		// "@crmbot pipeline" is the command /pipeline, answered to its author alone
+		// unless it is a report for the room.
 		text = commandText(leadingMention.ReplaceAllString(e.Text, ""))
+		rt = channelRoute(team, e.User, e.Channel, text)
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "home" || e.User == "" {
 			return nil
@@ -188,10 +191,12 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 		return nil
 	}
 	req := bot.Request{
-		Identity: identity(team, rt.user),
-		Key:      key,
-		Chat:     chatKind(rt),
-		ChatID:   identity(team, rt.channel),
+		Identity:     identity(team, rt.user),
+		Key:          key,
+		Chat:         chatKind(rt),
+		ChatID:       identity(team, rt.channel),
+		Ephemeral:    rt.whisper,
+		BareCommands: rt.bare,
 	}
 	job := &eventJob{queue: string(req.Identity), who: req.Identity, run: func(ctx context.Context) bool {
 		prepare := func(ctx context.Context, r *bot.Request) {

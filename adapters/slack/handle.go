@@ -2,7 +2,10 @@ package slack
 
 import (
 	"context"
+	"regexp"
 	"strings"
+
+	"github.com/slack-go/slack"
 
 	"crmbot/bot"
 	"crmbot/crm"
@@ -10,17 +13,19 @@ import (
 
 // ask queues an engine request behind the earlier ones of the same person. prepare,
 // when set, runs first in the worker (it may call the Web API, which the 3-second
-// answer cannot wait for). after runs once the replies are delivered. It returns
-// false when the queue is full or stopped; nothing was queued then.
-func (a *Adapter) ask(req bot.Request, rt route, prepare func(context.Context, *bot.Request), after func(context.Context)) bool {
+// answer cannot wait for). after runs once the job ends, told whether the replies
+// were delivered (false when shutdown came first). It returns false when the queue
+// is full or stopped; nothing was queued then.
+func (a *Adapter) ask(req bot.Request, rt route, prepare func(context.Context, *bot.Request), after func(ctx context.Context, delivered bool)) bool {
 	return a.disp.add(string(req.Identity), func(ctx context.Context) {
+		delivered := false
 		if after != nil {
-			defer after(ctx)
+			defer func() { after(ctx, delivered) }()
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		a.runRequest(ctx, req, rt, prepare)
+		delivered = a.runRequest(ctx, req, rt, prepare)
 		if !rt.group() {
 			// The App Home shows the follow-ups this request may have changed.
 			a.refreshHome(ctx, req.Identity, false)
@@ -55,17 +60,29 @@ func (a *Adapter) fillName(ctx context.Context, req *bot.Request) {
 
 // deliver sends the engine's replies to one request, in order:
 //   - with a response_url (a slash command, a button in a message): ephemeral, or in
-//     the channel when the request came from a channel and the reply is not private
-//     (the engine keeps client data and other people's reports private), or
-//     replacing the message whose button was pressed when the reply asks to;
+//     the channel when the request came from a channel and the reply is for the
+//     room (a report the engine left unmarked), or replacing the message whose
+//     button was pressed when the reply asks to;
 //   - in the DM with the bot for direct messages, the App Home and modals;
-//   - for a mention in a channel: in the channel, or ephemerally when private.
+//   - for a mention in a channel: ephemerally (chat.postEphemeral), or in the
+//     channel when the reply is for the room.
 //
-// It returns false when shutdown cut it short.
+// An answer the room could see but that was shown to the person alone carries a
+// "Share in channel" button; a Private one (a client card, anything one person's)
+// never does. It returns false when shutdown cut it short.
 func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bool {
 	for _, r := range replies {
 		if strings.TrimSpace(r.Text) == "" && len(r.Buttons) == 0 && r.Image == nil {
 			continue
+		}
+		if r.Card == nil {
+			r.Text = slackForms(r.Text, rt.bare)
+		}
+		// forRoom: everyone in the channel may see it, and it was asked for the room.
+		forRoom := rt.group() && !r.Private && (!rt.whisper || rt.room)
+		var extra []slack.Block
+		if rt.group() && rt.whisper && !forRoom && !r.Private && rt.share != "" && r.Image == nil {
+			extra = append(extra, a.shareBlock(ctx, rt))
 		}
 		var err error
 		switch {
@@ -73,24 +90,24 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 			// A picture cannot go through a response_url or be ephemeral: it is shared
 			// in the channel when it is for the channel, and in the DM otherwise.
 			ch := rt.channel
-			if r.Private || !rt.group() || ch == "" {
+			if !forRoom || ch == "" {
 				ch, err = a.openIM(ctx, rt.user)
 			}
 			if err == nil {
 				err = a.upload(ctx, ch, r)
 			}
 		case rt.responseURL != "":
-			inChannel := rt.group() && !r.Private
-			// Never put a private reply in place of a message the channel can see.
-			replace := r.Replace && rt.fromMessage && (!r.Private || !rt.group() || rt.ephemeral)
-			err = a.respond(ctx, rt.responseURL, paceKey(rt), r, inChannel, replace)
+			// Only a reply for the room may take the place of a message the channel
+			// can see.
+			replace := r.Replace && rt.fromMessage && (forRoom || !rt.group() || rt.ephemeral)
+			err = a.respond(ctx, rt.responseURL, paceKey(rt), r, forRoom, replace, extra...)
 		case rt.im:
 			err = a.post(ctx, rt.channel, r)
 		case rt.group():
-			if r.Private {
-				err = a.postEphemeral(ctx, rt.channel, rt.user, r)
-			} else {
+			if forRoom {
 				err = a.post(ctx, rt.channel, r)
+			} else {
+				err = a.postEphemeral(ctx, rt.channel, rt.user, r, extra...)
 			}
 		default:
 			var ch string
@@ -106,6 +123,45 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 		}
 	}
 	return true
+}
+
+// shareBlock is the "Share in channel" button of an answer shown to one person:
+// pressed, the command runs again as if asked in the channel, under the engine's
+// rules for a group, and its answer is posted there.
+func (a *Adapter) shareBlock(ctx context.Context, rt route) slack.Block {
+	lang := ""
+	if u, err := a.svc.Authenticate(ctx, identity(rt.team, rt.user)); err == nil {
+		lang = u.Lang
+	}
+	return slack.NewActionBlock("share", button(actionShare, rt.share, a.t(lang, "slack.share")))
+}
+
+// slashForm finds the "/command" words of the engine's texts.
+var slashForm = regexp.MustCompile(`(^|[\s(\[«„“"'‘·—:])/([a-z]+)\b`)
+
+// slackForms rewrites the commands named in a text into the forms Slack users can
+// type: "/crm log" (Slack keeps "/log" for itself), or just "log" in the DM with
+// the bot (bare). Words that are not commands are left alone, and so is a path
+// such as "/backup/crm.db".
+func slackForms(text string, bare bool) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range slashForm.FindAllStringSubmatchIndex(text, -1) {
+		slash, word := m[4]-1, text[m[4]:m[5]]
+		if !bot.IsCommand(word) || (m[5] < len(text) && text[m[5]] == '/') {
+			continue
+		}
+		b.WriteString(text[last:slash])
+		if !bare {
+			b.WriteString("/crm ")
+		}
+		b.WriteString(word)
+		last = m[5]
+	}
+	if last == 0 {
+		return text
+	}
+	return b.String() + text[last:]
 }
 
 // paceKey is the rate-limiter key of a response_url answer: its channel, or the

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,6 +74,7 @@ type call struct {
 	Status int            // what the fake answered
 	Auth   string         // the Authorization header: which token was used
 	Upload []byte         // the raw multipart body of a file upload
+	Reply  string         // what the fake answered (Web API calls)
 }
 
 // text is the message text of a chat call or a response_url post.
@@ -115,6 +117,10 @@ type fakeSlack struct {
 	// sock is Socket Mode's WebSocket endpoint, the URL apps.connections.open hands
 	// out (socket_test.go).
 	sock *fakeSocket
+	// scopes are the bot token's scopes: those manifest.yaml grants unless a test
+	// sets others. A method whose scope (webAPIScopes) is missing is refused with
+	// missing_scope, as Slack does.
+	scopes []string
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
@@ -122,6 +128,7 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	f.sock = newFakeSocket()
+	f.scopes = manifestScopes(t)
 	// Registered after srv.Close and before the env's stop, so it runs after the
 	// adapter has stopped and before the server closes.
 	t.Cleanup(f.sock.close)
@@ -169,6 +176,9 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		f.answer(rec, c)
 	}
 	c.Status = rec.Code
+	if c.Method != "response_url" && c.Method != "upload" {
+		c.Reply = rec.Body.String()
+	}
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
 	}
@@ -192,6 +202,19 @@ func (f *fakeSlack) answer(w http.ResponseWriter, c call) {
 		return
 	}
 	var out any
+	scope, known := webAPIScopes[c.Method]
+	if !known {
+		f.t.Errorf("the adapter called %s, which webAPIScopes does not list", c.Method)
+	}
+	f.mu.Lock()
+	granted := scope == "" || slices.Contains(f.scopes, scope)
+	f.mu.Unlock()
+	if !granted {
+		out = map[string]any{"ok": false, "error": "missing_scope", "needed": scope, "provided": strings.Join(f.scopes, ",")}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(out)
+		return
+	}
 	switch c.Method {
 	case "apps.connections.open":
 		out = map[string]any{"ok": true, "url": "ws://" + f.srv.Listener.Addr().String() + socketPath}
@@ -218,6 +241,13 @@ func (f *fakeSlack) answer(w http.ResponseWriter, c call) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(out)
+}
+
+// setScopes changes the bot token's scopes.
+func (f *fakeSlack) setScopes(s []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scopes = s
 }
 
 // all returns the calls so far with the given method ("" for every call).

@@ -72,8 +72,6 @@ func (a *Adapter) homeBlocks(ctx context.Context, u *crm.User) ([]slack.Block, e
 		return nil, err
 	}
 	lang := u.Lang
-	now := a.svc.Clock()
-	loc := u.Location()
 	bs := []slack.Block{
 		slack.NewHeaderBlock(plain(clip(a.t(lang, "today.title"), 150))),
 		slack.NewActionBlock("home_top",
@@ -87,7 +85,7 @@ func (a *Adapter) homeBlocks(ctx context.Context, u *crm.User) ([]slack.Block, e
 	}
 	for i, sm := range due {
 		if i == maxHomeItems {
-			bs = append(bs, section("… +"+strconv.Itoa(len(due)-i)+" — /crm today"))
+			bs = append(bs, section("… +"+strconv.Itoa(len(due)-i)+" — "+slackForms("/today", false)))
 			break
 		}
 		in := sm.Interest
@@ -97,14 +95,7 @@ func (a *Adapter) homeBlocks(ctx context.Context, u *crm.User) ([]slack.Block, e
 		if sm.Contact != "" {
 			b.WriteString(" — " + sm.Contact)
 		}
-		b.WriteString("\n")
-		if in.Next.Due.Before(now) {
-			b.WriteString("⚠ ")
-		}
-		b.WriteString(in.Next.Due.In(loc).Format("Mon 2 Jan 15:04"))
-		if in.Next.What != "" {
-			b.WriteString(" · " + in.Next.What)
-		}
+		b.WriteString("\n" + a.followUpLine(u, in))
 		bs = append(bs, section(b.String()), slack.NewActionBlock("home_"+id,
 			button(actionOpenLog, id, a.t(lang, "btn.log")+" #"+id),
 			button("home_card_"+id, "/show "+id, a.t(lang, "btn.card")),
@@ -112,4 +103,24 @@ func (a *Adapter) homeBlocks(ctx context.Context, u *crm.User) ([]slack.Block, e
 		))
 	}
 	return bs, nil
+}
+
+// followUps is what the adapter uses, when the engine offers it, to word a
+// follow-up exactly as the chat does; *bot.Engine satisfies it.
+type followUps interface {
+	FollowUpLine(u *crm.User, in *crm.Interest) string
+}
+
+// followUpLine is in's next step in u's words: the engine's wording, or, for an
+// engine without one, the date and the step with a cadence key looked up in the
+// catalog.
+func (a *Adapter) followUpLine(u *crm.User, in *crm.Interest) string {
+	if f, ok := a.engine.(followUps); ok {
+		return f.FollowUpLine(u, in)
+	}
+	what := in.Next.What
+	if strings.HasPrefix(what, "next.") {
+		what = a.t(u.Lang, what)
+	}
+	return in.Next.Due.In(u.Location()).Format("Mon 2 Jan 15:04") + " — " + what
 }

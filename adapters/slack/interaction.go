@@ -19,6 +19,7 @@ const (
 	callbackLog   = "crm_log"      // the log-a-call modal
 	actionOpenNew = "crm_open_new" // App Home button: open the new-interest modal
 	actionOpenLog = "crm_open_log" // App Home button: open the log modal (value: interest id or "")
+	actionShare   = "crm_share"    // "Share in channel" (value: the command to run for the room)
 )
 
 // interact handles an interaction payload and returns the immediate answer: nil
@@ -92,12 +93,15 @@ func (a *Adapter) interactionRoute(team string, cb *slack.InteractionCallback) r
 	if ch == "" {
 		ch = cb.Channel.ID
 	}
-	return route{
+	rt := route{
 		team: team, user: cb.User.ID, channel: ch, im: isIM(ch),
 		responseURL: cb.ResponseURL,
 		fromMessage: cb.Container.Type == "message" && cb.ResponseURL != "",
 		ephemeral:   cb.Container.IsEphemeral,
 	}
+	// A button pressed in a channel answers its presser alone.
+	rt.whisper = rt.group()
+	return rt
 }
 
 // blockActions handles button clicks: the adapter's own (open a modal) at once, the
@@ -129,11 +133,14 @@ func (a *Adapter) blockActions(ctx context.Context, team string, cb *slack.Inter
 				return a.openLogModal(mctx, cb.TriggerID, u, logPrefill{InterestID: n})
 			})
 			continue
+		case actionShare:
+			a.share(team, cb, act.Value, i)
+			continue
 		}
 		if act.Value == "" {
 			continue
 		}
-		req := bot.Request{Identity: id, Action: act.Value, Chat: chatKind(rt), ChatID: identity(team, rt.channel)}
+		req := bot.Request{Identity: id, Action: act.Value, Chat: chatKind(rt), ChatID: identity(team, rt.channel), Ephemeral: rt.whisper}
 		if cb.TriggerID != "" {
 			req.Key = "slack:act:" + cb.TriggerID
 			if i > 0 {
@@ -143,5 +150,46 @@ func (a *Adapter) blockActions(ctx context.Context, team string, cb *slack.Inter
 		if !a.ask(req, rt, nil, nil) {
 			a.log.Warn("slack: queue full; button press dropped", "user", cb.User.ID)
 		}
+	}
+}
+
+// share runs the command of a "Share in channel" button again as if it had been
+// asked in the channel for everyone (the engine's rules for a group decide what
+// may be shown there) and posts its answer in the channel through the button's
+// response_url; anything private still goes to the presser alone.
+func (a *Adapter) share(team string, cb *slack.InteractionCallback, text string, i int) {
+	rt := a.interactionRoute(team, cb)
+	if !rt.group() || cb.ResponseURL == "" || commandName(text) == "" {
+		return
+	}
+	rt.whisper, rt.fromMessage = false, false
+	req := bot.Request{Identity: identity(team, cb.User.ID), Chat: bot.ChatGroup, ChatID: identity(team, rt.channel)}
+	if cb.TriggerID != "" {
+		req.Key = "slack:share:" + cb.TriggerID + ":" + strconv.Itoa(i)
+	}
+	prepare := func(ctx context.Context, r *bot.Request) {
+		raw := text
+		if mentionRE.MatchString(raw) {
+			raw = a.resolveMentions(ctx, team, raw)
+		}
+		r.Text = commandText(plainText(raw))
+	}
+	// Once shared, the copy only its author saw (with its button) goes away, so
+	// it is not shared twice.
+	url := cb.ResponseURL
+	after := func(ctx context.Context, delivered bool) {
+		if !delivered || !cb.Container.IsEphemeral {
+			return
+		}
+		err := a.send.do(ctx, rt.channel, func(ctx context.Context) error {
+			_, _, err := a.api.PostMessageContext(ctx, rt.channel, slack.MsgOptionDeleteOriginal(url))
+			return err
+		})
+		if err != nil {
+			a.log.Warn("slack: shared answer not removed", "err", err)
+		}
+	}
+	if !a.ask(req, rt, prepare, after) {
+		a.log.Warn("slack: queue full; share dropped", "user", cb.User.ID)
 	}
 }

@@ -19,6 +19,7 @@ const (
 	maxFallback     = 3000 // the notification text we send with blocks
 	maxFields       = 10   // fields in a section
 	maxFieldText    = 2000 // characters in one field
+	maxActionValue  = 2000 // characters in a button's value
 )
 
 // escapeMrkdwn escapes the three characters Slack's mrkdwn treats as control
@@ -72,11 +73,16 @@ func blocks(r bot.Reply) []slack.Block {
 
 // messageOptions are the chat.postMessage options of a reply: blocks plus the text
 // Slack shows in notifications and where blocks cannot be shown. An image is not
-// uploaded; its caption is sent as text.
-func messageOptions(r bot.Reply) []slack.MsgOption {
+// uploaded; its caption is sent as text. extra blocks (the adapter's own buttons)
+// come last.
+func messageOptions(r bot.Reply, extra ...slack.Block) []slack.MsgOption {
+	bs := blocks(r)
+	if len(bs)+len(extra) > maxBlocks {
+		bs = bs[:maxBlocks-len(extra)]
+	}
 	return []slack.MsgOption{
 		slack.MsgOptionText(clip(escapeMrkdwn(r.Text), maxFallback), false),
-		slack.MsgOptionBlocks(blocks(r)...),
+		slack.MsgOptionBlocks(append(bs, extra...)...),
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 // channel (a token bucket per channel at the injected clock), the Retry-After of a
 // 429 honoured, and bounded, jittered exponential backoff for 5xx and network
 // errors. slack-go's own OptionRetry is not used: it sleeps on the wall clock and
-// does not retry 5xx (PLATFORMS.md §6).
+// does not retry 5xx.
 type sender struct {
 	a *Adapter
 
@@ -173,8 +173,8 @@ func (a *Adapter) upload(ctx context.Context, channel string, r bot.Reply) error
 }
 
 // postEphemeral shows r to user only, in channel.
-func (a *Adapter) postEphemeral(ctx context.Context, channel, user string, r bot.Reply) error {
-	opts := messageOptions(r)
+func (a *Adapter) postEphemeral(ctx context.Context, channel, user string, r bot.Reply, extra ...slack.Block) error {
+	opts := messageOptions(r, extra...)
 	return a.send.do(ctx, channel, func(ctx context.Context) error {
 		_, err := a.api.PostEphemeralContext(ctx, channel, user, opts...)
 		return err
@@ -184,8 +184,8 @@ func (a *Adapter) postEphemeral(ctx context.Context, channel, user string, r bot
 // respond answers through a response_url: ephemeral or in the channel, or replacing
 // the message that carried the pressed button. The URL is not the Web API, so it is
 // paced by the channel it answers in.
-func (a *Adapter) respond(ctx context.Context, url, channel string, r bot.Reply, inChannel, replace bool) error {
-	opts := messageOptions(r)
+func (a *Adapter) respond(ctx context.Context, url, channel string, r bot.Reply, inChannel, replace bool, extra ...slack.Block) error {
+	opts := messageOptions(r, extra...)
 	switch {
 	case replace:
 		opts = append(opts, slack.MsgOptionReplaceOriginal(url))

@@ -7,7 +7,7 @@
 // Slack wants every request answered within three seconds, so handlers verify,
 // record and acknowledge at once and the engine runs in a bounded, per-person
 // dispatcher; its replies go out through response_url or chat.postMessage within
-// Slack's posting limits (PLATFORMS.md §1–§8).
+// Slack's posting limits.
 package slack
 
 import (
@@ -101,7 +101,7 @@ func ConfigFromEnv(getenv func(string) string) (cfg Config, ok bool) {
 
 func (c *Config) setDefaults() {
 	if c.APIURL != "" && !strings.HasSuffix(c.APIURL, "/") {
-		c.APIURL += "/" // slack-go appends the method name to it as it is (§7)
+		c.APIURL += "/" // slack-go appends the method name to it as it is
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}

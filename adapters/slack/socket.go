@@ -73,7 +73,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		a.log.Error("slack: socket mode: the app-level token was rejected")
 	case socketmode.EventTypeErrorBadMessage:
 		// slack-go could not parse the envelope and will not ack it: ack it here, or
-		// Slack redelivers it forever (PLATFORMS.md §5).
+		// Slack redelivers it forever.
 		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
 			var env struct {
 				EnvelopeID string `json:"envelope_id"`

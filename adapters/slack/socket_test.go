@@ -364,7 +364,7 @@ func TestSocketModeEventIsHandledOnce(t *testing.T) {
 }
 
 // An envelope slack-go cannot parse reaches the adapter without a Request; the
-// adapter must still ack it, or Slack redelivers it (PLATFORMS.md §5). A mention
+// adapter must still ack it, or Slack redelivers it. A mention
 // sent after it is handled as usual.
 func TestSocketModeUnparseableEnvelopeIsAcked(t *testing.T) {
 	e, wc := newSocketEnv(t)

@@ -25,10 +25,45 @@ type route struct {
 	// that message was shown to the user only.
 	fromMessage bool
 	ephemeral   bool
+	// whisper is true when the request was addressed to the bot in a shared channel
+	// (a slash command, a mention, a button): the answers go to the person alone,
+	// except a room report (room) that the engine left unmarked.
+	whisper bool
+	room    bool
+	// share is the command a "Share in channel" button under an answer shown to the
+	// person alone runs again for the room; "" for none.
+	share string
+	// bare is true for messages in the DM, where commands are typed without "/".
+	bare bool
 }
 
 // group reports whether the request came from a shared channel.
 func (rt route) group() bool { return rt.channel != "" && !rt.im }
+
+// roomCommands are the reports a head or admin asks for in a channel for everyone
+// to see; every other answer to a request in a channel is shown to its author alone.
+var roomCommands = map[string]bool{"pipeline": true, "conversion": true, "channel": true}
+
+// commandName is the command word of an engine text ("/log 42 …" → "log").
+func commandName(text string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "/")), " ")
+	w, _, _ = strings.Cut(w, "\n")
+	return strings.ToLower(w)
+}
+
+// channelRoute is the route of a request addressed to the bot in conversation
+// channel, given as the engine text it will run.
+func channelRoute(team, user, channel, text string) route {
+	rt := route{team: team, user: user, channel: channel, im: isIM(channel)}
+	if rt.group() {
+		rt.whisper = true
+		rt.room = roomCommands[commandName(text)]
+		if len(text) <= maxActionValue {
+			rt.share = text
+		}
+	}
+	return rt
+}
 
 func chatKind(rt route) bot.ChatKind {
 	if rt.group() {

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Slack's signing headers (PLATFORMS.md §1).
+// Slack's signing headers.
 const (
 	hdrSignature = "X-Slack-Signature"
 	hdrTimestamp = "X-Slack-Request-Timestamp"
