@@ -18,7 +18,7 @@ const (
 	// (it reads the company, the contact and the timeline). A chunk so stays within a
 	// few milliseconds, so a user's write never waits longer than that behind the
 	// scheduler, and memory holds one chunk whatever the backlog.
-	scanChunk   = 256
+	scanChunk   = 128
 	chunkBudget = 128
 	costRead    = 1
 	costFold    = 4

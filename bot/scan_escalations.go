@@ -85,14 +85,11 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 				at := h.Schedule().NextWorking(now, h.Location())
 				decided = true
 				if p.fold(h.ID, s.cfg.PerPerson) {
-					if _, err := s.enqueue(tx, key, to, Reply{}, now, at, crm.OutboxFolded); err != nil {
-						return err
-					}
+					// Counted only: the owner's note below is the decision's record.
 					if p.EscFolded[h.ID] == nil {
 						p.EscFolded[h.ID] = map[uint64]int{}
 					}
 					p.EscFolded[h.ID][owner.ID]++
-					budget -= costFold
 					continue
 				}
 				budget -= costRender
