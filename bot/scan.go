@@ -147,12 +147,16 @@ func (s *Scheduler) Scan(ctx context.Context) (ScanStats, error) {
 	}
 	st.add(hst)
 	// Sent messages are kept a month as the record that their key was used; the scans
-	// look back much less than that.
-	if err := s.e.svc.Store.Update(ctx, func(tx crm.Tx) error {
-		_, err := tx.PruneOutbox(now.Add(-30 * 24 * time.Hour))
-		return err
-	}); err != nil {
-		return st, err
+	// look back much less than that. Pruned a chunk per transaction: a month after a
+	// backlog there are tens of thousands.
+	for pruned := scanChunk; pruned == scanChunk; {
+		if err := s.e.svc.Store.Update(ctx, func(tx crm.Tx) error {
+			var err error
+			pruned, err = tx.PruneOutbox(now.Add(-30*24*time.Hour), scanChunk)
+			return err
+		}); err != nil {
+			return st, err
+		}
 	}
 	if st.Nudges+st.Escalations+st.Digests+st.Summaries > 0 {
 		s.Poke()
