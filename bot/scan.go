@@ -18,6 +18,9 @@ const (
 	// (it reads the company, the contact and the timeline). A chunk so stays within a
 	// few milliseconds, so a user's write never waits longer than that behind the
 	// scheduler, and memory holds one chunk whatever the backlog.
+	// chunkTime ends a chunk early when the work took this long by the wall clock
+	// (a loaded machine): what a waiting user feels is time, not work.
+	chunkTime   = 5 * time.Millisecond
 	scanChunk   = 128
 	chunkBudget = 128
 	costRead    = 1

@@ -24,7 +24,7 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 	if err != nil {
 		return err
 	}
-	budget := chunkBudget
+	budget, started := chunkBudget, time.Now()
 	// The pass's part is done when a short read was handled to its end.
 	p.EscDone = len(cands) < scanChunk
 	heads := leads(users)
@@ -33,7 +33,8 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 		return err
 	}
 	for _, in := range cands {
-		if budget <= 0 {
+		// At least one interest per chunk, so a slow machine still makes progress.
+		if budget <= 0 || budget < chunkBudget && time.Since(started) > chunkTime {
 			p.EscDone = false
 			break
 		}

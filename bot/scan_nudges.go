@@ -18,11 +18,12 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 	if err != nil {
 		return err
 	}
-	budget := chunkBudget
+	budget, started := chunkBudget, time.Now()
 	// The pass's part is done when a short read was handled to its end.
 	p.NudgeDone = len(due) < scanChunk
 	for _, in := range due {
-		if budget <= 0 {
+		// At least one interest per chunk, so a slow machine still makes progress.
+		if budget <= 0 || budget < chunkBudget && time.Since(started) > chunkTime {
 			p.NudgeDone = false
 			break
 		}
