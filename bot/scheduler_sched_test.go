@@ -397,6 +397,9 @@ func TestBacklogChunkedWithoutFloods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if problems, err := e.db.Verify(context.Background()); err != nil || len(problems) > 0 {
+		t.Fatalf("verify after the backlog: %v %q", err, problems)
+	}
 	// Nothing more on the next scans.
 	before := len(e.rec.sent)
 	e.now = e.now.Add(20 * time.Minute)
