@@ -114,6 +114,9 @@ func (s *Scheduler) scanDigests(ctx context.Context, now, alive time.Time, st *S
 		if err != nil {
 			return err
 		}
+		if !pre.write {
+			continue // nothing to record: no write transaction
+		}
 		pre.dry = false
 		var ust ScanStats
 		err = s.e.svc.Store.Update(ctx, func(tx crm.Tx) error {
@@ -136,10 +139,11 @@ func (s *Scheduler) scanDigests(ctx context.Context, now, alive time.Time, st *S
 // records it. In a dry run digestFor only renders; in the write it uses the rendered
 // digest when the slot is still the same, and renders again only otherwise.
 type prerendered struct {
-	dry  bool
-	key  string
-	r    Reply
-	done bool
+	dry   bool
+	write bool // the dry run found something to record
+	key   string
+	r     Reply
+	done  bool
 }
 
 // digestFor decides u's digest: sent, skipped (and why), or not yet.
@@ -188,6 +192,7 @@ func (s *Scheduler) digestFor(ctx context.Context, tx crm.Tx, u *crm.User, now, 
 		}
 		if reason != "" {
 			if pre.dry {
+				pre.write = true
 				continue
 			}
 			if err := s.skipDigest(tx, d, to, u, now, alive, reason, st); err != nil {
@@ -211,7 +216,7 @@ func (s *Scheduler) digestFor(ctx context.Context, tx crm.Tx, u *crm.User, now, 
 			}
 		}
 		if pre.dry {
-			pre.key, pre.r, pre.done = d.SentKey, r, true
+			pre.key, pre.r, pre.done, pre.write = d.SentKey, r, true, true
 			return nil
 		}
 		if b, err := tx.Blob(nsScheduler, fmt.Sprintf("skipnote:%d", u.ID)); err != nil {

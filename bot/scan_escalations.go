@@ -24,7 +24,7 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 	if err != nil {
 		return err
 	}
-	budget := chunkBudget
+	budget, started := chunkBudget, time.Now()
 	// The pass's part is done when a short read was handled to its end.
 	p.EscDone = len(cands) < scanChunk
 	heads := leads(users)
@@ -33,7 +33,8 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 		return err
 	}
 	for _, in := range cands {
-		if budget <= 0 {
+		// At least one interest per chunk, so a slow machine still makes progress.
+		if budget <= 0 || budget < chunkBudget && time.Since(started) > chunkTime {
 			p.EscDone = false
 			break
 		}
@@ -85,14 +86,11 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 				at := h.Schedule().NextWorking(now, h.Location())
 				decided = true
 				if p.fold(h.ID, s.cfg.PerPerson) {
-					if _, err := s.enqueue(tx, key, to, Reply{}, now, at, crm.OutboxFolded); err != nil {
-						return err
-					}
+					// Counted only: the owner's note below is the decision's record.
 					if p.EscFolded[h.ID] == nil {
 						p.EscFolded[h.ID] = map[uint64]int{}
 					}
 					p.EscFolded[h.ID][owner.ID]++
-					budget -= costFold
 					continue
 				}
 				budget -= costRender

@@ -18,11 +18,12 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 	if err != nil {
 		return err
 	}
-	budget := chunkBudget
+	budget, started := chunkBudget, time.Now()
 	// The pass's part is done when a short read was handled to its end.
 	p.NudgeDone = len(due) < scanChunk
 	for _, in := range due {
-		if budget <= 0 {
+		// At least one interest per chunk, so a slow machine still makes progress.
+		if budget <= 0 || budget < chunkBudget && time.Since(started) > chunkTime {
 			p.NudgeDone = false
 			break
 		}
@@ -47,12 +48,18 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 			at = owner.Schedule().NextWorking(in.Next.Due, owner.Location())
 		}
 		if p.fold(owner.ID, s.cfg.PerPerson) {
-			if _, err := s.enqueue(tx, key, to, Reply{}, now, at, crm.OutboxFolded); err != nil {
-				return err
-			}
 			p.Folded[owner.ID]++
 			st.Folded++
-			budget -= costFold
+			// The pass's position already makes this decision once: no later pass
+			// reads it again, except one looking back over the last scan (see
+			// nudgeLookback). Only those get a record, so a backlog of thousands
+			// costs reads, not writes.
+			if !in.Next.Due.Before(now.Add(-2 * nudgeLookback)) {
+				if _, err := s.enqueue(tx, key, to, Reply{}, now, at, crm.OutboxFolded); err != nil {
+					return err
+				}
+				budget -= costFold
+			}
 			continue
 		}
 		budget -= costRender

@@ -375,7 +375,8 @@ func TestBacklogChunkedWithoutFloods(t *testing.T) {
 	if len(petra) != 6 || countPrefix(petra, "⚠ Escalation") != 5 || petra[5] != want {
 		t.Fatalf("head got %d messages, want 5 escalations and %q: %q", len(petra), want, petra)
 	}
-	// Every interest's nudge and escalation decided exactly once: a record each.
+	// Every interest's escalation decided exactly once: a record each (nudges older
+	// than the look-back are made once by the pass's position, and counted above).
 	err := e.db.View(context.Background(), func(tx crm.Tx) error {
 		due, err := tx.DueBefore(0, e.now, 0)
 		if err != nil {
@@ -385,7 +386,7 @@ func TestBacklogChunkedWithoutFloods(t *testing.T) {
 			return fmt.Errorf("%d due, want %d", len(due), backlog)
 		}
 		for _, in := range due {
-			for _, k := range []string{fmt.Sprintf("nudge:%d:%d", in.ID, in.Next.Due.Unix()), fmt.Sprintf("escnote:%d:%d", in.ID, in.Next.Due.Unix())} {
+			for _, k := range []string{fmt.Sprintf("escnote:%d:%d", in.ID, in.Next.Due.Unix())} {
 				if _, err := tx.OutboxMessage(k); err != nil {
 					return fmt.Errorf("%s: %w", k, err)
 				}
@@ -396,11 +397,34 @@ func TestBacklogChunkedWithoutFloods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if problems, err := e.db.Verify(context.Background()); err != nil || len(problems) > 0 {
+		t.Fatalf("verify after the backlog: %v %q", err, problems)
+	}
 	// Nothing more on the next scans.
 	before := len(e.rec.sent)
 	e.now = e.now.Add(20 * time.Minute)
 	st := e.tick()
 	if len(e.rec.sent) != before || st.Nudges+st.Escalations+st.Summaries+st.Folded != 0 {
 		t.Fatalf("a later scan decided more: %+v", st)
+	}
+}
+
+// Folded nudges due within the scans' look-back are recorded: the next scan, which
+// reads them again, neither nudges nor counts them twice.
+func TestFoldedRecentNudgesOnce(t *testing.T) {
+	e := newSchedEnv(t, at("2026-11-25 10:00"), bot.SchedulerConfig{})
+	e.team()
+	for _, id := range []crm.Identity{"telegram:1", "telegram:2", "telegram:3"} {
+		e.say(id, "/settings digest off")
+	}
+	e.tick()
+	seedBacklog(t, e, "telegram:2", 8, at("2026-11-25 10:30"))
+	for _, now := range []string{"2026-11-25 10:31", "2026-11-25 10:32", "2026-11-25 10:50"} {
+		e.now = at(now)
+		e.tick()
+	}
+	ana := e.rec.sentTo("telegram:2")
+	if len(ana) != 6 || countPrefix(ana, "⏰ #") != 5 || ana[5] != "⏰ 3 more follow-ups are overdue — /today lists them." {
+		t.Fatalf("Ana: %q", ana)
 	}
 }

@@ -45,7 +45,8 @@ type Outbox interface {
 	PendingOutbox(platform string, t time.Time, limit int) ([]*OutboxMessage, error)
 	// UpdateOutbox stores a changed message (state, attempts, NotBefore).
 	UpdateOutbox(m *OutboxMessage) error
-	// PruneOutbox deletes messages no longer pending created before t, returning how
-	// many. Keys older than the scheduler's look-back can no longer recur.
-	PruneOutbox(t time.Time) (int, error)
+	// PruneOutbox deletes messages no longer pending created before t, at most limit
+	// of them (<= 0: all), returning how many. Keys older than the scheduler's
+	// look-back can no longer recur.
+	PruneOutbox(t time.Time, limit int) (int, error)
 }

@@ -146,7 +146,7 @@ func (t *tx) UpdateOutbox(m *crm.OutboxMessage) error {
 }
 
 // PruneOutbox implements crm.Outbox.
-func (t *tx) PruneOutbox(before time.Time) (int, error) {
+func (t *tx) PruneOutbox(before time.Time, limit int) (int, error) {
 	rec, _, created, err := t.outboxBuckets()
 	if err != nil {
 		return 0, err
@@ -155,6 +155,9 @@ func (t *tx) PruneOutbox(before time.Time) (int, error) {
 	var drop [][]byte
 	c := created.Cursor()
 	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
+		if limit > 0 && len(drop) >= limit {
+			break
+		}
 		key := k[8:]
 		if v := rec.Get(key); v != nil {
 			m, err := decodeOutbox(v)

@@ -55,7 +55,7 @@ func TestOutbox(t *testing.T) {
 		t.Fatalf("a sent message is still pending: %v", got)
 	}
 	update(t, db, func(tx crm.Tx) error {
-		n, err := tx.PruneOutbox(base.Add(time.Minute))
+		n, err := tx.PruneOutbox(base.Add(time.Minute), 0)
 		if n != 1 {
 			t.Errorf("pruned %d, want only the sent one", n)
 		}
