@@ -238,7 +238,8 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	ra.ownerIs = "" // the pipeline's rows name the managers
+	named := ra.ownerIs != "" // "/pipeline @ana": her row, and her open interests listed
+	ra.ownerIs = ""           // the pipeline's rows name the managers
 	if ra.filtered() && ra.period == nil {
 		// Won and lost of a filtered pipeline come from the audit log: of the last
 		// 30 days unless a period is given, so the cost stays bounded.
@@ -246,6 +247,7 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	}
 	var p *crm.Pipeline
 	var wonValues map[uint64]string // per owner, and the total at 0: with a period only
+	var listed []*crm.Summary
 	err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
 		var err error
 		p, err = crm.BuildPipeline(tx, c.now(), owner, c.e.svc.Config.Currency)
@@ -255,6 +257,20 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		if ra.filtered() {
 			if err := filterPipeline(tx, p, newMatcher(tx, ra)); err != nil {
 				return err
+			}
+		}
+		if named && !ra.chart {
+			all, err := crm.OpenSummaries(tx, owner)
+			if err != nil {
+				return err
+			}
+			m := newMatcher(tx, ra)
+			for _, sm := range all {
+				if ok, err := m.match(sm.Interest); err != nil {
+					return err
+				} else if ok {
+					listed = append(listed, sm)
+				}
 			}
 		}
 		if ra.period != nil {
@@ -283,6 +299,9 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	if f := c.filterText(ra); f != "" {
 		title, rest, _ := strings.Cut(r.Text, "\n")
 		r.Text = title + "\n" + f + "\n" + rest
+	}
+	if len(listed) > 0 {
+		r.Text += c.ownerOpen("", listed)
 	}
 	if ra.chart {
 		img, err := chart.Pipeline(c.pipelineChart(p, ra))
