@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -53,7 +54,7 @@ func interactive(t *testing.T, input string) string {
 	if _, err := svc.EnsureAdmin(context.Background(), id, "Tester"); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
+	var out lockedBuffer
 	c := console.New(bot.New(svc, bot.Options{Clock: func() time.Time { return now }}), id, &out, t.TempDir())
 	console.FakeTerminal(c)
 	history := filepath.Join(t.TempDir(), "history")
@@ -81,4 +82,22 @@ func TestInteractiveBackslashContinues(t *testing.T) {
 	if !strings.Contains(out, "Created #1: Marko Đurić (Acme d.o.o.)") {
 		t.Errorf("continued lines not joined:\n%s", out)
 	}
+}
+
+// lockedBuffer is written by the line editor's own goroutines as well as the test's.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
