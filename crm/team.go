@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Removed is the outcome of RemoveUser: who was removed, which platforms were
@@ -44,6 +45,9 @@ func (s *Service) RemoveUser(ctx context.Context, op Op, userID uint64) (*Remove
 			}
 			for _, id := range u.Identities {
 				out.Platforms = append(out.Platforms, id.Platform())
+			}
+			if err := dropPending(tx, u.Identities, s.now()); err != nil {
+				return err
 			}
 			u.Disabled, u.Identities, u.Unreachable = true, nil, nil
 			if err := tx.PutUser(u); err != nil {
@@ -121,4 +125,31 @@ func OpenSummaries(tx Tx, ownerID uint64) ([]*Summary, error) {
 		}
 	}
 	return out, nil
+}
+
+// dropPending marks the pushes still waiting for ids (a nudge held until working
+// hours, a retry) as skipped: someone who left must not receive client data after
+// they were removed.
+func dropPending(tx Tx, ids []Identity, now time.Time) error {
+	gone := map[Identity]bool{}
+	platforms := map[string]bool{}
+	for _, id := range ids {
+		gone[id], platforms[id.Platform()] = true, true
+	}
+	for p := range platforms {
+		pending, err := tx.PendingOutbox(p, now.AddDate(100, 0, 0), 0)
+		if err != nil {
+			return err
+		}
+		for _, m := range pending {
+			if !gone[m.Target] {
+				continue
+			}
+			m.State, m.LastError = OutboxSkipped, "recipient removed from the team"
+			if err := tx.UpdateOutbox(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
