@@ -92,6 +92,11 @@ func (c *conv) parseReportArgs(args string) (reportArgs, error) {
 				ra.period = p
 				continue
 			}
+			if lw[0] >= '0' && lw[0] <= '9' {
+				// No name starts with a digit: this was meant as a period ("2026-13",
+				// "30x"), and reading it as a name would answer about nobody.
+				return ra, crm.Errorf(crm.EINVALID, "err.bad_period", w)
+			}
 			name = append(name, w)
 		}
 	}
