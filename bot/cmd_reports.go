@@ -279,7 +279,7 @@ func (c *conv) cmdPipeline(args string) []Reply {
 			}
 		}
 		if ra.period != nil {
-			cv, err := c.conversion(tx, ra, owner)
+			cv, err := c.conversion(tx, ra, owner, false)
 			if err != nil {
 				return err
 			}
@@ -369,8 +369,8 @@ func (c *conv) pipelineChart(p *crm.Pipeline, ra reportArgs) chart.Stacked {
 // conversion counts the period's figures with crm.BuildConversion, the one place
 // that decides what a period's won and lost are, so /pipeline with a period,
 // /conversion and the head's digest agree.
-func (c *conv) conversion(tx crm.Tx, ra reportArgs, owner uint64) (*crm.Conversion, error) {
-	return crm.BuildConversion(tx, ra.period.from, ra.period.to, crm.ReportFilter{Owner: owner, Segment: ra.segment, Size: ra.size})
+func (c *conv) conversion(tx crm.Tx, ra reportArgs, owner uint64, bySize bool) (*crm.Conversion, error) {
+	return crm.BuildConversion(tx, ra.period.from, ra.period.to, crm.ReportFilter{Owner: owner, Segment: ra.segment, Size: ra.size, NoSizes: !bySize})
 }
 
 // wonValue renders the won value of a tally ("45 000 EUR", currencies joined), or "".
@@ -432,7 +432,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 		for _, u := range us {
 			names[u.ID] = u.Name
 		}
-		st, err = c.conversion(tx, ra, owner)
+		st, err = c.conversion(tx, ra, owner, true)
 		return err
 	})
 	if err != nil {
