@@ -250,20 +250,42 @@ func (c *Console) render(r bot.Reply) {
 		}
 	}
 	var parts []string
+	pos, letter := 0, 'a'
 	for _, row := range r.Buttons {
 		for _, b := range row {
-			k := strconv.Itoa(len(c.buttons) + 1)
-			if keyed {
+			var k string
+			switch {
+			case keyed && b.Key != "":
 				k = strings.ToLower(b.Key)
-			}
-			if k == "" {
-				continue // unreachable by typing: the reply keyed the others
+			case keyed:
+				// A button the reply left unkeyed among keyed ones gets a letter:
+				// a number would mean an interest.
+				for c.taken(string(letter)) {
+					letter++
+				}
+				k = string(letter)
+				letter++
+			default:
+				// Positions skip a number an earlier reply of the same answer keyed.
+				for pos++; c.taken(strconv.Itoa(pos)); pos++ {
+				}
+				k = strconv.Itoa(pos)
 			}
 			c.buttons = append(c.buttons, key{typed: k, button: b, keyed: keyed})
 			parts = append(parts, fmt.Sprintf("[%s] %s", k, b.Label))
 		}
 	}
 	fmt.Fprintln(c.out, "  "+strings.Join(parts, "  "))
+}
+
+// taken reports whether typing k already presses a button. Called with mu held.
+func (c *Console) taken(k string) bool {
+	for _, b := range c.buttons {
+		if b.typed == k {
+			return true
+		}
+	}
+	return false
 }
 
 // privateHistory makes sure the history file, which holds what was typed (client
