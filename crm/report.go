@@ -115,7 +115,7 @@ func BuildConversion(tx Tx, from, to time.Time, f ReportFilter) (*Conversion, er
 		rank   int     // the furthest open stage reached in the period
 	}
 	lives := map[uint64]*life{}
-	var order []uint64 // first seen first, so the figures come out the same every time
+	var order []uint64 // the interests changed in the period
 	err := WalkChanges(tx, from, to, func(ch Change) error {
 		l := lives[ch.InterestID]
 		if l == nil {
