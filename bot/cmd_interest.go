@@ -460,7 +460,10 @@ func (c *conv) cmdFind(args string) []Reply {
 	return []Reply{c.list(c.t("find.title", args), res, c.t("find.none", args))}
 }
 
-func (c *conv) cmdMy(string) []Reply {
+func (c *conv) cmdMy(args string) []Reply {
+	if name := strings.TrimSpace(args); name != "" {
+		return c.myOf(name)
+	}
 	res, err := c.e.svc.My(c.ctx, c.u)
 	if err != nil {
 		return c.fail(err)

@@ -92,6 +92,11 @@ func (c *conv) parseReportArgs(args string) (reportArgs, error) {
 				ra.period = p
 				continue
 			}
+			if lw[0] >= '0' && lw[0] <= '9' {
+				// No name starts with a digit: this was meant as a period ("2026-13",
+				// "30x"), and reading it as a name would answer about nobody.
+				return ra, crm.Errorf(crm.EINVALID, "err.bad_period", w)
+			}
 			name = append(name, w)
 		}
 	}
@@ -238,7 +243,8 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	ra.ownerIs = "" // the pipeline's rows name the managers
+	named := ra.ownerIs != "" // "/pipeline @ana": her row, and her open interests listed
+	ra.ownerIs = ""           // the pipeline's rows name the managers
 	if ra.filtered() && ra.period == nil {
 		// Won and lost of a filtered pipeline come from the audit log: of the last
 		// 30 days unless a period is given, so the cost stays bounded.
@@ -246,6 +252,7 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	}
 	var p *crm.Pipeline
 	var wonValues map[uint64]string // per owner, and the total at 0: with a period only
+	var listed []*crm.Summary
 	err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
 		var err error
 		p, err = crm.BuildPipeline(tx, c.now(), owner, c.e.svc.Config.Currency)
@@ -257,8 +264,22 @@ func (c *conv) cmdPipeline(args string) []Reply {
 				return err
 			}
 		}
+		if named && !ra.chart {
+			all, err := crm.OpenSummaries(tx, owner)
+			if err != nil {
+				return err
+			}
+			m := newMatcher(tx, ra)
+			for _, sm := range all {
+				if ok, err := m.match(sm.Interest); err != nil {
+					return err
+				} else if ok {
+					listed = append(listed, sm)
+				}
+			}
+		}
 		if ra.period != nil {
-			cv, err := c.conversion(tx, ra, owner)
+			cv, err := c.conversion(tx, ra, owner, false)
 			if err != nil {
 				return err
 			}
@@ -283,6 +304,9 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	if f := c.filterText(ra); f != "" {
 		title, rest, _ := strings.Cut(r.Text, "\n")
 		r.Text = title + "\n" + f + "\n" + rest
+	}
+	if len(listed) > 0 {
+		r.Text += c.ownerOpen("", listed)
 	}
 	if ra.chart {
 		img, err := chart.Pipeline(c.pipelineChart(p, ra))
@@ -346,8 +370,8 @@ func (c *conv) pipelineChart(p *crm.Pipeline, ra reportArgs) chart.Stacked {
 // conversion counts the period's figures with crm.BuildConversion, the one place
 // that decides what a period's won and lost are, so /pipeline with a period,
 // /conversion and the head's digest agree.
-func (c *conv) conversion(tx crm.Tx, ra reportArgs, owner uint64) (*crm.Conversion, error) {
-	return crm.BuildConversion(tx, ra.period.from, ra.period.to, crm.ReportFilter{Owner: owner, Segment: ra.segment, Size: ra.size})
+func (c *conv) conversion(tx crm.Tx, ra reportArgs, owner uint64, bySize bool) (*crm.Conversion, error) {
+	return crm.BuildConversion(tx, ra.period.from, ra.period.to, crm.ReportFilter{Owner: owner, Segment: ra.segment, Size: ra.size, NoSizes: !bySize})
 }
 
 // wonValue renders the won value of a tally ("45 000 EUR", currencies joined), or "".
@@ -409,7 +433,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 		for _, u := range us {
 			names[u.ID] = u.Name
 		}
-		st, err = c.conversion(tx, ra, owner)
+		st, err = c.conversion(tx, ra, owner, true)
 		return err
 	})
 	if err != nil {

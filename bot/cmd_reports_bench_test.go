@@ -26,7 +26,7 @@ func BenchmarkReports(b *testing.B) {
 		b.Fatal(err)
 	}
 	eng := bot.New(svc, bot.Options{Clock: clock})
-	for _, cmd := range []string{"/pipeline", "/pipeline size:large", "/pipeline segment:corporate 30d", "/conversion 30d", "/conversion 7d", "/stale 30", "/pipeline chart", "/conversion chart"} {
+	for _, cmd := range []string{"/pipeline", "/pipeline size:large", "/pipeline segment:corporate 30d", "/conversion 30d", "/conversion 7d", "/conversion 2026", "/pipeline 2026", "/stale 30", "/pipeline chart", "/conversion chart"} {
 		b.Run(cmd, func(b *testing.B) {
 			for b.Loop() {
 				out := eng.Handle(ctx, bot.Request{Identity: "console:bench-admin", Text: cmd})

@@ -13,6 +13,7 @@ import (
 //	/team add Ana Horvat manager corporate [Europe/Zagreb] [telegram:123 …]
 //	/team role @ana head · /team segment @ana retail · /team tz @ana Europe/Zagreb
 //	/team invite @ana
+//	/team remove @ana
 func (c *conv) cmdTeam(args string) []Reply {
 	sub, rest := firstWord(args)
 	switch strings.ToLower(sub) {
@@ -45,6 +46,8 @@ func (c *conv) cmdTeam(args string) []Reply {
 			return c.fail(err)
 		}
 		return []Reply{{Text: c.t("team.updated", c.userLine(u)), Private: true}}
+	case "remove":
+		return c.teamRemove(rest)
 	case "invite":
 		u, err := c.e.svc.UserByName(c.ctx, rest)
 		if err != nil {

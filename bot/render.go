@@ -177,7 +177,11 @@ func (c *conv) pipelineWon(p *crm.Pipeline, wonValues map[uint64]string) Reply {
 				stages = append(stages, c.t("stage."+string(st))+" "+strconv.Itoa(n))
 			}
 		}
-		b.WriteString("\n\n" + r.Owner.Name + ": " + c.t("pipeline.open", r.OpenCount()))
+		name := r.Owner.Name
+		if r.Owner.Disabled {
+			name += " (" + c.t("team.disabled") + ")"
+		}
+		b.WriteString("\n\n" + name + ": " + c.t("pipeline.open", r.OpenCount()))
 		if len(stages) > 0 {
 			b.WriteString("\n   " + strings.Join(stages, " · "))
 		}

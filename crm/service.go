@@ -938,7 +938,7 @@ func BuildPipeline(tx Tx, now time.Time, ownerID uint64, currency string) (*Pipe
 	}
 	rows := map[uint64]*PipelineRow{}
 	for _, u := range users {
-		if (ownerID == 0 && !u.Disabled) || u.ID == ownerID {
+		if ownerID == 0 || u.ID == ownerID {
 			rows[u.ID] = &PipelineRow{Owner: u, Open: map[Stage]int{}}
 		}
 	}
@@ -972,6 +972,10 @@ func BuildPipeline(tx Tx, now time.Time, ownerID uint64, currency string) (*Pipe
 	}
 	for _, r := range rows {
 		// Show people who sell or who have something; an admin with nothing is noise.
+		// Someone who left stays while interests are still theirs to reassign.
+		if r.Owner.Disabled && r.OpenCount() == 0 && r.Owner.ID != ownerID {
+			continue
+		}
 		if r.OpenCount() > 0 || r.Won+r.Lost > 0 || r.Owner.Role == RoleManager || r.Owner.ID == ownerID {
 			p.Rows = append(p.Rows, r)
 		}

@@ -34,6 +34,7 @@ type Console struct {
 	mu       sync.Mutex // serialises writes: replies and pushed nudges interleave
 	buttons  []key      // the choices of the last reply that offered any
 	imageDir string
+	terminal func(*readline.Config) // tests: a fake terminal
 }
 
 // key is one pressable choice: what to type, and the button it presses.
@@ -53,7 +54,7 @@ func New(h Handler, identity crm.Identity, out io.Writer, imageDir string) *Cons
 // line editing and keeps history in historyFile ("" for none).
 func (c *Console) Run(ctx context.Context, in io.Reader, interactive bool, historyFile string) error {
 	if interactive {
-		return c.runTerminal(ctx, historyFile)
+		return c.runTerminal(ctx, in, historyFile)
 	}
 	r := bufio.NewReaderSize(in, 64*1024)
 	var pending []string
@@ -111,15 +112,27 @@ func readLine(r *bufio.Reader, max int) (string, error) {
 	}
 }
 
-func (c *Console) runTerminal(ctx context.Context, historyFile string) error {
+func (c *Console) runTerminal(ctx context.Context, in io.Reader, historyFile string) error {
 	if err := privateHistory(historyFile); err != nil {
 		return err
 	}
-	rl, err := readline.NewEx(&readline.Config{Prompt: "> ", HistoryFile: historyFile, InterruptPrompt: "^C", EOFPrompt: "/quit"})
+	c.mu.Lock()
+	out := c.out
+	c.mu.Unlock()
+	cfg := &readline.Config{Prompt: "> ", HistoryFile: historyFile, InterruptPrompt: "^C", EOFPrompt: "/quit",
+		Stdin: readline.NewCancelableStdin(newPasteReader(in)), Stdout: out}
+	if c.terminal != nil {
+		c.terminal(cfg)
+	}
+	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		return err
 	}
 	defer rl.Close()
+	// Ask the terminal to mark pastes, so a pasted signature arrives as one message;
+	// and to stop when the chat ends, so the shell is not left with it.
+	fmt.Fprint(out, pasteOn)
+	defer fmt.Fprint(out, pasteOff)
 	c.mu.Lock()
 	c.out = rl.Stdout()
 	c.mu.Unlock()
@@ -139,7 +152,7 @@ func (c *Console) runTerminal(ctx context.Context, historyFile string) error {
 		if err != nil {
 			return nil // EOF or closed
 		}
-		full, more := continued(&pending, line)
+		full, more := continued(&pending, unpaste(line))
 		if more {
 			rl.SetPrompt("… ")
 			continue
@@ -237,20 +250,42 @@ func (c *Console) render(r bot.Reply) {
 		}
 	}
 	var parts []string
+	pos, letter := 0, 'a'
 	for _, row := range r.Buttons {
 		for _, b := range row {
-			k := strconv.Itoa(len(c.buttons) + 1)
-			if keyed {
+			var k string
+			switch {
+			case keyed && b.Key != "":
 				k = strings.ToLower(b.Key)
-			}
-			if k == "" {
-				continue // unreachable by typing: the reply keyed the others
+			case keyed:
+				// A button the reply left unkeyed among keyed ones gets a letter:
+				// a number would mean an interest.
+				for c.taken(string(letter)) {
+					letter++
+				}
+				k = string(letter)
+				letter++
+			default:
+				// Positions skip a number an earlier reply of the same answer keyed.
+				for pos++; c.taken(strconv.Itoa(pos)); pos++ {
+				}
+				k = strconv.Itoa(pos)
 			}
 			c.buttons = append(c.buttons, key{typed: k, button: b, keyed: keyed})
 			parts = append(parts, fmt.Sprintf("[%s] %s", k, b.Label))
 		}
 	}
 	fmt.Fprintln(c.out, "  "+strings.Join(parts, "  "))
+}
+
+// taken reports whether typing k already presses a button. Called with mu held.
+func (c *Console) taken(k string) bool {
+	for _, b := range c.buttons {
+		if b.typed == k {
+			return true
+		}
+	}
+	return false
 }
 
 // privateHistory makes sure the history file, which holds what was typed (client
