@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -86,6 +87,7 @@ func (c *Catalog) Languages() []string {
 	for l := range c.msgs {
 		out = append(out, l)
 	}
+	sort.Strings(out) // map order would change the reply from run to run
 	return out
 }
 
