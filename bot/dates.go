@@ -20,6 +20,7 @@ import (
 //
 //	clause = relative | day [time] | time [day]
 //	relative = ("in"|"za") [n] unit [time] | n unit-letter [time]    in 3 days, za 2 sata, 30m, 1w
+//	           ("14h" alone is refused: 14:00 or in 14 hours? "u 14h", "in 2h" are clear)
 //	day = today | tomorrow | day after tomorrow | [next] weekday | next week
 //	      | d.m. | d.m.yyyy | d. m. yyyy. | d/m[/yyyy] | yyyy-mm-dd
 //	      | d month [yyyy] | month d [yyyy]                               (+ Croatian words)
@@ -55,17 +56,18 @@ func (e *DateError) Crm() *crm.Error {
 const pastYears = 100
 
 const (
-	keyNoDate    = "err.bad_date"
-	keyNoSuchDay = "date.err.no_such_day"
-	keyBadTime   = "date.err.bad_time"
-	keyAmbiguous = "date.err.ambiguous"
-	keyTooFar    = "date.err.too_far"
-	keyTooPast   = "date.err.too_past"
-	keyUnit      = "date.err.unit"
-	keyYear      = "date.err.year"
-	keyTwice     = "date.err.twice"
-	keyVague     = "date.err.vague"
-	keyDSTGap    = "date.err.dst_gap"
+	keyNoDate     = "err.bad_date"
+	keyNoSuchDay  = "date.err.no_such_day"
+	keyBadTime    = "date.err.bad_time"
+	keyAmbiguous  = "date.err.ambiguous"
+	keyTooFar     = "date.err.too_far"
+	keyTooPast    = "date.err.too_past"
+	keyUnit       = "date.err.unit"
+	keyYear       = "date.err.year"
+	keyTwice      = "date.err.twice"
+	keyVague      = "date.err.vague"
+	keyDSTGap     = "date.err.dst_gap"
+	keyHourOrSpan = "date.err.hour_or_span"
 )
 
 // token is one word of the input: s is folded (lower case, no diacritics, no trailing
@@ -424,6 +426,10 @@ func (p *parser) relative() (time.Time, bool, error) {
 			u = uu
 		}
 		p.i += k
+	case reHourH.MatchString(w):
+		// "14h" alone is 14:00 to a Croatian and "in 14 hours" to others: ask.
+		h := strings.TrimSuffix(w, "h")
+		return time.Time{}, true, p.fail(keyHourOrSpan, start, start+1, "u "+w, "in "+h+" hours")
 	case reShort.MatchString(w):
 		m := reShort.FindStringSubmatch(w)
 		v, err := strconv.Atoi(m[1])

@@ -93,3 +93,16 @@ func TestParseWhenErrNoDate(t *testing.T) {
 		t.Errorf("ParseWhen(31.2.) is ErrNoDate; want the calendar error")
 	}
 }
+
+func BenchmarkParseWhen(b *testing.B) {
+	zg, err := time.LoadLocation("Europe/Zagreb")
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 15, 4, 0, 0, zg)
+	inputs := []string{"tomorrow 10 send proposal", "sutra u 14:30 nazvati", "3. 12. 2026. 9h call", "in 3 days", "31.2."}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		ParseWhen(inputs[i%len(inputs)], now, zg)
+	}
+}
