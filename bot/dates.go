@@ -240,7 +240,8 @@ func (p *parser) part(from, to int) string {
 }
 
 func (p *parser) fail(key string, from, to int, args ...any) *DateError {
-	return &DateError{Part: p.part(from, to), Key: key, Args: args}
+	// Clipped: the part is echoed in the reply, and a pasted novel is not a date.
+	return &DateError{Part: clip(p.part(from, to), 60), Key: key, Args: args}
 }
 
 // day is a calendar day in loc.

@@ -106,3 +106,18 @@ func BenchmarkParseWhen(b *testing.B) {
 		ParseWhen(inputs[i%len(inputs)], now, zg)
 	}
 }
+
+// A refusal quotes the part it could not read, but never more than a line of it.
+func TestDateErrorPartIsShort(t *testing.T) {
+	now := time.Date(2026, 11, 25, 15, 4, 0, 0, time.UTC)
+	for _, in := range []string{strings.Repeat("9", 100000) + ":00", "tomorrow " + strings.Repeat("1", 100000), "in " + strings.Repeat("1", 5000) + " days"} {
+		_, _, err := ParseWhen(in, now, time.UTC)
+		var de *DateError
+		if !errors.As(err, &de) {
+			t.Fatalf("ParseWhen(%.20q…) = %v, want a refusal", in, err)
+		}
+		if n := len([]rune(de.Part)); n > 61 {
+			t.Errorf("ParseWhen(%.20q…) quotes %d characters", in, n)
+		}
+	}
+}
