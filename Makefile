@@ -3,7 +3,7 @@ GO      ?= go
 DB      ?= crmbot.db
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test bench lint build fmt clean serve
+.PHONY: run test bench lint build fmt clean serve fuzz
 
 run:            ## chat with the bot in this terminal, on ./crmbot.db (no tokens needed)
 	$(GO) run ./cmd/crmbot chat --db $(DB)
@@ -17,6 +17,13 @@ test:           ## vet, then every test with the race detector
 
 bench:          ## benchmarks on the generated 100k-interest dataset (CRMBOT_BENCH_SCALE=0.01 for a quick look)
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+FUZZTIME ?= 30s
+fuzz:           ## each fuzz test for $(FUZZTIME): dates, command lines, signatures, CSV import (not part of make test)
+	$(GO) test ./bot -run='^$$' -fuzz='^FuzzParseWhen$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./bot -run='^$$' -fuzz='^FuzzCommandLine$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./bot -run='^$$' -fuzz='^FuzzParseSignature$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./crm/exchange -run='^$$' -fuzz='^FuzzImportCSV$$' -fuzztime=$(FUZZTIME)
 
 lint:           ## formatting, vet and staticcheck (fetched from the module proxy)
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && false)

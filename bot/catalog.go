@@ -158,7 +158,7 @@ func (c *Catalog) Languages() []string {
 	for l := range c.msgs {
 		out = append(out, l)
 	}
-	sort.Strings(out)
+	sort.Strings(out) // map order would change the reply from run to run
 	return out
 }
 

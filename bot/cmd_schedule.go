@@ -20,7 +20,11 @@ func (c *conv) cmdSnooze(args string) []Reply {
 	if rest == "" {
 		return []Reply{{Text: c.t("usage.snooze"), Private: true}}
 	}
-	// "1h" is read by the date grammar as "in 1 hour", like every other duration.
+	// Snoozing moves a follow-up by an amount, so "/snooze 42 2h" is "in 2 hours";
+	// elsewhere a lone "2h" could be a time of day and is asked about.
+	if n, ok := strings.CutSuffix(rest, "h"); ok && reNumber.MatchString(n) {
+		rest = "in " + rest
+	}
 	due, _, err := ParseWhen(rest, c.now(), c.loc())
 	if err != nil {
 		return []Reply{{Text: c.errReply(dateErr(err, rest)).Text + "\n" + c.t("usage.snooze"), Private: true, Error: true}}

@@ -20,8 +20,10 @@ import (
 //
 //	clause = relative | day [time] | time [day]
 //	relative = ("in"|"za") [n] unit [time] | n unit-letter [time]    in 3 days, za 2 sata, 30m, 1w
+//	           ("14h" alone is refused: 14:00 or in 14 hours? "u 14h", "in 2h" are clear)
 //	day = today | tomorrow | day after tomorrow | [next] weekday | next week
-//	      | d.m. | d.m.yyyy | d. m. yyyy. | d/m[/yyyy] | yyyy-mm-dd        (+ Croatian words)
+//	      | d.m. | d.m.yyyy | d. m. yyyy. | d/m[/yyyy] | yyyy-mm-dd
+//	      | d month [yyyy] | month d [yyyy]                               (+ Croatian words)
 //	time = ["at"|"u"] (hh:mm | hh.mm | hh h | h(am|pm) | hh)               a bare hour only after a day
 
 // DefaultHour is the time of day given to a date named without one ("fri", "in 3
@@ -54,17 +56,18 @@ func (e *DateError) Crm() *crm.Error {
 const pastYears = 100
 
 const (
-	keyNoDate    = "err.bad_date"
-	keyNoSuchDay = "date.err.no_such_day"
-	keyBadTime   = "date.err.bad_time"
-	keyAmbiguous = "date.err.ambiguous"
-	keyTooFar    = "date.err.too_far"
-	keyTooPast   = "date.err.too_past"
-	keyUnit      = "date.err.unit"
-	keyYear      = "date.err.year"
-	keyTwice     = "date.err.twice"
-	keyVague     = "date.err.vague"
-	keyDSTGap    = "date.err.dst_gap"
+	keyNoDate     = "err.bad_date"
+	keyNoSuchDay  = "date.err.no_such_day"
+	keyBadTime    = "date.err.bad_time"
+	keyAmbiguous  = "date.err.ambiguous"
+	keyTooFar     = "date.err.too_far"
+	keyTooPast    = "date.err.too_past"
+	keyUnit       = "date.err.unit"
+	keyYear       = "date.err.year"
+	keyTwice      = "date.err.twice"
+	keyVague      = "date.err.vague"
+	keyDSTGap     = "date.err.dst_gap"
+	keyHourOrSpan = "date.err.hour_or_span"
 )
 
 // token is one word of the input: s is folded (lower case, no diacritics, no trailing
@@ -121,6 +124,32 @@ var weekdays = map[string]time.Weekday{
 	"sun": time.Sunday, "sunday": time.Sunday, "ned": time.Sunday, "nedjelja": time.Sunday, "nedjelju": time.Sunday,
 }
 
+// months are the month names, English and Croatian (nominative and genitive, "3.
+// prosinca"), without diacritics. Croatian short forms are left out: "svi", "lip",
+// "pro" are everyday words.
+var months = func() map[string]int {
+	m := map[string]int{}
+	for i, names := range [][]string{
+		{"jan", "january", "sijecanj", "sijecnja"},
+		{"feb", "february", "veljaca", "veljace"},
+		{"mar", "march", "ozujak", "ozujka"},
+		{"apr", "april", "travanj", "travnja"},
+		{"may", "svibanj", "svibnja"},
+		{"jun", "june", "lipanj", "lipnja"},
+		{"jul", "july", "srpanj", "srpnja"},
+		{"aug", "august", "kolovoz", "kolovoza"},
+		{"sep", "sept", "september", "rujan", "rujna"},
+		{"oct", "october", "listopad", "listopada"},
+		{"nov", "november", "studeni", "studenoga", "studenog"},
+		{"dec", "december", "prosinac", "prosinca"},
+	} {
+		for _, n := range names {
+			m[n] = i + 1
+		}
+	}
+	return m
+}()
+
 // nextWords say "the next one": "next fri", "sljedeći petak", "idući tjedan".
 var nextWords = map[string]bool{"next": true, "sljedeci": true, "sljedeca": true, "sljedecu": true, "slijedeci": true, "iduci": true, "iducu": true, "iduca": true}
 
@@ -169,6 +198,7 @@ var (
 	reHourH    = regexp.MustCompile(`^(\d{1,2})h$`)
 	reAmPm     = regexp.MustCompile(`^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)$`)
 	reNumber   = regexp.MustCompile(`^\d+$`)
+	reDayNum   = regexp.MustCompile(`^(\d{1,2})(?:\.|st|nd|rd|th)?$`)
 	reShort    = regexp.MustCompile(`^(\d+)(m|min|h|d|w)$`)
 	reLooksDT  = regexp.MustCompile(`^\d{1,4}[:./-]\d|^\d{1,2}(h|am|pm)$|^\d+(m|min|d|w)$`)
 	reBigClock = regexp.MustCompile(`^\d+[:.]\d+$`)
@@ -210,7 +240,8 @@ func (p *parser) part(from, to int) string {
 }
 
 func (p *parser) fail(key string, from, to int, args ...any) *DateError {
-	return &DateError{Part: p.part(from, to), Key: key, Args: args}
+	// Clipped: the part is echoed in the reply, and a pasted novel is not a date.
+	return &DateError{Part: clip(p.part(from, to), 60), Key: key, Args: args}
 }
 
 // day is a calendar day in loc.
@@ -255,7 +286,7 @@ func ParseWhen(text string, now time.Time, loc *time.Location) (time.Time, strin
 		if vagueWords[nx] {
 			return time.Time{}, text, p.fail(keyVague, p.i, p.i+1)
 		}
-		if reLooksDT.MatchString(nx) || weekdayAt(p, 0) {
+		if reLooksDT.MatchString(nx) || weekdayAt(p, 0) || len(nx) > 2 && months[nx] > 0 && nx != "may" {
 			return time.Time{}, text, p.fail(keyTwice, p.i, p.i+1)
 		}
 	}
@@ -396,6 +427,10 @@ func (p *parser) relative() (time.Time, bool, error) {
 			u = uu
 		}
 		p.i += k
+	case reHourH.MatchString(w):
+		// "14h" alone is 14:00 to a Croatian and "in 14 hours" to others: ask.
+		h := strings.TrimSuffix(w, "h")
+		return time.Time{}, true, p.fail(keyHourOrSpan, start, start+1, "u "+w, "in "+h+" hours")
 	case reShort.MatchString(w):
 		m := reShort.FindStringSubmatch(w)
 		v, err := strconv.Atoi(m[1])
@@ -554,6 +589,15 @@ func (p *parser) numericDay() (day, bool, error) {
 		// "3. 12." and "3. 12. 2026." as Croatians write them.
 		dd, _ = strconv.Atoi(strings.TrimSuffix(w, "."))
 		mm, _ = strconv.Atoi(strings.TrimSuffix(p.peek(1), "."))
+		n = 2
+	case reDayNum.MatchString(w) && months[p.peek(1)] > 0:
+		// "3 dec", "3. prosinca"
+		dd, _ = strconv.Atoi(reDayNum.FindStringSubmatch(w)[1])
+		mm, n = months[p.peek(1)], 2
+	case months[w] > 0 && reDayNum.MatchString(p.peek(1)):
+		// "dec 3", "december 3rd"
+		mm = months[w]
+		dd, _ = strconv.Atoi(reDayNum.FindStringSubmatch(p.peek(1))[1])
 		n = 2
 	case reDotPair.MatchString(w):
 		m := reDotPair.FindStringSubmatch(w)

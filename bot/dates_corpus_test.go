@@ -93,3 +93,31 @@ func TestParseWhenErrNoDate(t *testing.T) {
 		t.Errorf("ParseWhen(31.2.) is ErrNoDate; want the calendar error")
 	}
 }
+
+func BenchmarkParseWhen(b *testing.B) {
+	zg, err := time.LoadLocation("Europe/Zagreb")
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 15, 4, 0, 0, zg)
+	inputs := []string{"tomorrow 10 send proposal", "sutra u 14:30 nazvati", "3. 12. 2026. 9h call", "in 3 days", "31.2."}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		ParseWhen(inputs[i%len(inputs)], now, zg)
+	}
+}
+
+// A refusal quotes the part it could not read, but never more than a line of it.
+func TestDateErrorPartIsShort(t *testing.T) {
+	now := time.Date(2026, 11, 25, 15, 4, 0, 0, time.UTC)
+	for _, in := range []string{strings.Repeat("9", 100000) + ":00", "tomorrow " + strings.Repeat("1", 100000), "in " + strings.Repeat("1", 5000) + " days"} {
+		_, _, err := ParseWhen(in, now, time.UTC)
+		var de *DateError
+		if !errors.As(err, &de) {
+			t.Fatalf("ParseWhen(%.20q…) = %v, want a refusal", in, err)
+		}
+		if n := len([]rune(de.Part)); n > 61 {
+			t.Errorf("ParseWhen(%.20q…) quotes %d characters", in, n)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode"
 
 	"crmbot/crm"
 )
@@ -323,9 +324,11 @@ func splitCommand(text string) (string, string) {
 	if !strings.HasPrefix(text, "/") {
 		return "", text
 	}
-	name, args, _ := strings.Cut(text[1:], " ")
-	if nl := strings.IndexByte(name, '\n'); nl >= 0 {
-		name, args = name[:nl], strings.TrimSpace(name[nl+1:]+" "+args)
+	// The name ends at any white space, not only a blank: "/log\t42" from a pasted
+	// line, or a line break, is still /log.
+	name, args := text[1:], ""
+	if i := strings.IndexFunc(name, unicode.IsSpace); i >= 0 {
+		name, args = name[:i], name[i:]
 	}
 	name, _, _ = strings.Cut(name, "@")
 	return strings.ToLower(name), strings.TrimSpace(args)

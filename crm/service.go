@@ -24,11 +24,14 @@ type Config struct {
 	ManagersSeeOwnOnly bool
 	// InviteTTL is how long an invite code stays valid.
 	InviteTTL time.Duration
+	// DefaultTZ is the IANA zone of a user created without one ("Europe/Zagreb"): the
+	// team's zone, so that nobody's follow-ups are silently read in UTC.
+	DefaultTZ string
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
 func DefaultConfig() Config {
-	return Config{DefaultRegion: "HR", Currency: "EUR", Cadence: DefaultCadence, InviteTTL: 7 * 24 * time.Hour}
+	return Config{DefaultRegion: "HR", Currency: "EUR", Cadence: DefaultCadence, InviteTTL: 7 * 24 * time.Hour, DefaultTZ: "UTC"}
 }
 
 // Service applies the rules of DOMAIN.md to the data in a Store. Every method that
@@ -55,6 +58,9 @@ func NewService(st Store, clock Clock, cfg Config) *Service {
 	}
 	if cfg.InviteTTL == 0 {
 		cfg.InviteTTL = def.InviteTTL
+	}
+	if _, err := time.LoadLocation(cfg.DefaultTZ); cfg.DefaultTZ == "" || err != nil {
+		cfg.DefaultTZ = def.DefaultTZ
 	}
 	if clock == nil {
 		clock = time.Now
@@ -148,7 +154,7 @@ func (s *Service) EnsureAdminLang(ctx context.Context, id Identity, name, lang s
 		if name == "" {
 			name = string(id)
 		}
-		u = &User{Name: name, Role: RoleAdmin, Segment: SegmentCorporate, TZ: "UTC", Lang: lang, Identities: []Identity{id}, CreatedAt: s.now()}
+		u = &User{Name: name, Role: RoleAdmin, Segment: SegmentCorporate, TZ: s.Config.DefaultTZ, Lang: lang, Identities: []Identity{id}, CreatedAt: s.now()}
 		if err := tx.PutUser(u); err != nil {
 			return err
 		}
@@ -1063,7 +1069,7 @@ func (s *Service) AddUser(ctx context.Context, op Op, name string, role Role, se
 		return nil, Errorf(EINVALID, "err.bad_segment", string(seg))
 	}
 	if tz == "" {
-		tz = op.Actor.TZ
+		tz = s.Config.DefaultTZ
 	}
 	if _, err := time.LoadLocation(tz); err != nil {
 		return nil, Errorf(EINVALID, "err.bad_tz", tz)

@@ -397,6 +397,12 @@ func TestModals(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &ack); err != nil || ack.ResponseAction != "errors" || ack.Errors[fNextWhen] == "" || len(ack.Errors) != 1 {
 		t.Fatalf("bad date: %d %s", resp.StatusCode, body)
 	}
+	// A date that does not exist is named on the field, with dates that do.
+	vals[fNextWhen] = input("31.2. 10:00")
+	resp, body = e.interaction(logSubmission("V1", vals))
+	if err := json.Unmarshal([]byte(body), &ack); err != nil || !strings.Contains(ack.Errors[fNextWhen], `"31.2."`) || !strings.Contains(ack.Errors[fNextWhen], "28.2.") {
+		t.Fatalf("impossible date: %d %s", resp.StatusCode, body)
+	}
 	timeline := func() []*crm.Interaction {
 		var tl []*crm.Interaction
 		e.view(func(tx crm.Tx) (err error) { tl, err = tx.Timeline(1, 0); return })

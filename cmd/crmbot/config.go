@@ -25,6 +25,9 @@ type config struct {
 	HTTPAddr string
 	Lang     string
 	Cadence  crm.Cadence
+	// TimeZone is the zone of users created without one (CRMBOT_TIMEZONE, else the
+	// server's).
+	TimeZone string
 	// The scheduler.
 	NudgeSchedule string
 	Sched         bot.SchedulerConfig
@@ -44,6 +47,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Currency, "currency", env("CRMBOT_CURRENCY", "EUR"), "currency of estimated values (CRMBOT_CURRENCY)")
 	fs.BoolVar(&c.OwnOnly, "own-only", env("CRMBOT_OWN_ONLY", "") == "true", "managers see only their own interests (CRMBOT_OWN_ONLY=true)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CRMBOT_LOG_LEVEL", "info"), "debug, info, warn or error (CRMBOT_LOG_LEVEL)")
+	fs.StringVar(&c.TimeZone, "timezone", env("CRMBOT_TIMEZONE", ""), "time zone of new users, e.g. Europe/Zagreb (CRMBOT_TIMEZONE; default: the server's)")
 	fs.StringVar(&c.HTTPAddr, "http", env("CRMBOT_HTTP_ADDR", ":8080"), "address for webhooks and /healthz (CRMBOT_HTTP_ADDR)")
 	fs.StringVar(&c.Lang, "lang", env("CRMBOT_LANG", bot.DefaultLang), "language of people who chose none and whose platform gives no hint, e.g. hr (CRMBOT_LANG)")
 }
@@ -58,6 +62,12 @@ func (c *config) parse(fs *flag.FlagSet, args []string) error {
 		return err
 	} else if c.Lang = strings.ToLower(strings.TrimSpace(c.Lang)); !cat.HasLang(c.Lang) {
 		return fmt.Errorf("CRMBOT_LANG: %q has no catalog; use one of %s", c.Lang, strings.Join(cat.Languages(), ", "))
+	}
+	if c.TimeZone == "" {
+		c.TimeZone = serverZone(os.Getenv("TZ"), "/etc/localtime", "/etc/timezone")
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
+		return fmt.Errorf("CRMBOT_TIMEZONE: %q is not a time zone: want a name like Europe/Zagreb or UTC", c.TimeZone)
 	}
 	for _, a := range strings.FieldsFunc(os.Getenv("CRMBOT_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		c.Admins = append(c.Admins, crm.Identity(a))
@@ -139,6 +149,30 @@ func (c *config) open(clock crm.Clock, create bool, w io.Writer) (*storage.DB, *
 	if db.Created() {
 		fmt.Fprintf(w, "crmbot: created a new database at %s\n", c.DB)
 	}
-	svc := crm.NewService(db, clock, crm.Config{DefaultRegion: c.Region, Currency: c.Currency, ManagersSeeOwnOnly: c.OwnOnly, Cadence: c.Cadence})
+	svc := crm.NewService(db, clock, crm.Config{DefaultRegion: c.Region, Currency: c.Currency, ManagersSeeOwnOnly: c.OwnOnly, Cadence: c.Cadence, DefaultTZ: c.TimeZone})
 	return db, svc, nil
+}
+
+// serverZone names the server's time zone for users created without one: the TZ
+// variable, else the zone /etc/localtime links to, else /etc/timezone, else UTC. Go's
+// time.Local knows the rules but not the name, and a user's zone is stored by name.
+func serverZone(tzEnv, localtime, timezoneFile string) string {
+	valid := func(name string) bool {
+		_, err := time.LoadLocation(name)
+		return name != "" && name != "Local" && err == nil
+	}
+	if name := strings.TrimPrefix(tzEnv, ":"); valid(name) {
+		return name
+	}
+	if target, err := os.Readlink(localtime); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok && valid(name) {
+			return name
+		}
+	}
+	if b, err := os.ReadFile(timezoneFile); err == nil {
+		if name := strings.TrimSpace(string(b)); valid(name) {
+			return name
+		}
+	}
+	return "UTC"
 }
