@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"strings"
 
 	"crmbot/crm"
@@ -336,6 +337,14 @@ func (c *conv) stageWithReason(d *dialog, st crm.Stage, rest string) []Reply {
 
 func (c *conv) answerStage(d *dialog, v string, button bool) []Reply {
 	switch d.Step {
+	case "reopen":
+		if !strings.EqualFold(v, "reopen") || d.Change == nil {
+			return []Reply{{Text: c.t("stage.reopen_hint"), Private: true}}
+		}
+		ch := *d.Change
+		ch.Reopen = true
+		c.setDialog(nil)
+		return c.applyStage(d.ID, ch)
 	case "stage":
 		st, ok := stageAliases[strings.ToLower(v)]
 		if !ok {
@@ -380,6 +389,14 @@ func (c *conv) lose(id uint64, reason, note string) []Reply {
 
 func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 	in, err := c.e.svc.SetStage(c.ctx, c.op(), id, ch)
+	if e := crm.AsError(err); e != nil && e.Key == "err.reopen_unconfirmed" {
+		// A won or lost interest is moved only when the user says so: ask, keeping
+		// the whole change (reason, note) for the answer.
+		d := &dialog{Flow: "stage", ID: id, Stage: string(ch.Stage), Change: &ch}
+		from := c.t("stage." + fmt.Sprint(e.Args[1]))
+		bs := [][]Button{{{Label: c.t("btn.reopen"), Action: "reopen"}, c.cancelButton()}}
+		return []Reply{c.ask(d, "reopen", c.t("stage.reopen_ask", id, from, c.t("stage."+string(ch.Stage))), bs)}
+	}
 	if err != nil {
 		return c.fail(err)
 	}

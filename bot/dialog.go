@@ -34,8 +34,11 @@ type dialog struct {
 	Field string `json:"field,omitempty"`
 	// Match is the existing contact a /new draft's email or phone belongs to, while
 	// the user is asked whether it is that person or a new one.
-	Match   *crm.Match `json:"match,omitempty"`
-	Updated time.Time  `json:"updated"`
+	Match *crm.Match `json:"match,omitempty"`
+	// Change is a stage move of a closed interest waiting for the user to confirm
+	// the reopening.
+	Change  *crm.StageChange `json:"change,omitempty"`
+	Updated time.Time        `json:"updated"`
 }
 
 func (d *dialog) asked(step string) bool {

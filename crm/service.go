@@ -555,6 +555,10 @@ type StageChange struct {
 	Loss         LossReason
 	Next         *NextAction // optional explicit next action for an open stage
 	Note         string      // optional: logged as a note in the timeline
+	// Reopen confirms moving a won or lost interest: without it SetStage refuses with
+	// ECONFLICT "err.reopen_unconfirmed", so that a closed deal is never reopened by a
+	// stray /stage.
+	Reopen bool
 }
 
 // SetStage moves an interest to another stage (R3–R8). Closing it (won or lost) clears
@@ -568,6 +572,9 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 			return "", err
 		}
 		from := in.Stage
+		if !from.Open() && !c.Reopen {
+			return "", Errorf(ECONFLICT, "err.reopen_unconfirmed", in.ID, string(from))
+		}
 		ApplyStage(in, c.Stage, c.Deliberation, c.Loss, c.Next, s.Config.Cadence, now, op.Actor.Location())
 		detail := string(from) + "→" + string(c.Stage)
 		if c.Deliberation != "" && c.Stage == StageDeliberating {
@@ -577,6 +584,14 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 			detail += "/" + string(c.Loss)
 		}
 		text := "stage " + detail
+		if !from.Open() {
+			// A closed interest moved again is audited as a reopen as well as a stage
+			// move (reports read the move; people reading the audit see the reopen).
+			text = "reopened: " + text
+			if err := tx.AddAudit(&AuditEntry{At: now, ActorID: op.Actor.ID, Entity: "interest", EntityID: in.ID, Action: "reopen", Detail: detail}); err != nil {
+				return "", err
+			}
+		}
 		if note := strings.TrimSpace(c.Note); note != "" {
 			text += ": " + note
 		}
