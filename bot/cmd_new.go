@@ -18,7 +18,17 @@ func (c *conv) cmdNew(args string) []Reply {
 		sig := ParseSignature(args)
 		d.New, d.Confirm = &sig, true
 	default:
-		n := parseNewLine(args)
+		line, ownerName := cutOwner(args)
+		n := parseNewLine(line)
+		if ownerName != "" {
+			// A head or admin may add an interest for someone else (a retail one,
+			// say, which R13 keeps from a corporate owner); the service checks who.
+			owner, err := c.e.svc.UserByName(c.ctx, ownerName)
+			if err != nil {
+				return c.fail(err)
+			}
+			n.OwnerID = owner.ID
+		}
 		if n.ContactName != "" && n.CompanyName != "" {
 			return c.createInterest(&n)
 		}

@@ -110,6 +110,7 @@ var (
 	rePhoneLike  = regexp.MustCompile(`^\+?[\d\s().\-/]{6,}$`)
 	reEmail      = regexp.MustCompile(`[\w.+'-]+@[\w-]+(\.[\w-]+)+`)
 	reWebsite    = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?$`)
+	reOwnerLabel = regexp.MustCompile(`(?i)(?:^|[,;])\s*owner\s*:\s*([^,;]*)`)
 )
 
 // splitNext separates "text, next <when> <what>" into the text and the clause after
@@ -229,6 +230,8 @@ func setField(n *crm.NewInterest, k, v string) bool {
 		n.Need = v
 	case "source", "from":
 		n.Source = v
+	case "segment":
+		n.Segment = crm.Segment(strings.ToLower(v)) // checked by Validate and R13
 	case "value", "budget":
 		num, cur := firstWord(v)
 		val, err := strconv.ParseInt(strings.NewReplacer(".", "", " ", "", "_", "").Replace(num), 10, 64)
@@ -242,4 +245,14 @@ func setField(n *crm.NewInterest, k, v string) bool {
 		return false
 	}
 	return true
+}
+
+// cutOwner removes an "owner: @name" part from a /new line and returns the line and
+// the name ("" when there is none).
+func cutOwner(s string) (string, string) {
+	m := reOwnerLabel.FindStringSubmatchIndex(s)
+	if m == nil {
+		return s, ""
+	}
+	return s[:m[0]] + s[m[1]:], strings.TrimSpace(s[m[2]:m[3]])
 }
