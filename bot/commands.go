@@ -28,6 +28,7 @@ func init() {
 		{name: "log", run: (*conv).cmdLog},
 		{name: "next", run: (*conv).cmdNext},
 		{name: "stage", run: (*conv).cmdStage},
+		{name: "edit", aliases: []string{"fix"}, run: (*conv).cmdEdit},
 		{name: "won", run: (*conv).cmdWon},
 		{name: "lost", run: (*conv).cmdLost},
 		{name: "show", aliases: []string{"card"}, run: (*conv).cmdShow},

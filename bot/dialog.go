@@ -101,6 +101,8 @@ func (c *conv) answer(v string, button bool) []Reply {
 		return c.answerNext(d, v)
 	case "assign":
 		return c.answerAssign(d, v)
+	case "edit":
+		return c.answerEdit(d, v)
 	case "freetext":
 		return c.answerFreeText(d, v, button)
 	}
