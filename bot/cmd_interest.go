@@ -581,6 +581,9 @@ func (c *conv) answerFreeText(d *dialog, v string, button bool) []Reply {
 	case "target":
 		if strings.EqualFold(v, "new") {
 			sig := ParseSignature(d.Text)
+			// The text itself goes into the new interest's timeline: it is what the
+			// client wrote, not only where their details came from.
+			sig.Note = d.Text
 			nd := &dialog{Flow: "new", New: &sig, Confirm: true}
 			return c.nextNewStep(nd)
 		}

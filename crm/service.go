@@ -179,6 +179,9 @@ type NewInterest struct {
 	// member the owner (a retail interest added by a corporate head, for example).
 	Segment Segment `json:",omitempty"`
 	OwnerID uint64  `json:",omitempty"`
+	// Note, when given, is recorded in the timeline as the first interaction: the
+	// forwarded email or pasted text the interest was made from (R9).
+	Note string `json:",omitempty"`
 }
 
 // Validate normalises the input in place and checks R1.
@@ -389,6 +392,11 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 		}
 		if err := tx.AddInteraction(&Interaction{InterestID: in.ID, Kind: InteractionSystem, AuthorID: op.Actor.ID, At: now, Text: "created"}); err != nil {
 			return err
+		}
+		if note := strings.TrimSpace(n.Note); note != "" {
+			if err := tx.AddInteraction(&Interaction{InterestID: in.ID, Kind: InteractionNote, AuthorID: op.Actor.ID, At: now, Text: note}); err != nil {
+				return err
+			}
 		}
 		if err := tx.AddAudit(&AuditEntry{At: now, ActorID: op.Actor.ID, Entity: "interest", EntityID: in.ID, Action: "create", Detail: fmt.Sprintf("company=%d contact=%d", company.ID, contact.ID)}); err != nil {
 			return err
