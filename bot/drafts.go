@@ -136,6 +136,13 @@ func (c *conv) reask(d *dialog) []Reply {
 			return []Reply{c.ask(d, "next", c.t("log.kept", clip(d.Text, 200))+"\n"+c.t("log.ask_next"), c.nextPresets())}
 		}
 	case "new":
+		switch {
+		case d.Step == "duplicate" && d.Match != nil:
+			return c.askDuplicate(d.New, *d.Match)
+		case d.Step == "fix":
+			return []Reply{c.ask(d, "fix", c.t("new.kept", c.describeNew(d.New))+"\n"+c.t("new.ask_field", c.t("field."+d.Field)),
+				[][]Button{{{Label: c.t("btn.save_without"), Action: "skip"}, c.cancelButton()}})}
+		}
 		// The step being re-asked is forgotten as asked, so nextNewStep asks it again.
 		var asked []string
 		for _, s := range d.Asked {
