@@ -344,7 +344,11 @@ func (c *conv) answerStage(d *dialog, v string, button bool) []Reply {
 		ch := *d.Change
 		ch.Reopen = true
 		c.setDialog(nil)
-		return c.applyStage(d.ID, ch)
+		out := c.applyStage(d.ID, ch)
+		if ch.Stage == crm.StageLost && ch.Loss == crm.LossNotProspective && len(out) == 1 && len(out[0].Buttons) > 0 {
+			out[0].Text += "\n" + c.t("lost.mailing")
+		}
+		return out
 	case "stage":
 		st, ok := stageAliases[strings.ToLower(v)]
 		if !ok {
@@ -375,17 +379,20 @@ func (c *conv) answerStage(d *dialog, v string, button bool) []Reply {
 func (c *conv) lose(id uint64, reason, note string) []Reply {
 	if reason == reasonNotNow {
 		out := c.applyStage(id, crm.StageChange{Stage: crm.StageDeliberating, Deliberation: crm.DeliberationBudget, Note: note})
-		if len(out) == 1 && len(out[0].Buttons) > 0 {
+		if len(out) == 1 && len(out[0].Buttons) > 0 && !c.asking("reopen") {
 			out[0].Text = c.t("lost.not_now") + "\n" + out[0].Text
 		}
 		return out
 	}
 	out := c.applyStage(id, crm.StageChange{Stage: crm.StageLost, Loss: crm.LossReason(reason), Note: note})
-	if reason == string(crm.LossNotProspective) && len(out) == 1 && len(out[0].Buttons) > 0 {
+	if reason == string(crm.LossNotProspective) && len(out) == 1 && len(out[0].Buttons) > 0 && !c.asking("reopen") {
 		out[0].Text += "\n" + c.t("lost.mailing")
 	}
 	return out
 }
+
+// asking reports whether the reply being built asks the question of step.
+func (c *conv) asking(step string) bool { return c.d != nil && c.d.Step == step }
 
 func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 	in, err := c.e.svc.SetStage(c.ctx, c.op(), id, ch)
@@ -394,8 +401,12 @@ func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 		// the whole change (reason, note) for the answer.
 		d := &dialog{Flow: "stage", ID: id, Stage: string(ch.Stage), Change: &ch}
 		from := c.t("stage." + fmt.Sprint(e.Args[1]))
-		bs := [][]Button{{{Label: c.t("btn.reopen"), Action: "reopen"}, c.cancelButton()}}
-		return []Reply{c.ask(d, "reopen", c.t("stage.reopen_ask", id, from, c.t("stage."+string(ch.Stage))), bs)}
+		ask, btn := "stage.reopen_ask", "btn.reopen"
+		if !ch.Stage.Open() {
+			ask, btn = "stage.reclose_ask", "btn.reclose" // won ↔ lost: not a reopening
+		}
+		bs := [][]Button{{{Label: c.t(btn), Action: "reopen"}, c.cancelButton()}}
+		return []Reply{c.ask(d, "reopen", c.t(ask, id, from, c.t("stage."+string(ch.Stage))), bs)}
 	}
 	if err != nil {
 		return c.fail(err)
