@@ -191,6 +191,8 @@ func badField(n *crm.NewInterest, err error) string {
 		return "value"
 	case "err.bad_kind":
 		return "kind"
+	case "err.bad_segment":
+		return "segment"
 	}
 	return ""
 }
@@ -210,6 +212,8 @@ func clearField(n *crm.NewInterest, f string) {
 		n.Value, n.Currency = 0, ""
 	case "kind":
 		n.Kind = ""
+	case "segment":
+		n.Segment = ""
 	}
 }
 
