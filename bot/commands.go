@@ -99,7 +99,8 @@ func (c *conv) runCommand(name, args string) []Reply {
 	if c.req.Chat == ChatGroup && !cmd.group {
 		return []Reply{{Text: c.t("group.private_only", cmd.name)}}
 	}
-	if cmd.name != "cancel" && c.d != nil {
+	if cmd.name != "cancel" && c.d != nil && c.req.Chat != ChatGroup {
+		// (A command in a group is not part of the private dialogue: it leaves it as it is.)
 		// A command typed over a dialogue that holds unsaved text waits until the
 		// user says what becomes of that text; otherwise it leaves the dialogue.
 		if s := c.draftSummary(c.d); s != "" {
