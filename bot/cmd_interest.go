@@ -106,6 +106,7 @@ func (c *conv) logText(d *dialog, v string, askNext bool) []Reply {
 // (an unreadable date), echoing the note so the user sees nothing was lost.
 func (c *conv) askNextKept(d *dialog, err error) []Reply {
 	bs := c.nextPresets()
+	bs[1][1].Label = c.t("btn.save_without_next") // "auto": the cadence sets the next step
 	if d.Full != "" && d.Full != d.Text {
 		bs = append(bs[:len(bs)-1], []Button{{Label: c.t("btn.keep_in_note"), Action: "whole"}}, bs[len(bs)-1])
 	}
