@@ -203,9 +203,18 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 func (c *conv) saveLog(id uint64, kind crm.InteractionKind, text string, next *crm.NextAction) []Reply {
 	res, err := c.e.svc.LogInteraction(c.ctx, c.op(), id, kind, text, next)
 	if err != nil {
-		if next != nil && crm.AsError(err) != nil && crm.AsError(err).Key == "err.due_in_past" {
-			// Only the date was wrong: keep the note and ask for the date again.
-			return c.askNextKept(&dialog{Flow: "log", ID: id, Kind: string(kind), Text: text}, err)
+		if e := crm.AsError(err); next != nil && e != nil {
+			d := &dialog{Flow: "log", ID: id, Kind: string(kind), Text: text}
+			switch e.Key {
+			case "err.due_in_past":
+				// Only the date was wrong: keep the note and ask for the date again.
+				return c.askNextKept(d, err)
+			case "err.closed":
+				// A closed interest takes notes but no next step: keep the note and
+				// offer to save it alone.
+				bs := [][]Button{{{Label: c.t("btn.save_without"), Action: "auto"}, c.cancelButton()}}
+				return []Reply{c.errReply(err), c.ask(d, "next", c.t("log.kept", clip(text, 200))+"\n"+c.t("log.closed_save"), bs)}
+			}
 		}
 		return c.fail(err)
 	}
