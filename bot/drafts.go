@@ -76,6 +76,31 @@ func (c *conv) interrupt(d *dialog, summary, cmd string) []Reply {
 	return []Reply{c.ask(d, "interrupt", c.t(key, summary, cmd), [][]Button{row})}
 }
 
+// staleDraft handles a message that arrives after a dialogue was left for more than a
+// day. Without a draft the dialogue is forgotten; with one, the user is asked first
+// whether to save it, and the message (a command or text) is handled after the choice.
+// It returns nil when the message is to be dispatched as usual.
+func (c *conv) staleDraft(d *dialog) []Reply {
+	summary := c.draftSummary(d)
+	if summary == "" || c.req.Chat == ChatGroup || c.req.Contact != nil || (c.req.Action != "" && !strings.HasPrefix(c.req.Action, "/")) {
+		c.setDialog(nil)
+		return nil
+	}
+	line := firstNonEmpty(c.req.Action, strings.TrimSpace(c.req.Text))
+	if line == "" {
+		c.setDialog(nil)
+		return nil
+	}
+	c.d = d
+	out := c.interrupt(d, summary, line)
+	key := "draft.ask_stale_unsavable"
+	if canSaveDraft(d) {
+		key = "draft.ask_stale"
+	}
+	out[0].Text = c.t(key, summary)
+	return out
+}
+
 func (c *conv) answerInterrupt(d *dialog, v string) []Reply {
 	var out []Reply
 	switch strings.ToLower(v) {
@@ -97,6 +122,10 @@ func (c *conv) answerInterrupt(d *dialog, v string) []Reply {
 		return c.reask(d)
 	default:
 		return []Reply{{Text: c.t("draft.hint"), Private: true}}
+	}
+	if !strings.HasPrefix(d.Pending, "/") {
+		// Text typed after a stale draft: read it as if no dialogue were open.
+		return append(out, c.freeText(d.Pending)...)
 	}
 	return append(out, c.runCommand(splitCommand(d.Pending))...)
 }
