@@ -100,9 +100,9 @@ func (c *conv) runCommand(name, args string) []Reply {
 		return []Reply{{Text: c.t("group.private_only", cmd.name)}}
 	}
 	if cmd.name != "cancel" && c.d != nil && c.req.Chat != ChatGroup {
-		// (A command in a group is not part of the private dialogue: it leaves it as it is.)
 		// A command typed over a dialogue that holds unsaved text waits until the
-		// user says what becomes of that text; otherwise it leaves the dialogue.
+		// user says what becomes of that text; otherwise it leaves the dialogue. (A
+		// command in a group is no part of the private dialogue and leaves it be.)
 		if s := c.draftSummary(c.d); s != "" {
 			line := "/" + cmd.name
 			if args != "" {

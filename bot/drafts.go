@@ -81,8 +81,11 @@ func (c *conv) interrupt(d *dialog, summary, cmd string) []Reply {
 // whether to save it, and the message (a command or text) is handled after the choice.
 // It returns nil when the message is to be dispatched as usual.
 func (c *conv) staleDraft(d *dialog) []Reply {
+	if c.req.Chat == ChatGroup {
+		return nil // the private dialogue is no business of a group message
+	}
 	summary := c.draftSummary(d)
-	if summary == "" || c.req.Chat == ChatGroup || c.req.Contact != nil || (c.req.Action != "" && !strings.HasPrefix(c.req.Action, "/")) {
+	if summary == "" || c.req.Contact != nil || (c.req.Action != "" && !strings.HasPrefix(c.req.Action, "/")) {
 		c.setDialog(nil)
 		return nil
 	}
