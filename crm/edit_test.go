@@ -96,3 +96,28 @@ func TestEdit(t *testing.T) {
 		t.Fatalf("unchanged edit: %v %+v", err, res)
 	}
 }
+
+func TestParseValue(t *testing.T) {
+	tests := []struct {
+		in      string
+		val     int64
+		cur     string
+		wantErr bool
+	}{
+		{"30000", 30000, "EUR", false},
+		{"30000 EUR", 30000, "EUR", false},
+		{"30 000 usd", 30000, "USD", false},
+		{"30.000 HRK", 30000, "HRK", false},
+		{"0", 0, "EUR", false},
+		{"-5", 0, "", true},
+		{"lots", 0, "", true},
+		{"30000 euros", 0, "", true},
+		{"", 0, "", true},
+	}
+	for _, tt := range tests {
+		val, cur, err := crm.ParseValue(tt.in, "EUR")
+		if (err != nil) != tt.wantErr || val != tt.val || cur != tt.cur {
+			t.Errorf("ParseValue(%q) = %d %q %v; want %d %q err %v", tt.in, val, cur, err, tt.val, tt.cur, tt.wantErr)
+		}
+	}
+}
