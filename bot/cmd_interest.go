@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"strings"
 
 	"crmbot/crm"
@@ -109,6 +110,7 @@ func (c *conv) logText(d *dialog, v string, askNext bool) []Reply {
 // (an unreadable date), echoing the note so the user sees nothing was lost.
 func (c *conv) askNextKept(d *dialog, err error) []Reply {
 	bs := c.nextPresets()
+	bs[1][1].Label = c.t("btn.save_without_next") // "auto": the cadence sets the next step
 	if d.Full != "" && d.Full != d.Text {
 		bs = append(bs[:len(bs)-1], []Button{{Label: c.t("btn.keep_in_note"), Action: "whole"}}, bs[len(bs)-1])
 	}
@@ -205,9 +207,18 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 func (c *conv) saveLog(id uint64, kind crm.InteractionKind, text string, next *crm.NextAction) []Reply {
 	res, err := c.e.svc.LogInteraction(c.ctx, c.op(), id, kind, text, next)
 	if err != nil {
-		if next != nil && crm.AsError(err) != nil && crm.AsError(err).Key == "err.due_in_past" {
-			// Only the date was wrong: keep the note and ask for the date again.
-			return c.askNextKept(&dialog{Flow: "log", ID: id, Kind: string(kind), Text: text}, err)
+		if e := crm.AsError(err); next != nil && e != nil {
+			d := &dialog{Flow: "log", ID: id, Kind: string(kind), Text: text}
+			switch e.Key {
+			case "err.due_in_past":
+				// Only the date was wrong: keep the note and ask for the date again.
+				return c.askNextKept(d, err)
+			case "err.closed":
+				// A closed interest takes notes but no next step: keep the note and
+				// offer to save it alone.
+				bs := [][]Button{{{Label: c.t("btn.save_without"), Action: "auto"}, c.cancelButton()}}
+				return []Reply{c.errReply(err), c.ask(d, "next", c.t("log.kept", clip(text, 200))+"\n"+c.t("log.closed_save"), bs)}
+			}
 		}
 		return c.fail(err)
 	}
@@ -340,6 +351,18 @@ func (c *conv) stageWithReason(d *dialog, st crm.Stage, rest string) []Reply {
 
 func (c *conv) answerStage(d *dialog, v string, button bool) []Reply {
 	switch d.Step {
+	case "reopen":
+		if !strings.EqualFold(v, "reopen") || d.Change == nil {
+			return []Reply{{Text: c.t("stage.reopen_hint"), Private: true}}
+		}
+		ch := *d.Change
+		ch.Reopen = true
+		c.setDialog(nil)
+		out := c.applyStage(d.ID, ch)
+		if ch.Stage == crm.StageLost && ch.Loss == crm.LossNotProspective && len(out) == 1 && len(out[0].Buttons) > 0 {
+			out[0].Text += "\n" + c.t("lost.mailing")
+		}
+		return out
 	case "stage":
 		st, ok := parseStage(v)
 		if !ok {
@@ -370,20 +393,35 @@ func (c *conv) answerStage(d *dialog, v string, button bool) []Reply {
 func (c *conv) lose(id uint64, reason, note string) []Reply {
 	if reason == reasonNotNow {
 		out := c.applyStage(id, crm.StageChange{Stage: crm.StageDeliberating, Deliberation: crm.DeliberationBudget, Note: note})
-		if len(out) == 1 && len(out[0].Buttons) > 0 {
+		if len(out) == 1 && len(out[0].Buttons) > 0 && !c.asking("reopen") {
 			out[0].Text = c.t("lost.not_now") + "\n" + out[0].Text
 		}
 		return out
 	}
 	out := c.applyStage(id, crm.StageChange{Stage: crm.StageLost, Loss: crm.LossReason(reason), Note: note})
-	if reason == string(crm.LossNotProspective) && len(out) == 1 && len(out[0].Buttons) > 0 {
+	if reason == string(crm.LossNotProspective) && len(out) == 1 && len(out[0].Buttons) > 0 && !c.asking("reopen") {
 		out[0].Text += "\n" + c.t("lost.mailing")
 	}
 	return out
 }
 
+// asking reports whether the reply being built asks the question of step.
+func (c *conv) asking(step string) bool { return c.d != nil && c.d.Step == step }
+
 func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 	in, err := c.e.svc.SetStage(c.ctx, c.op(), id, ch)
+	if e := crm.AsError(err); e != nil && e.Key == "err.reopen_unconfirmed" {
+		// A won or lost interest is moved only when the user says so: ask, keeping
+		// the whole change (reason, note) for the answer.
+		d := &dialog{Flow: "stage", ID: id, Stage: string(ch.Stage), Change: &ch}
+		from := c.t("stage." + fmt.Sprint(e.Args[1]))
+		ask, btn := "stage.reopen_ask", "btn.reopen"
+		if !ch.Stage.Open() {
+			ask, btn = "stage.reclose_ask", "btn.reclose" // won ↔ lost: not a reopening
+		}
+		bs := [][]Button{{{Label: c.t(btn), Action: "reopen"}, c.cancelButton()}}
+		return []Reply{c.ask(d, "reopen", c.t(ask, id, from, c.t("stage."+string(ch.Stage))), bs)}
+	}
 	if err != nil {
 		return c.fail(err)
 	}
@@ -588,6 +626,9 @@ func (c *conv) answerFreeText(d *dialog, v string, button bool) []Reply {
 	case "target":
 		if strings.EqualFold(v, "new") {
 			sig := ParseSignature(d.Text)
+			// The text itself goes into the new interest's timeline: it is what the
+			// client wrote, not only where their details came from.
+			sig.Note = d.Text
 			nd := &dialog{Flow: "new", New: &sig, Confirm: true}
 			return c.nextNewStep(nd)
 		}

@@ -18,7 +18,17 @@ func (c *conv) cmdNew(args string) []Reply {
 		sig := ParseSignature(args)
 		d.New, d.Confirm = &sig, true
 	default:
-		n := parseNewLine(args)
+		line, ownerName := cutOwner(args)
+		n := parseNewLine(line)
+		if ownerName != "" {
+			// A head or admin may add an interest for someone else (a retail one,
+			// say, which R13 keeps from a corporate owner); the service checks who.
+			owner, err := c.e.svc.UserByName(c.ctx, ownerName)
+			if err != nil {
+				return c.fail(err)
+			}
+			n.OwnerID = owner.ID
+		}
 		if n.ContactName != "" && n.CompanyName != "" {
 			return c.createInterest(&n)
 		}
@@ -181,6 +191,8 @@ func badField(n *crm.NewInterest, err error) string {
 		return "value"
 	case "err.bad_kind":
 		return "kind"
+	case "err.bad_segment":
+		return "segment"
 	}
 	return ""
 }
@@ -200,6 +212,8 @@ func clearField(n *crm.NewInterest, f string) {
 		n.Value, n.Currency = 0, ""
 	case "kind":
 		n.Kind = ""
+	case "segment":
+		n.Segment = ""
 	}
 }
 

@@ -38,7 +38,7 @@ func TestReportsAgreeAfterReopening(t *testing.T) {
 		}
 		for _, st := range path {
 			h.clock.t = h.clock.t.Add(time.Hour)
-			ch := crm.StageChange{Stage: st}
+			ch := crm.StageChange{Stage: st, Reopen: true} // the path moves closed ones back on purpose
 			if st == crm.StageLost {
 				ch.Loss = crm.LossCompetitor
 			}

@@ -28,6 +28,7 @@ func init() {
 		{name: "log", run: (*conv).cmdLog},
 		{name: "next", run: (*conv).cmdNext},
 		{name: "stage", run: (*conv).cmdStage},
+		{name: "edit", aliases: []string{"fix"}, run: (*conv).cmdEdit},
 		{name: "won", run: (*conv).cmdWon},
 		{name: "lost", run: (*conv).cmdLost},
 		{name: "show", aliases: []string{"card"}, run: (*conv).cmdShow},
@@ -109,9 +110,10 @@ func (c *conv) runCommand(name, args string) (out []Reply) {
 		// reach the room.
 		defer func() { markPrivate(out) }()
 	}
-	if cmd.name != "cancel" && c.d != nil {
+	if cmd.name != "cancel" && c.d != nil && c.req.Chat != ChatGroup {
 		// A command typed over a dialogue that holds unsaved text waits until the
-		// user says what becomes of that text; otherwise it leaves the dialogue.
+		// user says what becomes of that text; otherwise it leaves the dialogue. (A
+		// command in a group is no part of the private dialogue and leaves it be.)
 		if s := c.draftSummary(c.d); s != "" {
 			line := "/" + cmd.name
 			if args != "" {

@@ -34,8 +34,11 @@ type dialog struct {
 	Field string `json:"field,omitempty"`
 	// Match is the existing contact a /new draft's email or phone belongs to, while
 	// the user is asked whether it is that person or a new one.
-	Match   *crm.Match `json:"match,omitempty"`
-	Updated time.Time  `json:"updated"`
+	Match *crm.Match `json:"match,omitempty"`
+	// Change is a stage move of a closed interest waiting for the user to confirm
+	// the reopening.
+	Change  *crm.StageChange `json:"change,omitempty"`
+	Updated time.Time        `json:"updated"`
 	// Parent is the dialogue a forwarded message interrupted: it resumes when the
 	// offer to log the forward is done or cancelled.
 	Parent *dialog `json:"parent,omitempty"`
@@ -105,6 +108,8 @@ func (c *conv) answer(v string, button bool) []Reply {
 		return c.answerNext(d, v)
 	case "assign":
 		return c.answerAssign(d, v)
+	case "edit":
+		return c.answerEdit(d, v)
 	case "freetext":
 		return c.answerFreeText(d, v, button)
 	}

@@ -76,6 +76,34 @@ func (c *conv) interrupt(d *dialog, summary, cmd string) []Reply {
 	return []Reply{c.ask(d, "interrupt", c.t(key, summary, cmd), [][]Button{row})}
 }
 
+// staleDraft handles a message that arrives after a dialogue was left for more than a
+// day. Without a draft the dialogue is forgotten; with one, the user is asked first
+// whether to save it, and the message (a command or text) is handled after the choice.
+// It returns nil when the message is to be dispatched as usual.
+func (c *conv) staleDraft(d *dialog) []Reply {
+	if c.req.Chat == ChatGroup {
+		return nil // the private dialogue is no business of a group message
+	}
+	summary := c.draftSummary(d)
+	if summary == "" || c.req.Contact != nil || (c.req.Action != "" && !strings.HasPrefix(c.req.Action, "/")) {
+		c.setDialog(nil)
+		return nil
+	}
+	line := firstNonEmpty(c.req.Action, strings.TrimSpace(c.req.Text))
+	if line == "" {
+		c.setDialog(nil)
+		return nil
+	}
+	c.d = d
+	out := c.interrupt(d, summary, line)
+	key := "draft.ask_stale_unsavable"
+	if canSaveDraft(d) {
+		key = "draft.ask_stale"
+	}
+	out[0].Text = c.t(key, summary)
+	return out
+}
+
 func (c *conv) answerInterrupt(d *dialog, v string) []Reply {
 	var out []Reply
 	switch strings.ToLower(v) {
@@ -97,6 +125,10 @@ func (c *conv) answerInterrupt(d *dialog, v string) []Reply {
 		return c.reask(d)
 	default:
 		return []Reply{{Text: c.t("draft.hint"), Private: true}}
+	}
+	if !strings.HasPrefix(d.Pending, "/") {
+		// Text typed after a stale draft: read it as if no dialogue were open.
+		return append(out, c.freeText(d.Pending)...)
 	}
 	return append(out, c.runCommand(splitCommand(d.Pending))...)
 }
@@ -136,6 +168,13 @@ func (c *conv) reask(d *dialog) []Reply {
 			return []Reply{c.ask(d, "next", c.t("log.kept", clip(d.Text, 200))+"\n"+c.t("log.ask_next"), c.nextPresets())}
 		}
 	case "new":
+		switch {
+		case d.Step == "duplicate" && d.Match != nil:
+			return c.askDuplicate(d.New, *d.Match)
+		case d.Step == "fix":
+			return []Reply{c.ask(d, "fix", c.t("new.kept", c.describeNew(d.New))+"\n"+c.t("new.ask_field", c.t("field."+d.Field)),
+				[][]Button{{{Label: c.t("btn.save_without"), Action: "skip"}, c.cancelButton()}})}
+		}
 		// The step being re-asked is forgotten as asked, so nextNewStep asks it again.
 		var asked []string
 		for _, s := range d.Asked {

@@ -144,10 +144,16 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 			e.log.Warn("mark reachable", "err", err)
 		}
 	}
-	if c.d, err = e.loadDialog(ctx, req.Identity); err != nil {
+	var stale *dialog
+	if c.d, stale, err = e.loadDialog(ctx, req.Identity); err != nil {
 		return c.fail(err)
 	}
-	out = c.dispatch()
+	if stale != nil {
+		out = c.staleDraft(stale)
+	}
+	if out == nil {
+		out = c.dispatch()
+	}
 	if err := e.finish(ctx, c, out); err != nil {
 		return c.fail(err)
 	}
@@ -297,7 +303,9 @@ func (e *Engine) finish(ctx context.Context, c *conv, replies []Reply) error {
 	})
 }
 
-func (e *Engine) loadDialog(ctx context.Context, id crm.Identity) (*dialog, error) {
+// loadDialog returns the identity's current dialogue, or, when it was left for more
+// than a day, nil and the stale dialogue (whose draft is not thrown away unasked).
+func (e *Engine) loadDialog(ctx context.Context, id crm.Identity) (*dialog, *dialog, error) {
 	var d *dialog
 	err := e.svc.Store.View(ctx, func(tx crm.Tx) error {
 		b, err := tx.Blob("dialog", string(id))
@@ -308,13 +316,14 @@ func (e *Engine) loadDialog(ctx context.Context, id crm.Identity) (*dialog, erro
 		return json.Unmarshal(b, d)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// A dialogue left for a day is forgotten: the next message starts afresh.
+	// A dialogue left for a day is not continued: the next message is not taken as
+	// the answer to a question asked yesterday.
 	if d != nil && e.clock().Sub(d.Updated) > 24*time.Hour {
-		d = nil
+		return nil, d, nil
 	}
-	return d, err
+	return d, nil, nil
 }
 
 // splitCommand returns the command name of a "/name args" line (lower case, without a

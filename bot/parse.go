@@ -196,6 +196,7 @@ var (
 	rePhoneLike  = regexp.MustCompile(`^\+?[\d\s().\-/]{6,}$`)
 	reEmail      = regexp.MustCompile(`[\w.+'-]+@[\w-]+(\.[\w-]+)+`)
 	reWebsite    = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?$`)
+	reOwnerLabel = regexp.MustCompile(`(?i)(?:^|[,;])\s*owner\s*:\s*([^,;]*)`)
 )
 
 // splitNext separates "text, next <when> <what>" (or ", sljedeće <when> <what>") into
@@ -315,6 +316,8 @@ func setField(n *crm.NewInterest, k, v string) bool {
 		n.Need = v
 	case "source", "from", "izvor":
 		n.Source = v
+	case "segment":
+		n.Segment = crm.Segment(strings.ToLower(v)) // checked by Validate and R13
 	case "value", "budget", "vrijednost", "iznos", "budzet":
 		val, cur, ok := parseAmount(v)
 		if !ok {
@@ -436,4 +439,14 @@ func parseAmount(v string) (int64, string, bool) {
 		n++
 	}
 	return n, cur, true
+}
+
+// cutOwner removes an "owner: @name" part from a /new line and returns the line and
+// the name ("" when there is none).
+func cutOwner(s string) (string, string) {
+	m := reOwnerLabel.FindStringSubmatchIndex(s)
+	if m == nil {
+		return s, ""
+	}
+	return s[:m[0]] + s[m[1]:], strings.TrimSpace(s[m[2]:m[3]])
 }

@@ -137,7 +137,7 @@ func CheckStage(actor *User, i *Interest, to Stage, dr DeliberationReason, lr Lo
 		return Errorf(EINVALID, "err.bad_stage", string(to))
 	}
 	if !i.Open() && !actor.IsLead() {
-		return Errorf(ECONFLICT, "err.closed", i.ID)
+		return Errorf(EFORBIDDEN, "err.reopen_forbidden", i.ID, string(i.Stage))
 	}
 	if to == StageDeliberating && !dr.Valid() {
 		return Errorf(EINVALID, "err.need_deliberation_reason")

@@ -167,7 +167,7 @@ func TestCheckStageR6(t *testing.T) {
 		{"deliberating with a reason", mgr, open, StageDeliberating, DeliberationBudget, "", ""},
 		{"unknown stage", mgr, open, "sideways", "", "", "err.bad_stage"},
 		{"same stage", mgr, open, StageProposal, "", "", "err.same_stage"},
-		{"a manager cannot reopen", mgr, lost, StageMeeting, "", "", "err.closed"},
+		{"a manager cannot reopen", mgr, lost, StageMeeting, "", "", "err.reopen_forbidden"},
 		{"a head can reopen", head, lost, StageMeeting, "", "", ""},
 		{"won from any open stage", mgr, open, StageWon, "", "", ""},
 	}

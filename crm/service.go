@@ -187,6 +187,14 @@ type NewInterest struct {
 	// link to (with LinkExisting).
 	Link          LinkDecision `json:",omitempty"`
 	LinkContactID uint64       `json:",omitempty"`
+	// Segment, when given, is the segment the interest belongs to; R13 requires it
+	// to be its owner's. OwnerID, when given by a head or admin, makes another team
+	// member the owner (a retail interest added by a corporate head, for example).
+	Segment Segment `json:",omitempty"`
+	OwnerID uint64  `json:",omitempty"`
+	// Note, when given, is recorded in the timeline as the first interaction: the
+	// forwarded email or pasted text the interest was made from (R9).
+	Note string `json:",omitempty"`
 }
 
 // Validate normalises the input in place and checks R1.
@@ -235,7 +243,37 @@ func (n *NewInterest) Validate(region string) error {
 	if n.Value < 0 {
 		return Errorf(EINVALID, "err.bad_value")
 	}
+	if n.Segment != "" && !n.Segment.Valid() {
+		return Errorf(EINVALID, "err.bad_segment", string(n.Segment))
+	}
 	return nil
+}
+
+// newOwner decides who owns a new interest and its segment (R13): the actor, or the
+// member a head or admin named; a segment that was asked for must be the owner's.
+func newOwner(tx Tx, actor *User, n NewInterest) (*User, Segment, error) {
+	owner := actor
+	if n.OwnerID != 0 && n.OwnerID != actor.ID {
+		if !actor.IsLead() {
+			return nil, "", Errorf(EFORBIDDEN, "err.assign_forbidden")
+		}
+		u, err := tx.User(n.OwnerID)
+		if err != nil {
+			return nil, "", err
+		}
+		if u.Disabled {
+			return nil, "", Errorf(EINVALID, "err.user_disabled", u.Name)
+		}
+		owner = u
+	}
+	seg := owner.Segment
+	if seg == "" {
+		seg = SegmentCorporate
+	}
+	if n.Segment != "" && n.Segment != seg {
+		return nil, "", Errorf(EINVALID, "err.new_segment_mismatch", owner.Name, string(seg), string(n.Segment))
+	}
+	return owner, seg, nil
 }
 
 // Link says that a new interest was attached to a record that already existed.
@@ -285,6 +323,10 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 		} else if ok {
 			out.Duplicate = true
 			return s.loadCreated(tx, id, out)
+		}
+		owner, segment, err := newOwner(tx, op.Actor, n)
+		if err != nil {
+			return err
 		}
 		// The contact: an existing one with the same email or phone may be the same
 		// person. It is linked when the name and company agree, or when the user
@@ -363,23 +405,25 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 			}
 		}
 		in := &Interest{
-			Kind: n.Kind, CompanyID: company.ID, ContactID: contact.ID, OwnerID: op.Actor.ID,
-			Segment: op.Actor.Segment, Need: strings.TrimSpace(n.Need), Source: strings.TrimSpace(n.Source),
+			Kind: n.Kind, CompanyID: company.ID, ContactID: contact.ID, OwnerID: owner.ID,
+			Segment: segment, Need: strings.TrimSpace(n.Need), Source: strings.TrimSpace(n.Source),
 			Value: n.Value, Currency: strings.ToUpper(n.Currency), Stage: StageNew,
 			CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 		}
 		if in.Currency == "" {
 			in.Currency = s.Config.Currency
 		}
-		if in.Segment == "" {
-			in.Segment = SegmentCorporate
-		}
-		ApplyStage(in, StageNew, "", "", n.Next, s.Config.Cadence, now, op.Actor.Location())
+		ApplyStage(in, StageNew, "", "", n.Next, s.Config.Cadence, now, owner.Location())
 		if err := tx.PutInterest(in); err != nil {
 			return err
 		}
 		if err := tx.AddInteraction(&Interaction{InterestID: in.ID, Kind: InteractionSystem, AuthorID: op.Actor.ID, At: now, Text: "created"}); err != nil {
 			return err
+		}
+		if note := strings.TrimSpace(n.Note); note != "" {
+			if err := tx.AddInteraction(&Interaction{InterestID: in.ID, Kind: InteractionNote, AuthorID: op.Actor.ID, At: now, Text: note}); err != nil {
+				return err
+			}
 		}
 		if err := tx.AddAudit(&AuditEntry{At: now, ActorID: op.Actor.ID, Entity: "interest", EntityID: in.ID, Action: "create", Detail: fmt.Sprintf("company=%d contact=%d", company.ID, contact.ID)}); err != nil {
 			return err
@@ -594,6 +638,10 @@ type StageChange struct {
 	Next         *NextAction // optional explicit next action for an open stage
 	Note         string      // optional: logged as a note in the timeline
 	Won          *WonValue   // optional, with StageWon only: what the deal was won for
+	// Reopen confirms moving a won or lost interest: without it SetStage refuses with
+	// ECONFLICT "err.reopen_unconfirmed", so that a closed deal is never reopened by a
+	// stray /stage.
+	Reopen bool
 }
 
 // SetStage moves an interest to another stage (R3–R8). Closing it (won or lost) clears
@@ -618,6 +666,9 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 			return "", err
 		}
 		from := in.Stage
+		if !from.Open() && !c.Reopen {
+			return "", Errorf(ECONFLICT, "err.reopen_unconfirmed", in.ID, string(from))
+		}
 		ApplyStage(in, c.Stage, c.Deliberation, c.Loss, c.Next, s.Config.Cadence, now, op.Actor.Location())
 		detail := string(from) + "→" + string(c.Stage)
 		if c.Deliberation != "" && c.Stage == StageDeliberating {
@@ -633,6 +684,14 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 				return "", err
 			}
 			text += " · " + v
+		}
+		if !from.Open() {
+			// A closed interest moved again is audited as a reopen as well as a stage
+			// move (reports read the move; people reading the audit see the reopen).
+			text = "reopened: " + text
+			if err := tx.AddAudit(&AuditEntry{At: now, ActorID: op.Actor.ID, Entity: "interest", EntityID: in.ID, Action: "reopen", Detail: detail}); err != nil {
+				return "", err
+			}
 		}
 		if note := strings.TrimSpace(c.Note); note != "" {
 			text += ": " + note

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,5 +313,48 @@ func TestInvitesAndStrangers(t *testing.T) {
 	users, _ := f.svc.Users(f.ctx)
 	if len(users) != 3 {
 		t.Fatalf("%d users: strangers must leave nothing behind", len(users))
+	}
+}
+
+// Moving a closed interest needs a confirmed Reopen, is for heads and admins only, and
+// is audited as a reopen.
+func TestReopenIsExplicit(t *testing.T) {
+	f := setup(t)
+	id := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme"}).Interest.ID
+	if _, err := f.svc.SetStage(f.ctx, crm.Op{Actor: f.ana}, id, crm.StageChange{Stage: crm.StageWon}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		actor   *crm.User
+		reopen  bool
+		wantKey string
+	}{
+		{"a manager may not reopen", f.ana, true, "err.reopen_forbidden"},
+		{"a head must confirm", f.adm, false, "err.reopen_unconfirmed"},
+		{"confirmed", f.adm, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := f.svc.SetStage(f.ctx, crm.Op{Actor: tt.actor}, id, crm.StageChange{Stage: crm.StageMeeting, Reopen: tt.reopen})
+			if tt.wantKey != "" {
+				if e := crm.AsError(err); e == nil || e.Key != tt.wantKey {
+					t.Fatalf("err = %v, want %s", err, tt.wantKey)
+				}
+				return
+			}
+			if err != nil || in.Stage != crm.StageMeeting || in.Next.IsZero() {
+				t.Fatalf("reopen: %v %+v", err, in)
+			}
+		})
+	}
+	var actions []string
+	for _, e := range f.audit(id) {
+		if !e.Refused {
+			actions = append(actions, e.Action+" "+e.Detail)
+		}
+	}
+	if got := strings.Join(actions, "; "); !strings.Contains(got, "reopen won→meeting") {
+		t.Fatalf("audit %q has no reopen", got)
 	}
 }

@@ -446,6 +446,19 @@ func TestModals(t *testing.T) {
 	if ins := e.interests(); len(ins) != 2 || ins[1].Value != 12000 || ins[1].Next.Due.Weekday() != time.Friday {
 		t.Errorf("new interest: %+v", ins[len(ins)-1])
 	}
+	// Iva's email under another name is not linked silently: the form says whose it
+	// is, on the email field, and stores nothing.
+	_, b := e.interaction(map[string]any{
+		"type": "view_submission", "team": map[string]any{"id": testTeam}, "user": map[string]any{"id": testUser},
+		"view": map[string]any{"id": "V3", "callback_id": callbackNew, "state": map[string]any{"values": map[string]any{
+			fContact: input("Ivo Novak"), fCompany: input("Gama"), fEmail: input("iva@beta.hr")}}},
+	})
+	if !strings.Contains(b, `"email"`) || !strings.Contains(b, "Iva Ban") {
+		t.Errorf("duplicate email: %s", b)
+	}
+	if ins := e.interests(); len(ins) != 2 {
+		t.Errorf("a duplicate was stored: %d interests", len(ins))
+	}
 }
 
 func TestNonMemberIsRefusedEphemerally(t *testing.T) {

@@ -316,10 +316,17 @@ func (a *Adapter) submitNew(ctx context.Context, team string, cb *slack.Interact
 	op := crm.Op{Actor: u, Key: "slack:view:" + cb.View.ID}
 	created, err := a.svc.CreateInterest(ctx, op, n)
 	if err != nil {
+		// A phone or email that belongs to someone else is shown on that field; the
+		// form cannot ask "link or new", the chat's /new can.
+		dupField := fPhone
+		if dup := (*crm.DuplicateError)(nil); errors.As(err, &dup) && dup.Match.By == "email" {
+			dupField = fEmail
+		}
 		a.crmFieldError(err, errs, map[string]string{
 			"err.name_required": fContact, "err.company_required": fCompany,
 			"err.bad_email": fEmail, "err.bad_phone": fPhone, "err.bad_value": fValue,
 			"err.bad_date": fNextWhen, "err.due_in_past": fNextWhen,
+			"err.duplicate_contact": dupField,
 		}, fCompany)
 		return errs.response()
 	}
