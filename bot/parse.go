@@ -315,6 +315,9 @@ func setField(n *crm.NewInterest, k, v string) bool {
 		n.Need = v
 	case "source", "from", "izvor":
 		n.Source = v
+	case "oib":
+		// Checked by Validate: a mistyped OIB is refused, not stored.
+		n.OIB = strings.Join(strings.Fields(strings.TrimPrefix(strings.ToUpper(v), "HR")), "")
 	case "value", "budget", "vrijednost", "iznos", "budzet":
 		val, cur, ok := parseAmount(v)
 		if !ok {

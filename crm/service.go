@@ -176,6 +176,8 @@ type NewInterest struct {
 	Value          int64
 	Currency       string
 	Next           *NextAction
+	// OIB is the company's Croatian tax number, when known (see Company.OIB).
+	OIB string
 }
 
 // Validate normalises the input in place and checks R1.
@@ -209,6 +211,9 @@ func (n *NewInterest) Validate(region string) error {
 	}
 	if n.Value < 0 {
 		return Errorf(EINVALID, "err.bad_value")
+	}
+	if n.OIB = strings.TrimSpace(n.OIB); n.OIB != "" && !ValidOIB(n.OIB) {
+		return Errorf(EINVALID, "err.bad_oib", n.OIB)
 	}
 	return nil
 }
@@ -292,6 +297,18 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 			company = c
 			if Fold(c.Name) != Fold(n.CompanyName) {
 				out.Links = append(out.Links, Link{What: "company", By: "contact", ID: c.ID, Detail: c.Name})
+			}
+		}
+		if company == nil && n.OIB != "" {
+			// The tax number names one company whatever it is called today
+			// ("Acme d.o.o." and "ACME grupa" with one OIB are one client).
+			c, err := tx.CompanyByOIB(n.OIB)
+			if err != nil && ErrorCode(err) != ENOTFOUND {
+				return err
+			}
+			if c != nil {
+				company = c
+				out.Links = append(out.Links, Link{What: "company", By: "oib", ID: c.ID, Detail: c.Name})
 			}
 		}
 		if company == nil {
@@ -384,6 +401,9 @@ func fillCompany(c *Company, n NewInterest) {
 	}
 	if c.Website == "" {
 		c.Website = NormalizeWebsite(n.Website)
+	}
+	if c.OIB == "" {
+		c.OIB = n.OIB
 	}
 }
 
