@@ -1,0 +1,22 @@
+package slack
+
+import (
+	"strings"
+	"testing"
+)
+
+// A stranger whose Slack is in Croatian (users.info locale hr-HR) is refused in
+// Croatian; users.info was asked for the locale.
+func TestStrangerRefusedInSlackLocale(t *testing.T) {
+	e := newEnv(t)
+	e.command("UHR1", "C1", "help", "tr-hr-1")
+	got := e.slack.waitFor("response_url", 1)[0]
+	if !strings.Contains(got.text(), "Još niste u prodajnom timu") || !strings.Contains(got.text(), "slack:T1/UHR1") {
+		t.Errorf("refusal: %q", got.text())
+	}
+	infos := e.slack.all("users.info")
+	if len(infos) == 0 || infos[0].Form.Get("include_locale") != "true" {
+		t.Errorf("users.info calls: %+v", infos)
+	}
+	e.stop()
+}
