@@ -42,3 +42,18 @@ func TestExcelExportAndCroatianImport(t *testing.T) {
 		t.Errorf("utf-8 on a Windows-1250 file: %v\n%s", err, out)
 	}
 }
+
+// CRMBOT_LANG sets the language of people who chose none; an unknown one stops the
+// start with the languages there are.
+func TestCrmbotLang(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "crm.db")
+	t.Setenv("CRMBOT_LANG", "hr")
+	out, err := runCmd(t, "/cancel\n", "chat", "--db", db)
+	if err != nil || !strings.Contains(out, "Nema se što prekinuti.") {
+		t.Errorf("CRMBOT_LANG=hr: %v\n%s", err, out)
+	}
+	t.Setenv("CRMBOT_LANG", "xx")
+	if _, err := runCmd(t, "", "chat", "--db", db); err == nil || !strings.Contains(err.Error(), "use one of en, hr") {
+		t.Errorf("CRMBOT_LANG=xx: %v", err)
+	}
+}
