@@ -20,3 +20,24 @@ func TestStrangerRefusedInSlackLocale(t *testing.T) {
 	}
 	e.stop()
 }
+
+// A member who chose Croatian gets Croatian forms: title, labels and kinds.
+func TestModalInUsersLanguage(t *testing.T) {
+	e := newEnv(t)
+	e.command(testUser, "DU1", "lang hr", "tr-lang")
+	if got := e.slack.waitFor("response_url", 1)[0].text(); !strings.Contains(got, "Jezik postavljen na hr.") {
+		t.Fatalf("/crm lang hr: %q", got)
+	}
+	e.command(testUser, "C1", "log", "tr-log-hr")
+	open := e.slack.all("views.open")
+	if len(open) != 1 {
+		t.Fatalf("views.open: %d", len(open))
+	}
+	v := open[0].viewJSON()
+	for _, want := range []string{"Zabilježi u CRM", "Broj interesa", "poziv", "bilješka", "Što se dogodilo"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("log form lacks %q: %s", want, v)
+		}
+	}
+	e.stop()
+}
