@@ -440,3 +440,33 @@ func parseAmount(v string) (int64, string, bool) {
 	}
 	return n, cur, true
 }
+
+// roleAliases and segmentAliases read /team's roles and segments in either language.
+var (
+	roleAliases = map[string]crm.Role{
+		"komercijalist": crm.RoleManager, "komercijalistica": crm.RoleManager, "menadzer": crm.RoleManager, "menadzerica": crm.RoleManager,
+		"voditelj": crm.RoleHead, "voditeljica": crm.RoleHead,
+		"administrator": crm.RoleAdmin, "administratorica": crm.RoleAdmin,
+	}
+	segmentAliases = map[string]crm.Segment{
+		"korporativni": crm.SegmentCorporate, "korporativno": crm.SegmentCorporate, "b2b": crm.SegmentCorporate,
+		"maloprodaja": crm.SegmentRetail, "maloprodajni": crm.SegmentRetail,
+	}
+)
+
+// parseRole reads a role; an unknown word is returned as typed, for the service to
+// refuse with a message that names it.
+func parseRole(w string) crm.Role {
+	if r, ok := roleAliases[crm.Fold(w)]; ok {
+		return r
+	}
+	return crm.Role(strings.ToLower(w))
+}
+
+// parseSegment reads a segment like parseRole.
+func parseSegment(w string) crm.Segment {
+	if s, ok := segmentAliases[crm.Fold(w)]; ok {
+		return s
+	}
+	return crm.Segment(strings.ToLower(w))
+}
