@@ -60,6 +60,9 @@ func newHarness(t *testing.T) *harness {
 //	@key KEY          the idempotency key of the next message
 //	# …               a comment
 //
+// A file named hr_*.txt runs with the default language hr (CRMBOT_LANG=hr), so every
+// speaker reads Croatian.
+//
 // Run with -update to rewrite the expected lines from what the engine says now.
 func TestTranscripts(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.txt")
