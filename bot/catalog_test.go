@@ -216,3 +216,24 @@ func TestCatalogThirdLanguageIsFiles(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCatalogT: a plain text and a plural one (the CLDR rule lookup), as every
+// reply line pays them.
+func BenchmarkCatalogT(b *testing.B) {
+	cat, err := LoadCatalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = cat.T("hr", "stage.saved", 42, "ponuda")
+		}
+	})
+	b.Run("plural", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = cat.T("hr", "my.title", 23)
+		}
+	})
+}

@@ -100,6 +100,7 @@ func (c *conv) describeNew(n *crm.NewInterest) string {
 	add("label.contact", n.ContactName)
 	add("label.position", n.Position)
 	add("label.company", n.CompanyName)
+	add("label.oib", n.OIB)
 	add("label.phone", n.Phone)
 	add("label.mobile", n.Mobile)
 	add("label.email", n.Email)

@@ -151,7 +151,7 @@ func (ra reportArgs) filtered() bool { return ra.segment != "" || ra.size != "" 
 func (c *conv) filterText(ra reportArgs) string {
 	var parts []string
 	if ra.segment != "" {
-		parts = append(parts, c.t("filter.segment", string(ra.segment)))
+		parts = append(parts, c.t("filter.segment", c.t("segment."+string(ra.segment))))
 	}
 	if ra.size != "" {
 		parts = append(parts, c.t("filter.size", c.t("size."+string(ra.size))))

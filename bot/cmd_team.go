@@ -33,10 +33,10 @@ func (c *conv) cmdTeam(args string) []Reply {
 		var p crm.UserPatch
 		switch strings.ToLower(sub) {
 		case "role":
-			r := crm.Role(strings.ToLower(val))
+			r := parseRole(val)
 			p.Role = &r
 		case "segment":
-			s := crm.Segment(strings.ToLower(val))
+			s := parseSegment(val)
 			p.Segment = &s
 		case "tz":
 			p.TZ = &val
@@ -115,8 +115,8 @@ func (c *conv) teamAdd(args string) []Reply {
 	if len(words) < 3 {
 		return []Reply{{Text: c.t("usage.team_add"), Private: true}}
 	}
-	role := crm.Role(strings.ToLower(words[len(words)-2]))
-	seg := crm.Segment(strings.ToLower(words[len(words)-1]))
+	role := parseRole(words[len(words)-2])
+	seg := parseSegment(words[len(words)-1])
 	name := strings.Join(words[:len(words)-2], " ")
 	u, err := c.e.svc.AddUser(c.ctx, c.op(), name, role, seg, tz)
 	if err != nil {

@@ -241,7 +241,32 @@ func (c *conv) errReply(err error) Reply {
 	if !c.e.cat.Has(ce.Key) {
 		c.e.log.Warn("missing catalog key", "key", ce.Key)
 	}
-	return Reply{Text: c.t(ce.Key, ce.Args...), Private: true, Error: true}
+	return Reply{Text: c.t(ce.Key, c.errArgs(ce)...), Private: true, Error: true}
+}
+
+// errArgWords names the arguments of crm errors that are codes (a stage, a segment),
+// by position, with the catalog prefix that words them in the reader's language.
+var errArgWords = map[string]map[int]string{
+	"err.same_stage":       {1: "stage."},
+	"err.segment_mismatch": {1: "segment.", 2: "segment."},
+}
+
+// errArgs words the code arguments of e; the others pass as they are.
+func (c *conv) errArgs(e *crm.Error) []any {
+	words, ok := errArgWords[e.Key]
+	if !ok {
+		return e.Args
+	}
+	args := append([]any(nil), e.Args...)
+	for i, prefix := range words {
+		if i >= len(args) {
+			continue
+		}
+		if s, ok := args[i].(string); ok && c.e.cat.Has(prefix+s) {
+			args[i] = c.t(prefix + s)
+		}
+	}
+	return args
 }
 
 // processed reports whether the request with this key was already handled, and the

@@ -39,6 +39,10 @@ func (e *Engine) hintLang(hint string) string {
 	return ""
 }
 
+// DefaultLanguage is the language of people who chose none (CRMBOT_LANG), for
+// adapters that word texts of their own (Slack forms, the App Home).
+func (e *Engine) DefaultLanguage() string { return e.defLang }
+
 // userLang is the language u reads: the one they chose, else the configured default.
 func (e *Engine) userLang(u *crm.User) string {
 	if u != nil && e.cat.HasLang(u.Lang) {

@@ -318,6 +318,9 @@ func setField(n *crm.NewInterest, k, v string) bool {
 		n.Source = v
 	case "segment":
 		n.Segment = crm.Segment(strings.ToLower(v)) // checked by Validate and R13
+	case "oib":
+		// Checked by Validate: a mistyped OIB is refused, not stored.
+		n.OIB = strings.Join(strings.Fields(strings.TrimPrefix(strings.ToUpper(v), "HR")), "")
 	case "value", "budget", "vrijednost", "iznos", "budzet":
 		val, cur, ok := parseAmount(v)
 		if !ok {
@@ -449,4 +452,34 @@ func cutOwner(s string) (string, string) {
 		return s, ""
 	}
 	return s[:m[0]] + s[m[1]:], strings.TrimSpace(s[m[2]:m[3]])
+}
+
+// roleAliases and segmentAliases read /team's roles and segments in either language.
+var (
+	roleAliases = map[string]crm.Role{
+		"komercijalist": crm.RoleManager, "komercijalistica": crm.RoleManager, "menadzer": crm.RoleManager, "menadzerica": crm.RoleManager,
+		"voditelj": crm.RoleHead, "voditeljica": crm.RoleHead,
+		"administrator": crm.RoleAdmin, "administratorica": crm.RoleAdmin,
+	}
+	segmentAliases = map[string]crm.Segment{
+		"korporativni": crm.SegmentCorporate, "korporativno": crm.SegmentCorporate, "b2b": crm.SegmentCorporate,
+		"maloprodaja": crm.SegmentRetail, "maloprodajni": crm.SegmentRetail,
+	}
+)
+
+// parseRole reads a role; an unknown word is returned as typed, for the service to
+// refuse with a message that names it.
+func parseRole(w string) crm.Role {
+	if r, ok := roleAliases[crm.Fold(w)]; ok {
+		return r
+	}
+	return crm.Role(strings.ToLower(w))
+}
+
+// parseSegment reads a segment like parseRole.
+func parseSegment(w string) crm.Segment {
+	if s, ok := segmentAliases[crm.Fold(w)]; ok {
+		return s
+	}
+	return crm.Segment(strings.ToLower(w))
 }

@@ -122,6 +122,9 @@ func (c *conv) card(cd *crm.Card, total int) Reply {
 			company = append(company, v)
 		}
 	}
+	if co.OIB != "" {
+		company = append(company, c.t("label.oib")+" "+co.OIB)
+	}
 	line("label.company", strings.Join(company, " · "))
 	line("label.need", in.Need)
 	line("label.source", in.Source)

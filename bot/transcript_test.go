@@ -61,6 +61,9 @@ func newHarness(t *testing.T) *harness {
 //	@forward          the next message is forwarded from someone else
 //	# …               a comment
 //
+// A file named hr_*.txt runs with the default language hr (CRMBOT_LANG=hr), so every
+// speaker reads Croatian.
+//
 // Run with -update to rewrite the expected lines from what the engine says now.
 func TestTranscripts(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.txt")

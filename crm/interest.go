@@ -115,6 +115,10 @@ type Company struct {
 	Website        string      `json:"website,omitempty"`
 	Notes          string      `json:"notes,omitempty"`
 	CreatedAt      time.Time   `json:"created_at"`
+	// OIB is the Croatian personal identification number of the company (its tax
+	// number): 11 digits, the last an ISO 7064 MOD 11,10 check digit. In Croatia it
+	// is the surest way to know two names are one company, so it is matched first.
+	OIB string `json:"oib,omitempty"`
 }
 
 // Contact is a person at a client (R1). Email and phones are stored normalised (lower

@@ -137,9 +137,11 @@ func ParseWorkSchedule(hours, days string) (WorkSchedule, error) {
 		return w, Errorf(EINVALID, "err.bad_hours", hours)
 	}
 	w.Start, w.End = s, e
-	if days = strings.ToLower(strings.TrimSpace(days)); days != "" {
+	if days = Fold(strings.TrimSpace(days)); days != "" {
 		var ds [7]bool
-		names := map[string]time.Weekday{"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
+		names := map[string]time.Weekday{"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6,
+			// Croatian, folded: pon, uto, sri, čet, pet, sub, ned
+			"ned": 0, "pon": 1, "uto": 2, "sri": 3, "cet": 4, "pet": 5, "sub": 6}
 		for _, part := range strings.Split(days, ",") {
 			a, b, rng := strings.Cut(strings.TrimSpace(part), "-")
 			da, ok1 := names[a]

@@ -195,6 +195,8 @@ type NewInterest struct {
 	// Note, when given, is recorded in the timeline as the first interaction: the
 	// forwarded email or pasted text the interest was made from (R9).
 	Note string `json:",omitempty"`
+	// OIB is the company's Croatian tax number, when known (see Company.OIB).
+	OIB string
 }
 
 // Validate normalises the input in place and checks R1.
@@ -245,6 +247,9 @@ func (n *NewInterest) Validate(region string) error {
 	}
 	if n.Segment != "" && !n.Segment.Valid() {
 		return Errorf(EINVALID, "err.bad_segment", string(n.Segment))
+	}
+	if n.OIB = strings.TrimSpace(n.OIB); n.OIB != "" && !ValidOIB(n.OIB) {
+		return Errorf(EINVALID, "err.bad_oib", n.OIB)
 	}
 	return nil
 }
@@ -368,6 +373,18 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 				}
 			}
 		}
+		if company == nil && n.OIB != "" {
+			// The tax number names one company whatever it is called today
+			// ("Acme d.o.o." and "ACME grupa" with one OIB are one client).
+			c, err := tx.CompanyByOIB(n.OIB)
+			if err != nil && ErrorCode(err) != ENOTFOUND {
+				return err
+			}
+			if c != nil {
+				company = c
+				out.Links = append(out.Links, Link{What: "company", By: "oib", ID: c.ID, Detail: c.Name})
+			}
+		}
 		// The company, when no contact decided it: an existing one of the same name.
 		if company == nil {
 			same, err := tx.CompaniesByName(n.CompanyName)
@@ -461,6 +478,9 @@ func fillCompany(c *Company, n NewInterest) {
 	}
 	if c.Website == "" {
 		c.Website = NormalizeWebsite(n.Website)
+	}
+	if c.OIB == "" {
+		c.OIB = n.OIB
 	}
 }
 

@@ -39,6 +39,8 @@ type Tx interface {
 	PutCompany(c *Company) error
 	// CompaniesByName returns companies whose folded name (see Fold) equals name's.
 	CompaniesByName(name string) ([]*Company, error)
+	// CompanyByOIB returns the company with that tax number, ENOTFOUND if none.
+	CompanyByOIB(oib string) (*Company, error)
 	// FindCompanies returns companies with a name word starting with each word of the
 	// query, compared folded (case and diacritics ignored).
 	FindCompanies(query string, limit int) ([]*Company, error)

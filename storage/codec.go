@@ -20,7 +20,13 @@ import (
 // varints, strings length-prefixed, bools as one byte, times as 8-byte Unix seconds
 // and 4-byte nanoseconds (UTC: the instant is kept, the zone is not).
 // TestCodecCoversEveryField fails when a crm type gains a field this file ignores.
-const binaryVersion = 2
+//
+// Version 3 adds the company's OIB after its CreatedAt; every other record is laid
+// out as in version 2, and version 2 records stay readable (a company without OIB).
+const (
+	binaryVersion   = 3
+	binaryVersionV2 = 2
+)
 
 var errShort = errors.New("record truncated")
 
@@ -152,6 +158,7 @@ func encodeBinary(v any) ([]byte, bool) {
 		e.str(v.Website)
 		e.str(v.Notes)
 		e.time(v.CreatedAt)
+		e.str(v.OIB)
 	case *crm.Contact:
 		e.uint(v.ID)
 		e.uint(v.CompanyID)
@@ -205,8 +212,8 @@ func encodeBinary(v any) ([]byte, bool) {
 	return e.b, true
 }
 
-// decodeBinary reads data (without its version byte) into v.
-func decodeBinary(data []byte, v any) (bool, error) {
+// decodeBinary reads data (without its version byte, which is version) into v.
+func decodeBinary(data []byte, version byte, v any) (bool, error) {
 	d := &decoder{b: data, s: string(data)}
 	switch v := v.(type) {
 	case *crm.Company:
@@ -217,6 +224,10 @@ func decodeBinary(data []byte, v any) (bool, error) {
 		v.Website = d.str()
 		v.Notes = d.str()
 		v.CreatedAt = d.time()
+		v.OIB = ""
+		if version >= 3 {
+			v.OIB = d.str()
+		}
 	case *crm.Contact:
 		v.ID = d.uint()
 		v.CompanyID = d.uint()

@@ -9,13 +9,16 @@ import (
 	"crmbot/crm"
 )
 
-// companyEntries: the folded full name (for duplicates) and each distinct name word
-// (for search).
+// companyEntries: the folded full name (for duplicates), the OIB when known (the
+// surer duplicate key) and each distinct name word (for search).
 func companyEntries(c *crm.Company) []entry {
 	id := u64(c.ID)
 	words := uniq(crm.Words(c.Name))
-	es := make([]entry, 0, 1+len(words))
+	es := make([]entry, 0, 2+len(words))
 	es = append(es, entry{idxCompanyName, key(strKey(foldName(c.Name)), id), nil})
+	if c.OIB != "" {
+		es = append(es, entry{idxCompanyOIB, key([]byte(c.OIB), id), nil})
+	}
 	for _, w := range words {
 		es = append(es, entry{idxCompanyWord, key(strKey(w), id), nil})
 	}
@@ -55,6 +58,23 @@ func (t *tx) CompaniesByName(name string) ([]*crm.Company, error) {
 	}
 	ids := scanIDs(t.btx.Bucket(idxCompanyName), strKey(n), 0)
 	return loadIDs[crm.Company](t.btx, bucketCompanies, ids)
+}
+
+// CompanyByOIB returns the company with that OIB; the oldest when, against the
+// service's rule, two share one.
+func (t *tx) CompanyByOIB(oib string) (*crm.Company, error) {
+	if oib == "" {
+		return nil, crm.Errorf(crm.ENOTFOUND, "err.company_not_found", oib)
+	}
+	ids := scanIDs(t.btx.Bucket(idxCompanyOIB), []byte(oib), 1)
+	cs, err := loadIDs[crm.Company](t.btx, bucketCompanies, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, crm.Errorf(crm.ENOTFOUND, "err.company_not_found", oib)
+	}
+	return cs[0], nil
 }
 
 // FindCompanies seeks the word index on the longest query word (the most selective

@@ -32,6 +32,7 @@ var (
 	idxUserIdentity     = []byte("idx_user_identity")    // identity → user id
 	idxCompanyName      = []byte("idx_company_name")     // folded full name \0 id
 	idxCompanyWord      = []byte("idx_company_word")     // name word \0 id
+	idxCompanyOIB       = []byte("idx_company_oib")      // OIB (11 digits) | id
 	idxContactEmail     = []byte("idx_contact_email")    // email \0 id
 	idxContactPhone     = []byte("idx_contact_phone")    // E.164 \0 id
 	idxContactCompany   = []byte("idx_contact_company")  // company id | id
@@ -53,7 +54,7 @@ var (
 var (
 	recordBuckets = [][]byte{bucketMeta, bucketUsers, bucketInvites, bucketCompanies, bucketContacts, bucketOutbox,
 		bucketInterests, bucketInteractions, bucketAudit, bucketIdempotency, bucketBlobs}
-	indexBuckets = [][]byte{idxOutboxPending, idxOutboxCreated, idxUserIdentity, idxCompanyName, idxCompanyWord, idxContactEmail,
+	indexBuckets = [][]byte{idxOutboxPending, idxOutboxCreated, idxUserIdentity, idxCompanyName, idxCompanyWord, idxCompanyOIB, idxContactEmail,
 		idxContactPhone, idxContactCompany, idxContactTerm, idxInterestCompany, idxInterestContact,
 		idxInterestOpen, idxInterestDue, idxInterestOwnerDue, idxInterestIdle, idxInterestOwnIdle,
 		idxInteraction, idxAuditEntity, idxIdempotencyTime, bucketPipeline}
@@ -163,8 +164,8 @@ func decode(data []byte, v any) error {
 			return fmt.Errorf("decode %T: %w", v, err)
 		}
 		return nil
-	case binaryVersion:
-		ok, err := decodeBinary(data[1:], v)
+	case binaryVersion, binaryVersionV2:
+		ok, err := decodeBinary(data[1:], data[0], v)
 		if !ok {
 			return fmt.Errorf("decode %T: no binary form", v)
 		}

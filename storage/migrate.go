@@ -7,7 +7,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 2
+const schemaVersion = 3
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -17,6 +17,14 @@ var keySchemaVersion = []byte("schema_version")
 var migrations = []func(*bolt.Tx) error{
 	0: createBuckets,
 	1: addOutbox,
+	2: addCompanyOIB,
+}
+
+// addCompanyOIB (version 3) creates the OIB index of companies. Companies written
+// before have no OIB (their records are binary version 2), so it starts empty.
+func addCompanyOIB(btx *bolt.Tx) error {
+	_, err := btx.CreateBucketIfNotExists(idxCompanyOIB)
+	return err
 }
 
 // addOutbox (version 2) creates the outbox and its indexes, which version 1 made

@@ -37,7 +37,7 @@ func decodeEntries[T any](id func(*T) uint64, fn func(*T) []entry) func(k, v []b
 var indexers = []indexer{
 	{bucketUsers, [][]byte{idxUserIdentity},
 		decodeEntries(func(u *crm.User) uint64 { return u.ID }, userEntries)},
-	{bucketCompanies, [][]byte{idxCompanyName, idxCompanyWord},
+	{bucketCompanies, [][]byte{idxCompanyName, idxCompanyWord, idxCompanyOIB},
 		decodeEntries(func(c *crm.Company) uint64 { return c.ID }, companyEntries)},
 	{bucketContacts, [][]byte{idxContactEmail, idxContactPhone, idxContactCompany, idxContactTerm},
 		decodeEntries(func(c *crm.Contact) uint64 { return c.ID }, contactEntries)},

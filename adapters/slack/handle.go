@@ -44,17 +44,24 @@ func (a *Adapter) runRequest(ctx context.Context, req bot.Request, rt route, pre
 	return a.deliver(ctx, rt, replies)
 }
 
-// fillName looks up a stranger's Slack name: the engine needs it only for someone
-// not on the team (the refusal, or an admin's first contact from CRMBOT_ADMINS).
+// fillName looks up a stranger's Slack name and locale (users.info, scope users:read):
+// the engine needs them only for someone not on the team (the refusal in their
+// language, an invite redeemed, or an admin's first contact from CRMBOT_ADMINS).
 func (a *Adapter) fillName(ctx context.Context, req *bot.Request) {
-	if req.Name != "" {
+	if req.Name != "" && req.Lang != "" {
 		return
 	}
 	if _, err := a.svc.Authenticate(ctx, req.Identity); crm.ErrorCode(err) != crm.EUNAUTHORIZED {
 		return
 	}
 	if _, uid, ok := parseIdentity(req.Identity); ok {
-		req.Name = a.slackName(ctx, uid, uid)
+		name, locale := a.slackUser(ctx, uid, uid)
+		if req.Name == "" {
+			req.Name = name
+		}
+		if req.Lang == "" {
+			req.Lang = locale // "hr-HR"; "" when Slack does not say
+		}
 	}
 }
 

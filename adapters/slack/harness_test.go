@@ -228,7 +228,12 @@ func (f *fakeSlack) answer(w http.ResponseWriter, c call) {
 		out = map[string]any{"ok": true, "no_op": true, "already_open": true, "channel": map[string]any{"id": "D" + c.Form.Get("users")}}
 	case "users.info":
 		u := c.Form.Get("user")
-		out = map[string]any{"ok": true, "user": map[string]any{"id": u, "name": "petra", "real_name": "Petra Kovač", "profile": map[string]any{"real_name": "Petra Kovač", "display_name": "petra"}}}
+		user := map[string]any{"id": u, "name": "petra", "real_name": "Petra Kovač", "profile": map[string]any{"real_name": "Petra Kovač", "display_name": "petra"}}
+		if strings.HasPrefix(u, "UHR") {
+			// A workspace member whose Slack is in Croatian (users.info with include_locale).
+			user["locale"] = "hr-HR"
+		}
+		out = map[string]any{"ok": true, "user": user}
 	case "files.getUploadURLExternal":
 		// The upload URL must be on the API's host: slack-go sends the token there.
 		out = map[string]any{"ok": true, "upload_url": f.srv.URL + "/upload/F0PNG", "file_id": "F0PNG"}

@@ -206,6 +206,9 @@ func (a *Adapter) t(lang, key string, args ...any) string {
 	if c, ok := a.engine.(catalogued); ok && c.Catalog() != nil {
 		if lang == "" {
 			lang = bot.DefaultLang
+			if d, ok := a.engine.(interface{ DefaultLanguage() string }); ok {
+				lang = d.DefaultLanguage() // CRMBOT_LANG
+			}
 		}
 		return c.Catalog().T(lang, key, args...)
 	}

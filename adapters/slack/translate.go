@@ -165,6 +165,13 @@ func (a *Adapter) resolveMentions(ctx context.Context, team, text string) string
 // slackName is a user's name as Slack shows it (users.info): the real name, else the
 // display name, else the handle; fallback is the mention's own label or id.
 func (a *Adapter) slackName(ctx context.Context, uid, mention string) string {
+	name, _ := a.slackUser(ctx, uid, mention)
+	return name
+}
+
+// slackUser is slackName with the user's locale ("hr-HR"), which users.info gives
+// with include_locale (slack-go sends it by default); "" when unknown.
+func (a *Adapter) slackUser(ctx context.Context, uid, mention string) (string, string) {
 	var u *slack.User
 	err := a.send.do(ctx, "", func(ctx context.Context) error {
 		var err error
@@ -174,13 +181,13 @@ func (a *Adapter) slackName(ctx context.Context, uid, mention string) string {
 	if err == nil && u != nil {
 		for _, n := range []string{u.RealName, u.Profile.RealName, u.Profile.DisplayName, u.Name} {
 			if n = strings.TrimSpace(n); n != "" {
-				return n
+				return n, u.Locale
 			}
 		}
 	}
 	a.log.Warn("slack: users.info failed; using the mention as written", "user", uid, "err", err)
 	if _, label, ok := strings.Cut(strings.Trim(mention, "<>"), "|"); ok && label != "" {
-		return label
+		return label, ""
 	}
-	return uid
+	return uid, ""
 }

@@ -64,7 +64,11 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) er
 func (a *Adapter) privatePointer() string {
 	name := a.Username()
 	if c, ok := a.engine.(interface{ Catalog() *bot.Catalog }); ok {
-		return c.Catalog().T(bot.DefaultLang, "telegram.start_private", name)
+		lang := bot.DefaultLang
+		if d, ok := a.engine.(interface{ DefaultLanguage() string }); ok {
+			lang = d.DefaultLanguage() // a group has no one language: the configured one
+		}
+		return c.Catalog().T(lang, "telegram.start_private", name)
 	}
 	return fmt.Sprintf("Open a private chat with @%s and press Start: https://t.me/%s", name, name)
 }

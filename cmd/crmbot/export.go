@@ -78,8 +78,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	format := fs.String("format", "csv", "csv (one file per entity) or json (one full dump)")
 	out := fs.String("out", "", "directory to write into (created if missing)")
+	excel := fs.Bool("excel", false, "csv: semicolons and a UTF-8 byte-order mark, so the files open in a Croatian Excel")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crmbot export [--db FILE] --format csv|json --out DIR\n       crmbot export mailing [--db FILE] [--segment S] [--size Z] [--out FILE]")
+		fmt.Fprintln(stderr, "Usage: crmbot export [--db FILE] --format csv|json [--excel] --out DIR\n       crmbot export mailing [--db FILE] [--segment S] [--size Z] [--out FILE]")
 		fs.PrintDefaults()
 	}
 	var c config
@@ -116,8 +117,14 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-	} else if n, err = exchange.ExportCSV(ctx, db, create, p); err != nil {
-		return err
+	} else {
+		style := exchange.CSVStyle{}
+		if *excel {
+			style = exchange.ExcelStyle
+		}
+		if n, err = exchange.ExportCSVStyle(ctx, db, create, p, style); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "exported to %s: %d users, %d companies, %d contacts, %d interests, %d interactions\n",
 		*out, n.Users, n.Companies, n.Contacts, n.Interests, n.Interactions)
@@ -180,12 +187,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	mapping := fs.String("mapping", "", "csv: column mapping: hubspot, pipedrive, or a file of field = Column lines")
 	dry := fs.Bool("dry-run", false, "csv: report row by row what would be created, merged or rejected; write nothing")
 	as := fs.String("as", "", "csv: the team member who imports and owns new interests (default: the first admin)")
+	encoding := fs.String("encoding", "", "csv: utf-8 or windows-1250 (default: UTF-8 when the file is valid UTF-8, with or without BOM, else Windows-1250); ',' or ';' is detected")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `Usage:
   crmbot import [--db FILE] --format json DUMP          restore a dump into an empty database
   crmbot import [--db FILE] --format csv DIR            restore a crmbot CSV export into an empty database
   crmbot import [--db FILE] --format csv --kind interests|companies|contacts
-                [--mapping hubspot|pipedrive|FILE] [--dry-run] [--as NAME] FILE`)
+                [--mapping hubspot|pipedrive|FILE] [--encoding utf-8|windows-1250]
+                [--dry-run] [--as NAME] FILE`)
 		fs.PrintDefaults()
 	}
 	var c config
@@ -240,7 +249,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer f.Close()
-	rep, err := exchange.ImportCSV(ctx, svc, f, exchange.ImportOptions{Kind: exchange.ImportKind(*kind), Mapping: m, DryRun: *dry, Actor: actor, Progress: p})
+	rep, err := exchange.ImportCSV(ctx, svc, f, exchange.ImportOptions{Kind: exchange.ImportKind(*kind), Mapping: m, DryRun: *dry, Actor: actor, Progress: p, Encoding: *encoding})
 	if err != nil {
 		return message(err)
 	}

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -110,7 +111,11 @@ var companyColumns = []column[crm.Company]{
 	strCol("website", func(c *crm.Company) *string { return &c.Website }),
 	strCol("notes", func(c *crm.Company) *string { return &c.Notes }),
 	timeCol("created_at", func(c *crm.Company) *time.Time { return &c.CreatedAt }),
+	strCol("oib", func(c *crm.Company) *string { return &c.OIB }),
 }
+
+// optionalColumns may be missing from an export made before they existed.
+var optionalColumns = map[string]bool{"oib": true}
 
 var contactColumns = []column[crm.Contact]{
 	u64Col("id", func(c *crm.Contact) *uint64 { return &c.ID }),
@@ -163,8 +168,16 @@ type table[T any] struct {
 	row  []string
 }
 
-func newTable[T any](w io.Writer, cols []column[T]) (*table[T], error) {
+func newTable[T any](w io.Writer, cols []column[T], style CSVStyle) (*table[T], error) {
+	if style.BOM {
+		if _, err := io.WriteString(w, utf8BOM); err != nil {
+			return nil, err
+		}
+	}
 	t := &table[T]{cols: cols, w: csv.NewWriter(w), row: make([]string, len(cols))}
+	if style.Comma != 0 {
+		t.w.Comma = style.Comma
+	}
 	for i, c := range cols {
 		t.row[i] = c.name
 	}
@@ -189,10 +202,25 @@ type CreateFunc func(name string) (io.WriteCloser, error)
 // OpenFunc opens a file of a multi-file export for reading.
 type OpenFunc func(name string) (io.ReadCloser, error)
 
+// CSVStyle is how CSV files are written: the zero value is RFC 4180 (commas, UTF-8).
+type CSVStyle struct {
+	Comma rune // ',' when 0
+	BOM   bool // start with a UTF-8 byte-order mark
+}
+
+// ExcelStyle opens in a Croatian (or any comma-decimal) Excel by double-click:
+// semicolons, and a byte-order mark without which Excel reads UTF-8 as Windows-1250.
+var ExcelStyle = CSVStyle{Comma: ';', BOM: true}
+
 // ExportCSV writes one CSV file per entity (CSVFiles) from one consistent snapshot.
 // Cells hold the stored values (ids, E.164 phones, RFC 3339 UTC times), so that
 // RestoreCSV reads them back field for field.
 func ExportCSV(ctx context.Context, st crm.Store, create CreateFunc, p Progress) (Counts, error) {
+	return ExportCSVStyle(ctx, st, create, p, CSVStyle{})
+}
+
+// ExportCSVStyle is ExportCSV in the given style; RestoreCSV reads every style.
+func ExportCSVStyle(ctx context.Context, st crm.Store, create CreateFunc, p Progress, style CSVStyle) (Counts, error) {
 	var n Counts
 	err := st.View(ctx, func(tx crm.Tx) error {
 		var ids []uint64
@@ -205,7 +233,7 @@ func ExportCSV(ctx context.Context, st crm.Store, create CreateFunc, p Progress)
 				if err != nil {
 					return err
 				}
-				return writeAll(w, userColumns, &n.Users, "users", p, func(emit func(*crm.User) error) error {
+				return writeAll(w, userColumns, style, &n.Users, "users", p, func(emit func(*crm.User) error) error {
 					for _, u := range us {
 						if err := emit(u); err != nil {
 							return err
@@ -215,18 +243,18 @@ func ExportCSV(ctx context.Context, st crm.Store, create CreateFunc, p Progress)
 				})
 			}},
 			{"companies.csv", func(w io.Writer) error {
-				return writeAll(w, companyColumns, &n.Companies, "companies", p, tx.ForEachCompany)
+				return writeAll(w, companyColumns, style, &n.Companies, "companies", p, tx.ForEachCompany)
 			}},
 			{"contacts.csv", func(w io.Writer) error {
-				return writeAll(w, contactColumns, &n.Contacts, "contacts", p, tx.ForEachContact)
+				return writeAll(w, contactColumns, style, &n.Contacts, "contacts", p, tx.ForEachContact)
 			}},
 			{"interests.csv", func(w io.Writer) error {
-				return writeAll(w, interestColumns, &n.Interests, "interests", p, func(emit func(*crm.Interest) error) error {
+				return writeAll(w, interestColumns, style, &n.Interests, "interests", p, func(emit func(*crm.Interest) error) error {
 					return tx.ForEachInterest(func(in *crm.Interest) error { ids = append(ids, in.ID); return emit(in) })
 				})
 			}},
 			{"interactions.csv", func(w io.Writer) error {
-				return writeAll(w, interactionColumns, &n.Interactions, "interactions", p, func(emit func(*crm.Interaction) error) error {
+				return writeAll(w, interactionColumns, style, &n.Interactions, "interactions", p, func(emit func(*crm.Interaction) error) error {
 					return eachInteraction(tx, ids, emit)
 				})
 			}},
@@ -249,8 +277,8 @@ func ExportCSV(ctx context.Context, st crm.Store, create CreateFunc, p Progress)
 	return n, err
 }
 
-func writeAll[T any](w io.Writer, cols []column[T], count *int, what string, p Progress, walk func(func(*T) error) error) error {
-	t, err := newTable(w, cols)
+func writeAll[T any](w io.Writer, cols []column[T], style CSVStyle, count *int, what string, p Progress, walk func(func(*T) error) error) error {
+	t, err := newTable(w, cols, style)
 	if err != nil {
 		return err
 	}
@@ -306,7 +334,12 @@ func readAll[T any](open OpenFunc, name string, cols []column[T]) ([]*T, error) 
 		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
+	data, comma, err := decodeCSV(f, EncodingUTF8)
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = comma
 	head, err := r.Read()
 	if err != nil {
 		return nil, crm.Errorf(crm.EINVALID, "err.bad_csv", name, err.Error())
@@ -319,7 +352,7 @@ func readAll[T any](open OpenFunc, name string, cols []column[T]) ([]*T, error) 
 				idx[i] = j
 			}
 		}
-		if idx[i] < 0 {
+		if idx[i] < 0 && !optionalColumns[c.name] {
 			return nil, crm.Errorf(crm.EINVALID, "err.bad_csv", name, "no column "+c.name)
 		}
 	}
@@ -334,6 +367,9 @@ func readAll[T any](open OpenFunc, name string, cols []column[T]) ([]*T, error) 
 		}
 		v := new(T)
 		for i, c := range cols {
+			if idx[i] < 0 {
+				continue
+			}
 			if err := c.set(v, rec[idx[i]]); err != nil {
 				line, _ := r.FieldPos(idx[i])
 				return nil, crm.Errorf(crm.EINVALID, "err.bad_csv", name, fmt.Sprintf("line %d, %s: %v", line, c.name, err))

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -30,7 +31,32 @@ const (
 var Fields = []string{
 	"name", "first_name", "last_name", "company", "position", "email", "phone", "mobile",
 	"messenger", "website", "size", "employees", "line_of_business", "need", "source",
-	"value", "currency", "kind", "owner", "opt_out", "notes",
+	"value", "currency", "kind", "owner", "opt_out", "notes", "oib",
+}
+
+// headerAliases are the column headers of a Croatian spreadsheet (and the usual
+// English variants) for each field, folded (crm.Fold: case and diacritics ignored).
+// They apply when no mapping names the field.
+var headerAliases = map[string][]string{
+	"name":             {"ime i prezime", "kontakt", "osoba", "full name", "contact"},
+	"first_name":       {"ime", "first name"},
+	"last_name":        {"prezime", "last name"},
+	"company":          {"tvrtka", "firma", "naziv tvrtke", "poduzece", "klijent", "organizacija", "organization"},
+	"position":         {"pozicija", "funkcija", "radno mjesto", "title", "job title"},
+	"email":            {"e-posta", "e-mail", "mail", "e-mail adresa"},
+	"phone":            {"telefon", "tel", "tel.", "broj telefona"},
+	"mobile":           {"mobitel", "mob", "mob.", "gsm", "mobile phone"},
+	"website":          {"web", "web stranica", "internet stranica", "www"},
+	"size":             {"velicina"},
+	"employees":        {"broj zaposlenih", "zaposlenih", "zaposleni"},
+	"line_of_business": {"djelatnost", "industrija", "industry"},
+	"need":             {"potreba", "opis", "upit"},
+	"source":           {"izvor"},
+	"value":            {"vrijednost", "iznos"},
+	"currency":         {"valuta"},
+	"owner":            {"vlasnik", "komercijalist"},
+	"notes":            {"napomena", "napomene", "biljeske"},
+	"oib":              {"oib", "porezni broj"},
 }
 
 // Mapping maps a field to the header of the source column that holds it; several
@@ -98,6 +124,10 @@ type ImportOptions struct {
 	// DryRun runs the whole import in a transaction that is then rolled back: the
 	// report is exactly what a real run would do, and nothing is written.
 	DryRun bool
+	// Encoding of the file: EncodingAuto (UTF-8, with or without a byte-order mark,
+	// else Windows-1250), EncodingUTF8 or EncodingWindows1250. The separator (',' or
+	// ';') is read from the header line.
+	Encoding string
 	// Actor does the import and owns the new interests unless a row's owner column
 	// names a team member.
 	Actor    *crm.User
@@ -147,7 +177,11 @@ func ImportCSV(ctx context.Context, svc *crm.Service, r io.Reader, opt ImportOpt
 	if opt.Actor == nil {
 		return nil, crm.Errorf(crm.EINVALID, "err.import_actor")
 	}
-	rows, err := readRows(r, opt.Mapping)
+	data, comma, err := decodeCSV(r, opt.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := readRows(bytes.NewReader(data), comma, opt.Mapping)
 	if err != nil {
 		return nil, err
 	}
@@ -197,24 +231,25 @@ type row struct {
 }
 
 // readRows parses the whole CSV and maps its columns to fields.
-func readRows(r io.Reader, m Mapping) ([]row, error) {
+func readRows(r io.Reader, comma rune, m Mapping) ([]row, error) {
 	cr := csv.NewReader(r)
+	cr.Comma = comma
 	head, err := cr.Read()
 	if err != nil {
 		return nil, crm.Errorf(crm.EINVALID, "err.bad_csv", "", err.Error())
 	}
 	col := map[string]int{} // folded header → index
 	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+		col[crm.Fold(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
 	}
 	field := map[string]int{}
 	for _, f := range Fields {
-		alts := []string{f}
+		alts := append([]string{f}, headerAliases[f]...)
 		if v, ok := m[f]; ok {
 			alts = strings.Split(v, "|")
 		}
 		for _, a := range alts {
-			if i, ok := col[strings.ToLower(strings.TrimSpace(a))]; ok {
+			if i, ok := col[crm.Fold(strings.TrimSpace(a))]; ok {
 				field[f] = i
 				break
 			}
@@ -295,6 +330,8 @@ func reasonText(e *crm.Error) string {
 		return fmt.Sprintf("bad kind %q", arg)
 	case "err.bad_value":
 		return fmt.Sprintf("bad value %q", arg)
+	case "err.bad_oib":
+		return fmt.Sprintf("bad OIB %q", arg)
 	}
 	return e.Key
 }
@@ -332,6 +369,10 @@ func (im *importer) newInterest(r row) (crm.NewInterest, error) {
 		Mobile: f["mobile"], Messenger: f["messenger"], CompanyName: f["company"],
 		LineOfBusiness: f["line_of_business"], Website: f["website"], Kind: crm.Kind(strings.ToLower(f["kind"])),
 		Need: f["need"], Source: f["source"], Currency: strings.ToUpper(f["currency"]),
+		OIB: strings.Join(strings.Fields(strings.TrimPrefix(strings.ToUpper(f["oib"]), "HR")), ""),
+	}
+	if n.OIB != "" && !crm.ValidOIB(n.OIB) {
+		return n, crm.Errorf(crm.EINVALID, "err.bad_oib", n.OIB)
 	}
 	n.CompanySize = crm.CompanySize(strings.ToLower(f["size"]))
 	if n.CompanySize == "" && f["employees"] != "" {
@@ -525,15 +566,27 @@ func (im *importer) company(n crm.NewInterest, r row) (RowResult, error) {
 	return RowResult{Action: RowCreate, Detail: fmt.Sprintf("company %d %s", co.ID, co.Name)}, nil
 }
 
-// companyFor finds the company by name or creates it, filling fields it lacks (R15).
+// companyFor finds the company by OIB, then by name, or creates it, filling fields it
+// lacks (R15).
 func (im *importer) companyFor(n crm.NewInterest) (*crm.Company, bool, error) {
-	same, err := im.tx.CompaniesByName(n.CompanyName)
-	if err != nil {
-		return nil, false, err
-	}
 	co, existed := &crm.Company{Name: n.CompanyName, CreatedAt: im.now()}, false
-	if len(same) > 0 {
-		co, existed = same[0], true
+	if n.OIB != "" {
+		c, err := im.tx.CompanyByOIB(n.OIB)
+		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+			return nil, false, err
+		}
+		if c != nil {
+			co, existed = c, true
+		}
+	}
+	if !existed {
+		same, err := im.tx.CompaniesByName(n.CompanyName)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(same) > 0 {
+			co, existed = same[0], true
+		}
 	}
 	before := *co
 	if co.Size == "" {
@@ -544,6 +597,9 @@ func (im *importer) companyFor(n crm.NewInterest) (*crm.Company, bool, error) {
 	}
 	if co.Website == "" {
 		co.Website = crm.NormalizeWebsite(n.Website)
+	}
+	if co.OIB == "" {
+		co.OIB = n.OIB
 	}
 	if !existed || before != *co {
 		if err := im.tx.PutCompany(co); err != nil {

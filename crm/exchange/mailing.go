@@ -80,11 +80,30 @@ func WriteMailingCSV(w io.Writer, list []Recipient) error {
 // ParseSize reads a company size word, case-insensitively.
 func ParseSize(s string) (crm.CompanySize, bool) {
 	z := crm.CompanySize(strings.ToLower(s))
+	if hr, ok := croatianSizes[crm.Fold(s)]; ok {
+		z = hr
+	}
 	return z, z != "" && z.Valid()
 }
+
+// croatianSizes and croatianSegments read filters typed in Croatian (size:velika,
+// segment:maloprodaja).
+var (
+	croatianSizes = map[string]crm.CompanySize{
+		"mala": crm.SizeSmall, "mali": crm.SizeSmall, "srednja": crm.SizeMedium, "srednji": crm.SizeMedium,
+		"velika": crm.SizeLarge, "veliki": crm.SizeLarge, "drzavna": crm.SizeGovernment, "drzavni": crm.SizeGovernment,
+	}
+	croatianSegments = map[string]crm.Segment{
+		"korporativni": crm.SegmentCorporate, "korporativno": crm.SegmentCorporate,
+		"maloprodaja": crm.SegmentRetail, "maloprodajni": crm.SegmentRetail,
+	}
+)
 
 // ParseSegment reads a segment word.
 func ParseSegment(s string) (crm.Segment, bool) {
 	g := crm.Segment(strings.ToLower(s))
+	if hr, ok := croatianSegments[crm.Fold(s)]; ok {
+		g = hr
+	}
 	return g, g.Valid()
 }
