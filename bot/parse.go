@@ -385,7 +385,7 @@ var currencyAliases = map[string]string{
 // parseAmount reads an estimated value in whole currency units: "12000 EUR",
 // "12 000 €", "12.000,00 kn", "€12,000", "12,000.00 USD". With both separators the last
 // one is the decimal mark; a lone one is a decimal mark only when one or two digits
-// follow it. Cents are rounded to the nearest unit. The currency is "" when none is
+// follow it. A non-zero decimal part is refused: values are whole units. The currency is "" when none is
 // written (the default applies); ok is false for anything else.
 func parseAmount(v string) (int64, string, bool) {
 	v = strings.TrimSpace(v)
@@ -438,8 +438,10 @@ func parseAmount(v string) (int64, string, bool) {
 	if err != nil || (frac != "" && strings.Trim(frac, "0123456789") != "") {
 		return 0, "", false
 	}
-	if frac != "" && frac[0] >= '5' {
-		n++
+	if strings.Trim(frac, "0") != "" {
+		// Values are whole units: 30.5 is refused rather than stored as 30 or 31
+		// (and never as 305). "12.000,00" has no cents and is 12000.
+		return 0, "", false
 	}
 	return n, cur, true
 }

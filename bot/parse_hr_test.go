@@ -24,8 +24,8 @@ func TestParseAmount(t *testing.T) {
 		{in: "12,000.00 USD", n: 12000, cur: "USD"},
 		{in: "1.250.000 kuna", n: 1250000, cur: "HRK"},
 		{in: "12.000", n: 12000},
-		{in: "12,50 eura", n: 13, cur: "EUR"},
-		{in: "99,4 EUR", n: 99, cur: "EUR"},
+		{in: "12,50 eura", fail: true}, // whole units only: never rounded silently
+		{in: "99,4 EUR", fail: true},
 		{in: "12000 chf", n: 12000, cur: "CHF"},
 		{in: "", fail: true},
 		{in: "lots", fail: true},
