@@ -16,6 +16,7 @@ import (
 
 	"crmbot/bot/chart"
 	"crmbot/crm"
+	"crmbot/metrics"
 )
 
 // SchedulerConfig tunes the scheduler; zero fields take the defaults.
@@ -249,6 +250,7 @@ func (s *Scheduler) scanNudges(ctx context.Context, tx crm.Tx, now time.Time, us
 		}
 		if added {
 			st.Nudges++
+			metrics.NudgeQueued(at.After(now))
 		}
 	}
 	return setMark(tx, "nudge_mark", now)
@@ -621,6 +623,7 @@ func (s *Scheduler) deliverOne(ctx context.Context, n Notifier, m *crm.OutboxMes
 		}
 		return tx.UpdateOutbox(cur)
 	})
+	metrics.Delivered(m.Key, sendErr == nil && err == nil)
 	if sendErr != nil {
 		s.log.Warn("delivery failed", "platform", m.Target.Platform(), "permanent", permanent, "err", shortErr(sendErr))
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"golang.org/x/time/rate"
+
+	"crmbot/metrics"
 )
 
 // ErrBlocked is wrapped by the error of a send to a user who blocked the bot (403).
@@ -278,6 +280,7 @@ func (s *sender) do(ctx context.Context, chatID int64, req func(*tgbotapi.BotAPI
 		resp, err := req(s.a.withContext(ctx, api))
 		s.answered(mark)
 		if err == nil {
+			metrics.Sent("telegram", "ok")
 			return resp, nil
 		}
 		err = s.a.scrub(err)
@@ -285,6 +288,7 @@ func (s *sender) do(ctx context.Context, chatID int64, req func(*tgbotapi.BotAPI
 			return nil, ctx.Err()
 		}
 		cl := classify(err)
+		metrics.Sent("telegram", sendResult(cl.kind))
 		switch cl.kind {
 		case flood:
 			floods++
@@ -314,6 +318,17 @@ func (s *sender) do(ctx context.Context, chatID int64, req func(*tgbotapi.BotAPI
 			return nil, err
 		}
 	}
+}
+
+// sendResult is a failed send's result label.
+func sendResult(k errKind) string {
+	switch k {
+	case flood:
+		return "429"
+	case transient:
+		return "error"
+	}
+	return "permanent"
 }
 
 // newBackoff: 0.5 s doubling to at most 30 s, ±50 % jitter, never giving up on its

@@ -303,6 +303,15 @@ func validSecret(s string) bool {
 	return true
 }
 
+// Connected reports whether the adapter reached the Bot API (getMe answered) and,
+// in webhook mode, registered its webhook: readiness.
+func (a *Adapter) Connected() bool {
+	if a.cfg.WebhookURL != "" {
+		return a.ready.Load()
+	}
+	return a.api.Load() != nil
+}
+
 // Strangers is how many updates from people not on the team were answered and
 // dropped since start: all that is kept of them.
 func (a *Adapter) Strangers() int64 { return a.strangers.Load() }

@@ -8,9 +8,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"crmbot/storage"
 )
 
 // fakeTelegram answers the Bot API calls serve makes at start with success, and
@@ -109,5 +117,77 @@ func TestBackupWhileServing(t *testing.T) {
 	}
 	if _, err := runCmd(t, "", "backup", "--db", db, out); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Fatalf("a backup over an existing file: %v", err)
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "crm.db")
+	seed(t, db)
+	addr := startServe(t, db)
+	base := "http://" + addr
+	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("/healthz: %d %q", code, body)
+	}
+	// Telegram answers getMe at once; readiness follows the adapter's connection.
+	var code int
+	var body string
+	// (Connected is set just after getMe returns: retry until then, bounded.)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
+		if code, body = get(t, base+"/readyz"); code == 200 {
+			break
+		}
+	}
+	if code != 200 || body != "ready\n" {
+		t.Fatalf("/readyz: %d %q", code, body)
+	}
+
+	// A full disk: every write fails. Liveness stays, readiness goes.
+	probeWrite = func(context.Context, *storage.DB) error { return syscall.ENOSPC }
+	t.Cleanup(func() { probeWrite = func(ctx context.Context, db *storage.DB) error { return db.ProbeWrite(ctx) } })
+	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "no space left") {
+		t.Fatalf("/readyz with a full disk: %d %q", code, body)
+	}
+	if code, _ := get(t, base+"/healthz"); code != 200 {
+		t.Fatalf("/healthz with a full disk: %d", code)
+	}
+
+	code, body = get(t, base+"/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v\n%s", err, body)
+	}
+	for _, name := range []string{"crmbot_database_bytes", "crmbot_outbox_pending", "crmbot_outbox_oldest_due_age_seconds",
+		"crmbot_db_transaction_seconds", "crmbot_errors_total"} {
+		if families[name] == nil {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	if f := families["crmbot_database_bytes"]; f != nil && f.Metric[0].GetGauge().GetValue() <= 0 {
+		t.Errorf("database size %v", f.Metric[0].GetGauge().GetValue())
+	}
+	for _, f := range families {
+		for _, m := range f.Metric {
+			for _, l := range m.Label {
+				if strings.Contains(l.GetValue(), "Marko") || strings.Contains(l.GetValue(), "Acme") || strings.Contains(l.GetValue(), "telegram:") {
+					t.Errorf("client data in a label: %s %s=%s", f.GetName(), l.GetName(), l.GetValue())
+				}
+			}
+		}
 	}
 }
