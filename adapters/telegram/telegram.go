@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -240,8 +241,8 @@ func New(cfg Config, engine Handler, users Reachability, store crm.Store) (*Adap
 	if engine == nil || users == nil || store == nil {
 		return nil, errors.New("telegram: engine, users and store are required")
 	}
-	if strings.Count(cfg.Endpoint, "%s") != 2 && cfg.Endpoint != "" {
-		return nil, errors.New("telegram: TELEGRAM_API_ENDPOINT must contain two %s (token, method), e.g. http://host/bot%s/%s")
+	if err := checkEndpoint(cfg.Endpoint); err != nil {
+		return nil, err
 	}
 	cfg.setDefaults()
 	secret := cfg.WebhookSecret
@@ -278,6 +279,27 @@ func New(cfg Config, engine Handler, users Reachability, store crm.Store) (*Adap
 	a.send = newSender(a)
 	a.disp = newDispatcher(a.handleEntry)
 	return a, nil
+}
+
+// checkEndpoint validates TELEGRAM_API_ENDPOINT with placeholders in place of the
+// token, so that no error can quote it: an http(s) URL with exactly two %s, the
+// token's in the path. (With %s in the host, the token parsed as host:port and the
+// parser's error quoted its secret half.)
+func checkEndpoint(ep string) error {
+	if ep == "" {
+		return nil
+	}
+	const want = "telegram: TELEGRAM_API_ENDPOINT must be an http(s) URL with two %s, the token's and the method's, in the path, e.g. https://api.telegram.org/bot%s/%s"
+	if strings.Count(ep, "%s") != 2 || strings.Count(ep, "%") != 2 {
+		return errors.New(want)
+	}
+	u, err := url.Parse(fmt.Sprintf(ep, "TOKEN", "METHOD"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		strings.Contains(u.Host, "TOKEN") || strings.Contains(u.Host, "METHOD") ||
+		!strings.Contains(u.Path, "TOKEN") || !strings.Contains(u.Path, "METHOD") {
+		return errors.New(want)
+	}
+	return nil
 }
 
 // newSecret returns 32 random bytes in URL-safe base64: only A-Z a-z 0-9 _ -, as

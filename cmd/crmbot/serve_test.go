@@ -191,3 +191,40 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestBadConfigNeverShowsTheToken: whatever the misconfiguration, serve refuses to
+// start with a message that does not contain the token or its secret half.
+func TestBadConfigNeverShowsTheToken(t *testing.T) {
+	const token = "123456:AAHsecretHALFofTheToken_xyz"
+	dir := t.TempDir()
+	db := filepath.Join(dir, "crm.db")
+	seed(t, db)
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	t.Setenv("CRMBOT_HTTP_ADDR", "127.0.0.1:0")
+	for _, tc := range []struct{ name, endpoint, want string }{
+		{"%s in the host", "http://%s.example/%s", "TELEGRAM_API_ENDPOINT"},
+		{"%s as userinfo", "http://%s@example.org/%s", "TELEGRAM_API_ENDPOINT"},
+		{"one %s", "http://example.org/bot%s", "TELEGRAM_API_ENDPOINT"},
+		{"three %s", "http://example.org/%s/bot%s/%s", "TELEGRAM_API_ENDPOINT"},
+		{"not a URL", "bot%s/%s", "TELEGRAM_API_ENDPOINT"},
+		{"another verb", "http://example.org/bot%s/%s%d", "TELEGRAM_API_ENDPOINT"},
+		{"ftp", "ftp://example.org/bot%s/%s", "TELEGRAM_API_ENDPOINT"},
+		{"bad port", "http://example.org:%s/%s", "TELEGRAM_API_ENDPOINT"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("TELEGRAM_BOT_TOKEN", token)
+			t.Setenv("TELEGRAM_API_ENDPOINT", tc.endpoint)
+			out, err := runCmd(t, "", "serve", "--db", db)
+			if err == nil {
+				t.Fatalf("serve started with %q", tc.endpoint)
+			}
+			all := out + err.Error()
+			if !strings.Contains(all, tc.want) {
+				t.Errorf("error does not say what is wrong: %v", err)
+			}
+			if strings.Contains(all, "secretHALF") || strings.Contains(all, "123456") {
+				t.Errorf("the token is in the output: %s", all)
+			}
+		})
+	}
+}
