@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -226,5 +229,39 @@ func TestBadConfigNeverShowsTheToken(t *testing.T) {
 				t.Errorf("the token is in the output: %s", all)
 			}
 		})
+	}
+}
+
+func TestHealthcheckCommandAndJSONLogs(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "crm.db")
+	seed(t, db)
+	t.Setenv("CRMBOT_LOG_FORMAT", "json")
+	addr := startServe(t, db)
+	if o, err := runCmd(t, "", "healthcheck", "--http", addr); err != nil || o != "ok\n" {
+		t.Fatalf("healthcheck: %v %q", err, o)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	if _, err := runCmd(t, "", "healthcheck", "--http", "127.0.0.1:1", "--timeout", "1s"); err == nil {
+		t.Fatalf("healthcheck of nothing succeeded (server on %s)", port)
+	}
+	var logs bytes.Buffer
+	c := config{LogLevel: "info"}
+	c.logger(&logs).Info("hello", "n", 1)
+	var m map[string]any
+	if err := json.Unmarshal(logs.Bytes(), &m); err != nil || m["msg"] != "hello" {
+		t.Fatalf("CRMBOT_LOG_FORMAT=json: %q (%v)", logs.String(), err)
+	}
+}
+
+func TestStaticBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	out := filepath.Join(t.TempDir(), "crmbot")
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, b)
 	}
 }
