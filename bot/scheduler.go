@@ -706,7 +706,7 @@ func (s *Scheduler) unreachable(tx crm.Tx, to crm.Identity, now time.Time) error
 // the hour a DST change removes, which is why what is due is always read from the
 // database.
 func (s *Scheduler) Run(ctx context.Context, spec string) error {
-	if _, err := s.Scan(ctx); err != nil {
+	if _, err := s.Scan(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("scan", "err", err)
 	}
 	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.Recover(cronLogger{s.log}), cron.SkipIfStillRunning(cronLogger{s.log})))
