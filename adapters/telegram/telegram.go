@@ -121,6 +121,11 @@ type Config struct {
 	// WebhookSecret is sent by Telegram in X-Telegram-Bot-Api-Secret-Token
 	// (TELEGRAM_WEBHOOK_SECRET); generated when empty. 1–256 of A-Z a-z 0-9 _ -.
 	WebhookSecret string
+	// ShutdownTimeout is how long, once Run's context ends, the updates already
+	// accepted may take to finish; what is left then stays in the inbox for the
+	// next start. Default 10s (CRMBOT_SHUTDOWN_TIMEOUT in crmbot serve). It is
+	// waited with Sleep, so tests with a fake clock stop at once.
+	ShutdownTimeout time.Duration
 	// PollTimeout is the long-poll wait of getUpdates; default 50s.
 	PollTimeout time.Duration
 	// HTTPTimeout bounds every Bot API request; default PollTimeout+15s, and never
@@ -166,6 +171,9 @@ func ConfigFromEnv(getenv func(string) string) (cfg Config, ok bool) {
 func (c *Config) setDefaults() {
 	if c.Endpoint == "" {
 		c.Endpoint = tgbotapi.APIEndpoint
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
 	}
 	if c.PollTimeout <= 0 {
 		c.PollTimeout = 50 * time.Second
@@ -356,13 +364,26 @@ func (a *Adapter) Username() string {
 // for WebhookHandler's requests. It returns nil when ctx is cancelled, after the
 // updates being handled have finished.
 func (a *Adapter) Run(ctx context.Context) error {
-	// Deferred in this order so that the workers' context is cancelled (also when
-	// Run fails) before waiting for them.
+	// The workers run on a context of their own: when ctx ends, polling stops at
+	// once, but the updates already accepted get ShutdownTimeout to finish before
+	// the workers' context is cancelled (the rest stays in the inbox). Deferred in
+	// this order: wait for the workers (bounded by that), then cancel.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
 	defer a.disp.wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer a.ready.Store(false)
-	a.disp.start(ctx)
+	a.disp.start(work)
+	go func() {
+		select {
+		case <-work.Done():
+			return
+		case <-ctx.Done():
+		}
+		a.cfg.Sleep(work, a.cfg.ShutdownTimeout)
+		stopWork()
+	}()
 
 	api, err := a.connect(ctx)
 	if err != nil {

@@ -55,6 +55,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	grace, err := durationEnv("CRMBOT_SHUTDOWN_TIMEOUT", 10*time.Second)
+	if err != nil {
+		return err
+	}
 	var probes []readiness
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
@@ -67,6 +71,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if tc, ok := telegram.ConfigFromEnv(os.Getenv); ok {
 		tc.Commands = eng.Commands()
 		tc.Logger = log.With("adapter", "telegram")
+		tc.ShutdownTimeout = grace
 		tg, err := telegram.New(tc, eng, svc, db)
 		if err != nil {
 			return fmt.Errorf("telegram: %w", err)
@@ -107,7 +112,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 	g.Go(func() error {
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
