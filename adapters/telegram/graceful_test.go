@@ -35,7 +35,7 @@ func TestGracefulStop(t *testing.T) {
 			}
 			a := e.adapter(rec, func(c *Config) {
 				c.ShutdownTimeout = tc.timeout
-				c.Sleep = sleep // the real one: the deadline is what is tested
+				c.Sleep, c.Now = sleep, time.Now // the real clock: the deadline is what is tested
 			})
 			stop := e.start(a)
 			e.api.push(privateText(1, 42, "U", "slow"))

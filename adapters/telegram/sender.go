@@ -43,6 +43,7 @@ type sender struct {
 	// (Telegram's "30 per second"): the guard of the global rule on arrivals.
 	sent   []*sentMark
 	window time.Duration
+	start  time.Time // when the sender was made: see newSender
 }
 
 // globalN is the count of Telegram's global rule, "30 messages per second".
@@ -67,12 +68,19 @@ type chatLimiter struct {
 
 func newSender(a *Adapter) *sender {
 	l := a.cfg.Limits
-	return &sender{
+	s := &sender{
 		a:      a,
 		global: rate.NewLimiter(rate.Every(l.spacing(l.Global)), l.GlobalBurst),
 		chats:  map[int64]*chatLimiter{},
 		window: globalN * l.Global,
+		start:  a.cfg.Now(),
 	}
+	// Start conservatively: as if every limit had just been used up. The previous
+	// process (one that crashed a moment ago, in a restart loop) may have sent to
+	// any chat right before it died, and its send times are gone; waiting one
+	// spacing from start keeps a crash loop within Telegram's limits.
+	s.global.ReserveN(s.start, l.GlobalBurst)
+	return s
 }
 
 // chatLimiter returns the limiter of a chat; groups (negative ids) get the 20/min one.
@@ -94,7 +102,8 @@ func (s *sender) chatLimiter(chatID int64, now time.Time) *chatLimiter {
 		if chatID < 0 {
 			every, burst = l.PerGroup, l.GroupBurst
 		}
-		c = &chatLimiter{lim: rate.NewLimiter(rate.Every(l.spacing(every)), burst), every: every}
+		c = &chatLimiter{lim: rate.NewLimiter(rate.Every(l.spacing(every)), burst), every: every, answered: s.start}
+		c.lim.ReserveN(s.start, burst) // conservative start: see newSender
 		s.chats[chatID] = c
 	}
 	c.used = now
