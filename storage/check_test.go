@@ -206,3 +206,27 @@ func TestCheckAcceptsSoundFileAndReadOnlyLeavesItAlone(t *testing.T) {
 		t.Fatalf("Scan of a sound file: %v %+v", err, d)
 	}
 }
+
+// BenchmarkCheck measures the structural check every Open runs first.
+func BenchmarkCheck(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "crm.db")
+	db, err := Open(path, Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	update(b, db, func(tx crm.Tx) error {
+		for i := 1; i <= 5000; i++ {
+			if err := tx.PutCompany(&crm.Company{ID: uint64(i), Name: fmt.Sprintf("Company %05d d.o.o.", i), CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Check(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -92,11 +92,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	g.Go(func() error { return sched.Run(ctx, c.NudgeSchedule) })
 	g.Go(func() error { maintain(ctx, db, log); return nil })
-	adm, err := listenAdmin(db)
-	if err != nil {
-		return err
+	// Without the admin socket (a path longer than a socket name may be, a
+	// read-only directory) the bot still runs; only live backups are lost.
+	if adm, err := listenAdmin(db); err != nil {
+		log.Warn("no admin socket: crmbot backup cannot copy the running database", "err", err)
+	} else {
+		g.Go(func() error { return serveAdmin(ctx, adm, db, log) })
 	}
-	g.Go(func() error { return serveAdmin(ctx, adm, db, log) })
 	g.Go(func() error { return backups.run(ctx, db, time.Now, time.After, log.Info) })
 
 	ln, err := net.Listen("tcp", c.HTTPAddr)
