@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"crmbot/crm"
+	"crmbot/metrics"
 )
 
 // Options configure an Engine.
@@ -110,8 +111,10 @@ const MaxTextBytes = 1 << 20
 // Handle processes one request and returns the replies to send, in order. It never
 // panics: an internal failure is logged and answered with an apology.
 func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
+	defer func(start time.Time) { metrics.Handled(commandLabel(req), time.Since(start)) }(time.Now())
 	defer func() {
 		if r := recover(); r != nil {
+			metrics.Error("panic")
 			e.log.Error("panic in engine", "panic", r, "stack", string(debug.Stack()))
 			out = []Reply{{Text: e.cat.T(e.strangerLang(req), "err.internal"), Private: true}}
 		}
@@ -180,6 +183,24 @@ func (e *Engine) Member(ctx context.Context, id crm.Identity) (bool, error) {
 	return err == nil, err
 }
 
+// commandLabel names a request for metrics: a known command's name, or "button",
+// "text" or "other" — never words the user typed (a label is kept forever).
+func commandLabel(req Request) string {
+	if req.Action != "" {
+		return "button"
+	}
+	name, _ := splitCommand(req.Text)
+	if name == "" {
+		return "text"
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return name
+		}
+	}
+	return "other"
+}
+
 // isAdmin reports whether id is listed in Options.Admins. A Slack identity is
 // "slack:<team>/<user>", but admins are usually listed by user id alone
 // ("slack:U012AB"), which Slack's user ids make unique enough within one install.
@@ -234,6 +255,11 @@ func (c *conv) fail(err error) []Reply {
 
 func (c *conv) errReply(err error) Reply {
 	ce := crm.AsError(err)
+	if ce == nil {
+		metrics.Error(string(crm.EINTERNAL))
+	} else {
+		metrics.Error(string(ce.Code))
+	}
 	if ce == nil || ce.Code == crm.EINTERNAL {
 		c.e.log.Error("request failed", "err", err, "identity_platform", c.req.Identity.Platform())
 		return Reply{Text: c.t("err.internal"), Private: true, Error: true}

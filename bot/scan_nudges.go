@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"crmbot/crm"
+	"crmbot/metrics"
 )
 
 // nudgeChunk decides the nudges of one chunk of the due index: one per interest and
@@ -73,6 +74,7 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 		}
 		if added {
 			st.Nudges++
+			metrics.NudgeQueued(at.After(now))
 		}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"crmbot/crm"
+	"crmbot/metrics"
 )
 
 // SchedulerConfig tunes the scheduler; zero fields take the defaults.
@@ -325,6 +326,7 @@ func (s *Scheduler) deliverOne(ctx context.Context, n Notifier, m *crm.OutboxMes
 		}
 		return tx.UpdateOutbox(cur)
 	})
+	metrics.Delivered(m.Key, sendErr == nil && err == nil)
 	if sendErr != nil {
 		s.log.Warn("delivery failed", "platform", m.Target.Platform(), "permanent", permanent, "err", shortErr(sendErr))
 	}
@@ -407,7 +409,7 @@ func (s *Scheduler) unreachable(tx crm.Tx, to crm.Identity, now time.Time) error
 // the hour a DST change removes, which is why what is due is always read from the
 // database.
 func (s *Scheduler) Run(ctx context.Context, spec string) error {
-	if _, err := s.Scan(ctx); err != nil {
+	if _, err := s.Scan(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("scan", "err", err)
 	}
 	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.Recover(cronLogger{s.log}), cron.SkipIfStillRunning(cronLogger{s.log})))

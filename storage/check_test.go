@@ -206,3 +206,71 @@ func TestCheckAcceptsSoundFileAndReadOnlyLeavesItAlone(t *testing.T) {
 		t.Fatalf("Scan of a sound file: %v %+v", err, d)
 	}
 }
+
+// BenchmarkCheck measures the structural check every Open runs first.
+func BenchmarkCheck(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "crm.db")
+	db, err := Open(path, Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	update(b, db, func(tx crm.Tx) error {
+		for i := 1; i <= 5000; i++ {
+			if err := tx.PutCompany(&crm.Company{ID: uint64(i), Name: fmt.Sprintf("Company %05d d.o.o.", i), CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Check(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestCycleIsRefusedNotFollowed: a branch page that points to itself would make
+// bbolt loop forever; Open refuses the file and Scan ends.
+func TestCycleIsRefusedNotFollowed(t *testing.T) {
+	path := fixture(t)
+	root, ps := bucketRootPage(t, path, "companies")
+	b, _ := os.ReadFile(path)
+	off := int(root)*int(ps) + pageHeaderSize + 8 // the first child's page id
+	le.PutUint64(b[off:], root)
+	os.WriteFile(path, b, 0o600)
+	if _, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), "is damaged") {
+		t.Fatalf("Open = %v", err)
+	}
+	d, err := Scan(path, 10*time.Second)
+	if err != nil || d.Sound() {
+		t.Fatalf("Scan = %+v, %v", d, err)
+	}
+}
+
+// BenchmarkOpenScan measures the page scan Open adds for files up to 16 MiB.
+func BenchmarkOpenScan(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "crm.db")
+	db, err := Open(path, Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	update(b, db, func(tx crm.Tx) error {
+		for i := 1; i <= 20000; i++ {
+			if err := tx.PutCompany(&crm.Company{ID: uint64(i), Name: fmt.Sprintf("Company %05d d.o.o.", i), CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	fi, _ := os.Stat(path)
+	b.Logf("file: %.1f MiB", float64(fi.Size())/(1<<20))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := scanSmall(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -46,7 +46,12 @@ type DB struct {
 	path    string
 	now     func() time.Time
 	created bool
+	observe func(write bool, d time.Duration)
 }
+
+// ObserveTx makes every View and Update report its duration to f (metrics). Call it
+// before the database is in use.
+func (db *DB) ObserveTx(f func(write bool, d time.Duration)) { db.observe = f }
 
 var _ crm.Store = (*DB)(nil)
 
@@ -125,6 +130,9 @@ func (db *DB) View(ctx context.Context, fn func(crm.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if db.observe != nil {
+		defer func(t time.Time) { db.observe(false, time.Since(t)) }(time.Now())
+	}
 	return db.bolt.View(func(btx *bolt.Tx) error {
 		return fn(&tx{btx: btx, now: db.now})
 	})
@@ -136,6 +144,9 @@ func (db *DB) View(ctx context.Context, fn func(crm.Tx) error) error {
 func (db *DB) Update(ctx context.Context, fn func(crm.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if db.observe != nil {
+		defer func(t time.Time) { db.observe(true, time.Since(t)) }(time.Now())
 	}
 	return db.bolt.Update(func(btx *bolt.Tx) error {
 		return fn(&tx{btx: btx, now: db.now})

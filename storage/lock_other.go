@@ -4,7 +4,12 @@ package storage
 
 import "time"
 
-func checkUnlocked(path string, _ bool, _ time.Duration) error { return Check(path) }
+func checkUnlocked(path string, _ bool, _ time.Duration) error {
+	if err := Check(path); err != nil {
+		return err
+	}
+	return scanSmall(path)
+}
 
 // LockFile is a no-op where flock is not available.
 func LockFile(string) (func(), error) { return func() {}, nil }

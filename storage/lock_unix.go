@@ -41,7 +41,10 @@ func checkUnlocked(path string, readOnly bool, timeout time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return Check(path)
+	if err := Check(path); err != nil {
+		return err
+	}
+	return scanSmall(path)
 }
 
 // LockFile takes the lock a running crmbot holds on its database file, without

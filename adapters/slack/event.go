@@ -10,6 +10,7 @@ import (
 
 	"crmbot/bot"
 	"crmbot/crm"
+	"crmbot/metrics"
 )
 
 // eventAnswer is the HTTP answer to an Events API request.
@@ -54,6 +55,7 @@ func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 		return answerOK // not an event the bot acts on: nothing to remember
 	}
 	id := cb.EventID
+	metrics.UpdateReceived("slack")
 	a.mu.Lock()
 	if a.inflight[id] {
 		a.mu.Unlock()
@@ -67,6 +69,7 @@ func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 		// written to the event log, so their words leave no trace in the file. A
 		// lost refusal is harmless; only the count is kept.
 		a.strangers.Add(1)
+		metrics.Stranger("slack")
 		ok := a.disp.add(run.queue, func(ctx context.Context) {
 			defer a.release(id)
 			run.run(ctx)
@@ -111,6 +114,16 @@ func (a *Adapter) stranger(ctx context.Context, who crm.Identity) bool {
 	return err == nil && !member
 }
 
+// Connected reports whether Run accepts requests: readiness.
+func (a *Adapter) Connected() bool {
+	select {
+	case <-a.ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // Strangers is how many events from people not on the team were answered and
 // dropped since start: all that is kept of them.
 func (a *Adapter) Strangers() int64 { return a.strangers.Load() }
@@ -135,6 +148,7 @@ func (a *Adapter) dispatchEvent(id string, job *eventJob) bool {
 		}
 		// Done is recorded even if shutdown began meanwhile: the work is complete, and
 		// handling it again would repeat its replies.
+		metrics.UpdateHandled("slack")
 		if err := a.events.finish(context.WithoutCancel(ctx), id); err != nil {
 			a.log.Error("slack: cannot mark event done", "event_id", id, "err", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"crmbot/bot"
+	"crmbot/metrics"
 )
 
 // sender makes Web API calls within Slack's limits: about one message per second per
@@ -83,6 +84,7 @@ func (s *sender) do(ctx context.Context, channel string, call func(ctx context.C
 		}
 		err := call(ctx)
 		if err == nil {
+			metrics.Sent("slack", "ok")
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -93,6 +95,7 @@ func (s *sender) do(ctx context.Context, channel string, call func(ctx context.C
 		var se slack.SlackErrorResponse
 		switch {
 		case errors.As(err, &rl):
+			metrics.Sent("slack", "429")
 			waits++
 			if waits > s.a.cfg.MaxRateLimitWaits {
 				return fmt.Errorf("slack: still rate limited after %d waits: %w", waits-1, err)
@@ -108,13 +111,16 @@ func (s *sender) do(ctx context.Context, channel string, call func(ctx context.C
 			continue
 		case errors.As(err, &se):
 			if se.Err != "ratelimited" && se.Err != "internal_error" && se.Err != "fatal_error" && se.Err != "service_unavailable" && se.Err != "request_timeout" {
+				metrics.Sent("slack", "permanent")
 				return err // a refusal: retrying cannot change it
 			}
 		case errors.As(err, &sc):
 			if !sc.Retryable() {
+				metrics.Sent("slack", "permanent")
 				return err
 			}
 		}
+		metrics.Sent("slack", "error")
 		// 5xx, 429 without Retry-After, a transport error: back off.
 		attempts++
 		if attempts >= s.a.cfg.MaxAttempts {

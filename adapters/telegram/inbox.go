@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"crmbot/crm"
+	"crmbot/metrics"
 )
 
 // The inbox makes update delivery crash-safe. Every update Telegram hands over is
@@ -216,9 +217,13 @@ type senderProbe struct {
 func (a *Adapter) markStrangers(ctx context.Context, ups []rawUpdate) {
 	g, ok := a.engine.(Gate)
 	if !ok {
+		for range ups {
+			metrics.UpdateReceived("telegram")
+		}
 		return
 	}
 	for i := range ups {
+		metrics.UpdateReceived("telegram")
 		var p senderProbe
 		if json.Unmarshal(ups[i].raw, &p) != nil {
 			continue
@@ -236,6 +241,7 @@ func (a *Adapter) markStrangers(ctx context.Context, ups []rawUpdate) {
 		if err == nil && !member {
 			ups[i].stranger = true
 			a.strangers.Add(1)
+			metrics.Stranger("telegram")
 		}
 	}
 }

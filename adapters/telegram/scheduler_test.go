@@ -349,6 +349,7 @@ func TestEnforced429IsHonoured(t *testing.T) {
 	a := e.adapter(newRecorder(nil), func(c *Config) { c.Limits = Limits{PerChatBurst: 3, Headroom: -1} })
 	e.start(a)
 	e.waitConnected(a)
+	e.clock.Sleep(context.Background(), 3*time.Second) // past the conservative start: a full burst
 	for i := range 3 {
 		if err := a.Send(context.Background(), 42, bot.Reply{Text: fmt.Sprintf("part %d", i+1)}); err != nil {
 			t.Fatal(err)

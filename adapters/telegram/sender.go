@@ -14,6 +14,8 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"golang.org/x/time/rate"
+
+	"crmbot/metrics"
 )
 
 // ErrBlocked is wrapped by the error of a send to a user who blocked the bot (403).
@@ -41,6 +43,7 @@ type sender struct {
 	// (Telegram's "30 per second"): the guard of the global rule on arrivals.
 	sent   []*sentMark
 	window time.Duration
+	start  time.Time // when the sender was made: see newSender
 }
 
 // globalN is the count of Telegram's global rule, "30 messages per second".
@@ -65,12 +68,19 @@ type chatLimiter struct {
 
 func newSender(a *Adapter) *sender {
 	l := a.cfg.Limits
-	return &sender{
+	s := &sender{
 		a:      a,
 		global: rate.NewLimiter(rate.Every(l.spacing(l.Global)), l.GlobalBurst),
 		chats:  map[int64]*chatLimiter{},
 		window: globalN * l.Global,
+		start:  a.cfg.Now(),
 	}
+	// Start conservatively: as if every limit had just been used up. The previous
+	// process (one that crashed a moment ago, in a restart loop) may have sent to
+	// any chat right before it died, and its send times are gone; waiting one
+	// spacing from start keeps a crash loop within Telegram's limits.
+	s.global.ReserveN(s.start, l.GlobalBurst)
+	return s
 }
 
 // chatLimiter returns the limiter of a chat; groups (negative ids) get the 20/min one.
@@ -92,7 +102,8 @@ func (s *sender) chatLimiter(chatID int64, now time.Time) *chatLimiter {
 		if chatID < 0 {
 			every, burst = l.PerGroup, l.GroupBurst
 		}
-		c = &chatLimiter{lim: rate.NewLimiter(rate.Every(l.spacing(every)), burst), every: every}
+		c = &chatLimiter{lim: rate.NewLimiter(rate.Every(l.spacing(every)), burst), every: every, answered: s.start}
+		c.lim.ReserveN(s.start, burst) // conservative start: see newSender
 		s.chats[chatID] = c
 	}
 	c.used = now
@@ -278,6 +289,7 @@ func (s *sender) do(ctx context.Context, chatID int64, req func(*tgbotapi.BotAPI
 		resp, err := req(s.a.withContext(ctx, api))
 		s.answered(mark)
 		if err == nil {
+			metrics.Sent("telegram", "ok")
 			return resp, nil
 		}
 		err = s.a.scrub(err)
@@ -285,6 +297,7 @@ func (s *sender) do(ctx context.Context, chatID int64, req func(*tgbotapi.BotAPI
 			return nil, ctx.Err()
 		}
 		cl := classify(err)
+		metrics.Sent("telegram", sendResult(cl.kind))
 		switch cl.kind {
 		case flood:
 			floods++
@@ -314,6 +327,17 @@ func (s *sender) do(ctx context.Context, chatID int64, req func(*tgbotapi.BotAPI
 			return nil, err
 		}
 	}
+}
+
+// sendResult is a failed send's result label.
+func sendResult(k errKind) string {
+	switch k {
+	case flood:
+		return "429"
+	case transient:
+		return "error"
+	}
+	return "permanent"
 }
 
 // newBackoff: 0.5 s doubling to at most 30 s, ±50 % jitter, never giving up on its

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,6 +122,11 @@ type Config struct {
 	// WebhookSecret is sent by Telegram in X-Telegram-Bot-Api-Secret-Token
 	// (TELEGRAM_WEBHOOK_SECRET); generated when empty. 1–256 of A-Z a-z 0-9 _ -.
 	WebhookSecret string
+	// ShutdownTimeout is how long, once Run's context ends, the updates already
+	// accepted may take to finish; what is left then stays in the inbox for the
+	// next start. Default 10s (CRMBOT_SHUTDOWN_TIMEOUT in crmbot serve). It is
+	// waited with Sleep, so tests with a fake clock stop at once.
+	ShutdownTimeout time.Duration
 	// PollTimeout is the long-poll wait of getUpdates; default 50s.
 	PollTimeout time.Duration
 	// HTTPTimeout bounds every Bot API request; default PollTimeout+15s, and never
@@ -169,6 +175,9 @@ func ConfigFromEnv(getenv func(string) string) (cfg Config, ok bool) {
 func (c *Config) setDefaults() {
 	if c.Endpoint == "" {
 		c.Endpoint = tgbotapi.APIEndpoint
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
 	}
 	if c.PollTimeout <= 0 {
 		c.PollTimeout = 50 * time.Second
@@ -244,8 +253,8 @@ func New(cfg Config, engine Handler, users Reachability, store crm.Store) (*Adap
 	if engine == nil || users == nil || store == nil {
 		return nil, errors.New("telegram: engine, users and store are required")
 	}
-	if strings.Count(cfg.Endpoint, "%s") != 2 && cfg.Endpoint != "" {
-		return nil, errors.New("telegram: TELEGRAM_API_ENDPOINT must contain two %s (token, method), e.g. http://host/bot%s/%s")
+	if err := checkEndpoint(cfg.Endpoint); err != nil {
+		return nil, err
 	}
 	cfg.setDefaults()
 	secret := cfg.WebhookSecret
@@ -284,6 +293,27 @@ func New(cfg Config, engine Handler, users Reachability, store crm.Store) (*Adap
 	return a, nil
 }
 
+// checkEndpoint validates TELEGRAM_API_ENDPOINT with placeholders in place of the
+// token, so that no error can quote it: an http(s) URL with exactly two %s, the
+// token's in the path. (With %s in the host, the token parsed as host:port and the
+// parser's error quoted its secret half.)
+func checkEndpoint(ep string) error {
+	if ep == "" {
+		return nil
+	}
+	const want = "telegram: TELEGRAM_API_ENDPOINT must be an http(s) URL with two %s, the token's and the method's, in the path, e.g. https://api.telegram.org/bot%s/%s"
+	if strings.Count(ep, "%s") != 2 || strings.Count(ep, "%") != 2 {
+		return errors.New(want)
+	}
+	u, err := url.Parse(fmt.Sprintf(ep, "TOKEN", "METHOD"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		strings.Contains(u.Host, "TOKEN") || strings.Contains(u.Host, "METHOD") ||
+		!strings.Contains(u.Path, "TOKEN") || !strings.Contains(u.Path, "METHOD") {
+		return errors.New(want)
+	}
+	return nil
+}
+
 // newSecret returns 32 random bytes in URL-safe base64: only A-Z a-z 0-9 _ -, as
 // setWebhook's secret_token requires.
 func newSecret() (string, error) {
@@ -305,6 +335,15 @@ func validSecret(s string) bool {
 		}
 	}
 	return true
+}
+
+// Connected reports whether the adapter reached the Bot API (getMe answered) and,
+// in webhook mode, registered its webhook: readiness.
+func (a *Adapter) Connected() bool {
+	if a.cfg.WebhookURL != "" {
+		return a.ready.Load()
+	}
+	return a.api.Load() != nil
 }
 
 // Strangers is how many updates from people not on the team were answered and
@@ -329,13 +368,26 @@ func (a *Adapter) Username() string {
 // for WebhookHandler's requests. It returns nil when ctx is cancelled, after the
 // updates being handled have finished.
 func (a *Adapter) Run(ctx context.Context) error {
-	// Deferred in this order so that the workers' context is cancelled (also when
-	// Run fails) before waiting for them.
+	// The workers run on a context of their own: when ctx ends, polling stops at
+	// once, but the updates already accepted get ShutdownTimeout to finish before
+	// the workers' context is cancelled (the rest stays in the inbox). Deferred in
+	// this order: wait for the workers (bounded by that), then cancel.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
 	defer a.disp.wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer a.ready.Store(false)
-	a.disp.start(ctx)
+	a.disp.start(work)
+	go func() {
+		select {
+		case <-work.Done():
+			return
+		case <-ctx.Done():
+		}
+		a.cfg.Sleep(work, a.cfg.ShutdownTimeout)
+		stopWork()
+	}()
 
 	api, err := a.connect(ctx)
 	if err != nil {

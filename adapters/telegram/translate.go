@@ -11,6 +11,7 @@ import (
 
 	"crmbot/bot"
 	"crmbot/crm"
+	"crmbot/metrics"
 )
 
 // route is where the replies to one update go.
@@ -185,6 +186,7 @@ func (a *Adapter) handleEntry(ctx context.Context, e entry) {
 		if interrupted || ctx.Err() != nil {
 			return
 		}
+		metrics.UpdateHandled("telegram")
 		// The update was handled: remove it even if shutdown starts now.
 		if err := a.inbox.done(context.WithoutCancel(ctx), e.key); err != nil {
 			a.log.Error("telegram: cannot remove handled update", "update", e.key, "err", err)

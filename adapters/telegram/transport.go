@@ -87,7 +87,13 @@ func redact(s, token string) string {
 	if token == "" {
 		return s
 	}
-	for _, t := range []string{token, url.QueryEscape(token), url.PathEscape(token)} {
+	ts := []string{token, url.QueryEscape(token), url.PathEscape(token)}
+	// The part after the colon is the secret: a URL parser that split the token
+	// (as host:port, say) may quote it alone.
+	if _, secret, ok := strings.Cut(token, ":"); ok && len(secret) >= 8 {
+		ts = append(ts, secret, url.QueryEscape(secret), url.PathEscape(secret))
+	}
+	for _, t := range ts {
 		s = strings.ReplaceAll(s, t, "<token>")
 	}
 	return s

@@ -21,11 +21,12 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crmbot doctor [--db FILE | FILE] [--rebuild] [--salvage OUT]")
+		fmt.Fprintln(stderr, "Usage: crmbot doctor [--db FILE | FILE] [--rebuild] [--salvage OUT] [--timeout 2m]")
 		fs.PrintDefaults()
 	}
 	rebuild := fs.Bool("rebuild", false, "rebuild every index and counter from the records")
 	salvage := fs.String("salvage", "", "copy every readable record into the new database OUT")
+	limit := fs.Duration("timeout", doctorLimit, "give up each scan after this long (a damaged file must get an answer)")
 	var c config
 	if err := c.parse(fs, args); err != nil {
 		if err == flag.ErrHelp {
@@ -42,7 +43,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("doctor checks one database")
 	}
 	if *salvage != "" {
-		d, err := storage.Salvage(c.DB, *salvage, doctorLimit)
+		d, err := storage.Salvage(c.DB, *salvage, *limit)
 		if err != nil {
 			return err
 		}
@@ -50,7 +51,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "salvaged every readable record into %s; check it with crmbot doctor %s\n", *salvage, *salvage)
 		return nil
 	}
-	d, err := storage.Scan(c.DB, doctorLimit)
+	d, err := storage.Scan(c.DB, *limit)
 	if err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
-	if found := db.Consistency(doctorLimit, 20); len(found) > 0 {
+	if found := db.Consistency(*limit, 20); len(found) > 0 {
 		for _, p := range found {
 			fmt.Fprintln(stdout, "problem:", p)
 		}

@@ -135,7 +135,11 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		lvl = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if env("CRMBOT_LOG_FORMAT", "text") == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts)) // one JSON object a line, for log collectors
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // open opens the database and the service on it. Only chat and serve pass create:

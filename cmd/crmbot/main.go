@@ -7,6 +7,7 @@
 //	crmbot restore   put a backup in place of the database (crmbot stopped)
 //	crmbot export    the data as CSV files or a JSON dump; the mailing list
 //	crmbot import    a dump into an empty database; companies, contacts, interests from CSV
+//	crmbot healthcheck  ask the running server's /healthz (for container HEALTHCHECKs)
 //	crmbot version   print the version
 package main
 
@@ -48,9 +49,11 @@ const usage = `crmbot — a sales CRM in your team's chat.
 Usage:
   crmbot chat    [--db FILE]            chat with the bot in this terminal
   crmbot serve   [--db FILE]            run Telegram/Slack adapters and the scheduler
-  crmbot doctor  [--db FILE] [--rebuild] verify (and rebuild) indexes and counters
+  crmbot doctor  [--db FILE|FILE] [--rebuild] [--salvage OUT]
+                                        check the file page by page, then indexes and counters
   crmbot backup  [--db FILE] OUT        consistent copy of a (running) database
-  crmbot restore [--db FILE] BACKUP     verify a backup and put it in place (crmbot stopped)
+  crmbot restore [--db FILE] [--create] BACKUP
+                                        verify a backup and put it in place (crmbot stopped)
   crmbot export  [--db FILE] --format csv|json --out DIR
                                         companies, contacts, interests, interactions
   crmbot export mailing [--segment S] [--size Z] [--out FILE]
@@ -60,6 +63,8 @@ Usage:
   crmbot import  [--db FILE] --format csv --kind interests|companies|contacts
                  [--mapping hubspot|pipedrive|FILE] [--dry-run] FILE
                                         load another CRM's CSV, de-duplicated
+  crmbot healthcheck [--http ADDR] [--path /readyz]
+                                        exit 0 when the local server answers 200
   crmbot version                        print the version
 
 Every command takes --help. Settings come from flags and CRMBOT_* environment
@@ -87,6 +92,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runExport(ctx, args[1:], stdout, stderr)
 	case "import":
 		return runImport(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "crmbot", version)
 		return nil

@@ -198,3 +198,15 @@ func TestRestoreIsAtomic(t *testing.T) {
 		t.Fatalf("restore --create: %v\n%s", err, o)
 	}
 }
+
+// TestChatExitsCleanly: the end of input ends the chat without an error in the log
+// (it used to log level=ERROR msg=scan err="context canceled").
+func TestChatExitsCleanly(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "crm.db")
+	for range 5 {
+		o, err := runCmd(t, "/help\n", "chat", "--db", db)
+		if err != nil || strings.Contains(o, "level=ERROR") || strings.Contains(o, "context canceled") {
+			t.Fatalf("chat: %v\n%s", err, o)
+		}
+	}
+}

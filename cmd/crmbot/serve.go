@@ -12,12 +12,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
 	slackad "crmbot/adapters/slack"
 	"crmbot/adapters/telegram"
 	"crmbot/bot"
-	"crmbot/crm"
+	"crmbot/metrics"
 	"crmbot/storage"
 )
 
@@ -49,8 +50,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang})
 	sched := bot.NewScheduler(eng, c.Sched)
+	db.ObserveTx(metrics.Tx)
+	stuck, err := durationEnv("CRMBOT_OUTBOX_STUCK", 15*time.Minute)
+	if err != nil {
+		return err
+	}
+	grace, err := durationEnv("CRMBOT_SHUTDOWN_TIMEOUT", 10*time.Second)
+	if err != nil {
+		return err
+	}
+	var probes []readiness
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", healthz(db))
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", readyz(db, &probes, stuck, time.Now))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	registerGauges(db, time.Now)
 
 	g, ctx := errgroup.WithContext(ctx)
 	var names []string
@@ -58,6 +72,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		tc.Commands = eng.Commands()
 		tc.Menus = eng.CommandMenus()
 		tc.Logger = log.With("adapter", "telegram")
+		tc.ShutdownTimeout = grace
 		tg, err := telegram.New(tc, eng, svc, db)
 		if err != nil {
 			return fmt.Errorf("telegram: %w", err)
@@ -66,10 +81,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			mux.Handle("POST "+telegram.WebhookPath, tg.WebhookHandler())
 		}
 		sched.AddNotifier("telegram", tg)
+		probes = append(probes, readiness{"telegram", tg})
 		g.Go(func() error { return tg.Run(ctx) })
 		names = append(names, "telegram")
 	}
-	if err := serveSlack(ctx, g, mux, eng, sched, log, &names); err != nil {
+	if err := serveSlack(ctx, g, mux, eng, sched, log, &names, &probes); err != nil {
 		return err
 	}
 	if len(names) == 0 {
@@ -77,11 +93,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	g.Go(func() error { return sched.Run(ctx, c.NudgeSchedule) })
 	g.Go(func() error { maintain(ctx, db, log); return nil })
-	adm, err := listenAdmin(db)
-	if err != nil {
-		return err
+	// Without the admin socket (a path longer than a socket name may be, a
+	// read-only directory) the bot still runs; only live backups are lost.
+	if adm, err := listenAdmin(db); err != nil {
+		log.Warn("no admin socket: crmbot backup cannot copy the running database", "err", err)
+	} else {
+		g.Go(func() error { return serveAdmin(ctx, adm, db, log) })
 	}
-	g.Go(func() error { return serveAdmin(ctx, adm, db, log) })
 	g.Go(func() error { return backups.run(ctx, db, time.Now, time.After, log.Info) })
 
 	ln, err := net.Listen("tcp", c.HTTPAddr)
@@ -97,7 +115,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 	g.Go(func() error {
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
@@ -134,21 +152,88 @@ func maintain(ctx context.Context, db *storage.DB, log *slog.Logger) {
 	}
 }
 
-// healthz answers 200 when the database answers.
-func healthz(db *storage.DB) http.HandlerFunc {
+// healthz is liveness: the process answers. It deliberately checks nothing else, so
+// a full disk makes the server unready (readyz), not restarted in a loop.
+func healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok\n")
+}
+
+// readiness is an adapter that can say whether it is connected.
+type readiness struct {
+	name string
+	c    interface{ Connected() bool }
+}
+
+// probeWrite is readyz's write check; tests replace it to inject a full disk.
+var probeWrite = func(ctx context.Context, db *storage.DB) error { return db.ProbeWrite(ctx) }
+
+// readyz is readiness: the database accepts a write, every adapter is connected,
+// and the outbox is not stuck (no pending message has been due for longer than
+// stuck). It answers 503 with the first reason otherwise.
+func readyz(db *storage.DB, probes *[]readiness, stuck time.Duration, now func() time.Time) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := db.View(r.Context(), func(crm.Tx) error { return nil }); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fail := func(format string, args ...any) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, format+"\n", args...)
+		}
+		if err := probeWrite(r.Context(), db); err != nil {
+			metrics.Error("db_write")
+			fail("database does not accept writes: %v", err)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
+		for _, p := range *probes {
+			if !p.c.Connected() {
+				fail("%s is not connected", p.name)
+				return
+			}
+		}
+		h, err := db.Outbox()
+		if err != nil {
+			fail("outbox unreadable: %v", err)
+			return
+		}
+		if !h.OldestDue.IsZero() && now().Sub(h.OldestDue) > stuck {
+			fail("outbox stuck: a message has been due since %s", h.OldestDue.UTC().Format(time.RFC3339))
+			return
+		}
+		io.WriteString(w, "ready\n")
 	}
+}
+
+// registerGauges exposes the values read at each scrape.
+func registerGauges(db *storage.DB, now func() time.Time) {
+	metrics.Gauge("crmbot_database_bytes", "Size of the database file.", func() float64 { return float64(db.FileSize()) })
+	metrics.Gauge("crmbot_outbox_pending", "Outbox messages waiting to be sent.", func() float64 {
+		h, _ := db.Outbox()
+		return float64(h.Pending)
+	})
+	metrics.Gauge("crmbot_outbox_oldest_due_age_seconds", "How long the oldest due pending outbox message has waited (0 when none).", func() float64 {
+		h, _ := db.Outbox()
+		if h.OldestDue.IsZero() || h.OldestDue.After(now()) {
+			return 0
+		}
+		return now().Sub(h.OldestDue).Seconds()
+	})
+}
+
+// durationEnv reads a duration variable, def when unset.
+func durationEnv(name string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: %q: want a duration like 10s", name, v)
+	}
+	return d, nil
 }
 
 // serveSlack starts the Slack adapter when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
 // (or SLACK_APP_TOKEN for Socket Mode) are set.
-func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, log *slog.Logger, names *[]string) error {
+func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, log *slog.Logger, names *[]string, probes *[]readiness) error {
 	sc, ok := slackad.ConfigFromEnv(os.Getenv)
 	if !ok {
 		return nil
@@ -160,6 +245,7 @@ func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng 
 	}
 	sa.Register(mux) // HTTP mode; nothing is mounted in Socket Mode
 	sched.AddNotifier("slack", sa)
+	*probes = append(*probes, readiness{"slack", sa})
 	g.Go(func() error { return sa.Run(ctx) })
 	*names = append(*names, "slack")
 	return nil
