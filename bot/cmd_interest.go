@@ -390,7 +390,8 @@ func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 	s := c.t("stage.saved", id, c.stageName(in))
 	if ch.Won != nil {
 		// Echo what was stored: the amount as read, in the currency it was stored in.
-		s += "\n" + c.t("won.value_saved", money(in.Value), in.Currency)
+		num, cur := c.amountParts(in.Value, in.Currency)
+		s += "\n" + c.t("won.value_saved", num, cur)
 	}
 	if in.Open() {
 		s += "\n" + c.t("label.next") + " " + c.echoNext(in)
