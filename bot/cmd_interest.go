@@ -407,7 +407,10 @@ func (c *conv) cmdWon(args string) []Reply {
 		return c.badID("usage.won")
 	}
 	ch := crm.StageChange{Stage: crm.StageWon, Note: note}
-	if w, rest := firstWord(note); strings.EqualFold(w, "value") || strings.EqualFold(w, "for") {
+	// "vrijednost" and "iznos" are the Croatian words for it: a value typed so must not
+	// end up in the note, unread.
+	if w, rest := firstWord(note); strings.EqualFold(w, "value") || strings.EqualFold(w, "for") ||
+		strings.EqualFold(w, "vrijednost") || strings.EqualFold(w, "iznos") {
 		v, rest, err := parseWonValue(rest)
 		if err != nil {
 			return c.fail(err)
