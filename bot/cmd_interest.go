@@ -428,7 +428,8 @@ func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 	s := c.t("stage.saved", id, c.stageName(in))
 	if ch.Won != nil {
 		// Echo what was stored: the amount as read, in the currency it was stored in.
-		s += "\n" + c.t("won.value_saved", money(in.Value), in.Currency)
+		num, cur := c.amountParts(in.Value, in.Currency)
+		s += "\n" + c.t("won.value_saved", num, cur)
 	}
 	if in.Open() {
 		s += "\n" + c.t("label.next") + " " + c.echoNext(in)
@@ -444,7 +445,10 @@ func (c *conv) cmdWon(args string) []Reply {
 		return c.badID("usage.won")
 	}
 	ch := crm.StageChange{Stage: crm.StageWon, Note: note}
-	if w, rest := firstWord(note); strings.EqualFold(w, "value") || strings.EqualFold(w, "for") {
+	// "vrijednost" and "iznos" are the Croatian words for it: a value typed so must not
+	// end up in the note, unread.
+	if w, rest := firstWord(note); strings.EqualFold(w, "value") || strings.EqualFold(w, "for") ||
+		strings.EqualFold(w, "vrijednost") || strings.EqualFold(w, "iznos") {
 		v, rest, err := parseWonValue(rest)
 		if err != nil {
 			return c.fail(err)

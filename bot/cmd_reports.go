@@ -288,10 +288,10 @@ func (c *conv) cmdPipeline(args string) []Reply {
 				r.Won, r.Lost = 0, 0
 				if t := cv.PerOwner[r.Owner.ID]; t != nil {
 					r.Won, r.Lost = t.Won, t.Lost
-					wonValues[r.Owner.ID] = wonValue(t)
+					wonValues[r.Owner.ID] = c.wonValue(t)
 				}
 			}
-			if v := wonValue(&cv.Total); v != "" {
+			if v := c.wonValue(&cv.Total); v != "" {
 				wonValues[0] = v
 			}
 		}
@@ -375,7 +375,7 @@ func (c *conv) conversion(tx crm.Tx, ra reportArgs, owner uint64, bySize bool) (
 }
 
 // wonValue renders the won value of a tally ("45 000 EUR", currencies joined), or "".
-func wonValue(t *crm.Tally) string {
+func (c *conv) wonValue(t *crm.Tally) string {
 	if len(t.WonValue) == 0 {
 		return ""
 	}
@@ -386,7 +386,7 @@ func wonValue(t *crm.Tally) string {
 	sort.Strings(curs)
 	parts := make([]string, len(curs))
 	for i, cur := range curs {
-		parts[i] = strings.TrimSpace(money(t.WonValue[cur]) + " " + cur)
+		parts[i] = strings.TrimSpace(c.amount(t.WonValue[cur], cur))
 	}
 	return strings.Join(parts, " + ")
 }
@@ -472,7 +472,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 	if pct, ok := st.Total.Rate(); ok {
 		b.WriteString("\n" + c.t("conversion.rate", pct, st.Total.Won, st.Total.Won+st.Total.Lost))
 	}
-	if v := wonValue(&st.Total); v != "" {
+	if v := c.wonValue(&st.Total); v != "" {
 		b.WriteString("\n" + c.t("report.won_value_total", v))
 	}
 	if d, ok := median(st.DaysToWon); ok {
@@ -493,7 +493,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 			if pct, ok := t.Rate(); ok {
 				line += " · " + strconv.Itoa(pct) + "%"
 			}
-			if v := wonValue(t); v != "" {
+			if v := c.wonValue(t); v != "" {
 				line += " · " + c.t("report.won_value", v)
 			}
 			b.WriteString(line)

@@ -4,9 +4,6 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/text/feature/plural"
-	"golang.org/x/text/language"
-
 	"crmbot/crm"
 )
 
@@ -33,6 +30,7 @@ func formatWhen(t, now time.Time, lang string) string {
 
 // distance says how far t is from now, in words: "in 30 minutes", "in 2 hours",
 // "today", "tomorrow", "in 3 days", "in 2 weeks", "in 4 months", "in 2 years".
+// The words are the catalog's plural variants (1 dan, 2 dana, 5 dana, 21 minutu).
 // Calendar distances count days in loc, so "tomorrow" is tomorrow's date even when it is
 // nine hours away. Past instants get "".
 func (c *conv) distance(t time.Time) string {
@@ -49,38 +47,19 @@ func (c *conv) distance(t time.Time) string {
 	case d < time.Minute:
 		return c.t("dist.now")
 	case d < time.Hour:
-		return c.plural("dist.minutes", int(d/time.Minute))
+		return c.t("dist.minutes", int(d/time.Minute))
 	case days == 0:
-		return c.plural("dist.hours", int((d+30*time.Minute)/time.Hour))
+		return c.t("dist.hours", int((d+30*time.Minute)/time.Hour))
 	case days == 1:
 		return c.t("dist.tomorrow")
 	case days < 14:
-		return c.plural("dist.days", days)
+		return c.t("dist.days", days)
 	case days < 60:
-		return c.plural("dist.weeks", (days+3)/7)
+		return c.t("dist.weeks", (days+3)/7)
 	case days < 365:
-		return c.plural("dist.months", (days+15)/30)
+		return c.t("dist.months", (days+15)/30)
 	}
-	return c.plural("dist.years", (days+182)/365)
-}
-
-// plural words n with the catalog key base.<form>, the form chosen by the CLDR rules
-// of the conversation's language (Croatian: 1 dan, 2 dana, 5 dana, 21 dan). A form the
-// catalog lacks falls back to base.other.
-func (c *conv) plural(base string, n int) string {
-	key := base + "." + formNames[plural.Cardinal.MatchPlural(language.Make(c.lang), n%10000000, 0, 0, 0, 0)]
-	if _, ok := c.e.cat.msgs[c.lang][key]; ok {
-		return c.t(key, n)
-	}
-	if _, ok := c.e.cat.msgs[c.lang][base+".other"]; ok {
-		return c.t(base+".other", n)
-	}
-	// The language lacks the word: it is shown in English, by English rules.
-	return c.t(base+"."+formNames[plural.Cardinal.MatchPlural(language.English, n%10000000, 0, 0, 0, 0)], n)
-}
-
-var formNames = map[plural.Form]string{
-	plural.Other: "other", plural.Zero: "zero", plural.One: "one", plural.Two: "two", plural.Few: "few", plural.Many: "many",
+	return c.t("dist.years", (days+182)/365)
 }
 
 // echoWhen is a stored date as a reply that stores it shows it: absolute and with its

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strconv"
 	"strings"
 
 	"crmbot/crm"
@@ -21,6 +22,8 @@ func (c *conv) systemText(text string) string {
 		return text
 	}
 	detail, note, hasNote := strings.Cut(detail, ": ")
+	// A deal closed with its value: "stage proposal→won · value 30000 EUR".
+	detail, value, hasValue := strings.Cut(detail, " · value ")
 	from, to, ok := strings.Cut(detail, "→")
 	if !ok {
 		return text
@@ -34,8 +37,26 @@ func (c *conv) systemText(text string) string {
 		toName += "/" + c.t("reason."+reason)
 	}
 	out := c.t("timeline.stage", c.t("stage."+from), toName)
+	if hasValue {
+		v, ok := c.storedAmount(value)
+		if !ok {
+			return text
+		}
+		out += " · " + c.t("timeline.value", v)
+	}
 	if hasNote {
 		out += ": " + note
 	}
 	return out
+}
+
+// storedAmount words an amount as the service wrote it ("30000 EUR", whole units and
+// an optional code) in the reader's format: "30.000,00 €" in Croatian.
+func (c *conv) storedAmount(s string) (string, bool) {
+	num, cur, _ := strings.Cut(s, " ")
+	v, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || v < 0 {
+		return "", false
+	}
+	return strings.TrimSpace(c.amount(v, cur)), true
 }
