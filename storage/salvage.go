@@ -117,7 +117,9 @@ func walkFile(path string, limit time.Duration, rec func(buckets [][]byte, k, v 
 	}); err != nil {
 		d.Problems = append(d.Problems, "root buckets: "+err.Error())
 	}
-	d.Problems = append(d.Problems, p.errs...)
+	for _, e := range p.errs {
+		d.Problems = append(d.Problems, "root buckets: "+e)
+	}
 	for _, t := range tops {
 		p.errs = nil
 		h := BucketHealth{Name: string(t.name)}
