@@ -35,7 +35,7 @@ type fakeAPI struct {
 	latency time.Duration  // each send takes this long: half before it arrives, half after
 }
 
-// fakeLimits is Telegram's flood control as the bot FAQ states it (PLATFORMS.md §10),
+// fakeLimits is Telegram's flood control as the bot FAQ states it (docs/PLATFORM-NOTES.md §10),
 // judged when a message arrives, over rolling windows: at most one message per
 // PerChat in a chat, at most 60s/PerGroup messages per rolling minute in a group, at
 // most 30 per rolling second overall, all divided by the same scale factor as the

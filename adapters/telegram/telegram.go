@@ -6,7 +6,7 @@
 // tgbotapi v5.5.1 is used only as a types and MakeRequest layer: its polling loop
 // confirms updates before they are handled, it cannot set a webhook secret, it has no
 // context, timeout, rate limiting or retries, and its errors carry the token. This
-// package supplies each of those (see PLATFORMS.md §9–§12).
+// package supplies each of those (see docs/PLATFORM-NOTES.md §9–§12).
 package telegram
 
 import (
@@ -43,7 +43,7 @@ type Reachability interface {
 }
 
 // Limits are the sending rates. The defaults are Telegram's bot FAQ rules
-// (PLATFORMS.md §10): at most one message per second in a chat, 20 per minute in a
+// (docs/PLATFORM-NOTES.md §10): at most one message per second in a chat, 20 per minute in a
 // group, 30 per second overall. Telegram judges them on arrival, over any window, so
 // the sender keeps each spacing with a small Headroom on top and bursts of one (a
 // token bucket with a burst b lets b messages more than the rate through a window),
