@@ -30,6 +30,14 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		return err
 	}
+	// The terminal is where the conversation is: the scheduler's info lines (a digest
+	// skipped on a day off) would interleave with it. Warnings and errors still show;
+	// --log-level or CRMBOT_LOG_LEVEL asks for more.
+	explicit := os.Getenv("CRMBOT_LOG_LEVEL") != ""
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "log-level" })
+	if !explicit {
+		c.LogLevel = "warn"
+	}
 	db, svc, err := c.open(nil, true, stderr)
 	if err != nil {
 		return err
