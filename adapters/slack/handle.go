@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 
@@ -108,6 +109,13 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 				err = a.post(ctx, rt.channel, r)
 			} else {
 				err = a.postEphemeral(ctx, rt.channel, rt.user, r, extra...)
+				if err != nil && rt.dmFallback && ctx.Err() == nil && errors.Is(unreachable(err), bot.ErrUnreachable) {
+					a.log.Info("slack: cannot whisper in the channel; answering in the DM", "channel", rt.channel, "err", err)
+					var ch string
+					if ch, err = a.openIM(ctx, rt.user); err == nil {
+						err = a.post(ctx, ch, r)
+					}
+				}
 			}
 		default:
 			var ch string
