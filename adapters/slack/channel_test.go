@@ -144,7 +144,9 @@ func TestRoomReportsAndShare(t *testing.T) {
 		"channel":   map[string]any{"id": "C1"},
 		"actions":   []any{map[string]any{"action_id": actionShare, "block_id": "share", "value": "/my", "type": "button"}},
 	})
-	e.slack.waitFor("response_url", 6)
+	if got := e.slack.waitFor("response_url", 5)[4]; got.JSON["response_type"] != "ephemeral" || !strings.Contains(got.text(), "cannot be shared") {
+		t.Fatalf("forged share: %v %q", got.JSON["response_type"], got.text())
+	}
 	for _, c := range e.visible("C1") {
 		if strings.Contains(c.text()+c.blocksJSON(), "Acme") {
 			t.Fatalf("client data shared in the channel: %q", c.text())

@@ -94,3 +94,32 @@ func TestFormConfirmationGoesWhereTheFormWasOpened(t *testing.T) {
 		}
 	})
 }
+
+// A Share button forged, or left over, for a command whose answer is not for a
+// group posts nothing in the channel: its presser is told, privately, and the
+// command does not run.
+func TestShareOfAPrivateCommandPostsNothing(t *testing.T) {
+	e := newEnv(t)
+	e.addManager()
+	e.command(testManager, "C1", "new Ivan Horvat, Acme Trading", "tr-new")
+	e.slack.waitFor("response_url", 1)
+	for i, value := range []string{"/my", "/show 1", "/find horvat", "/start ABCD1234", "/new Eva Kos, Beta", "/nosuch"} {
+		e.interaction(map[string]any{
+			"type": "block_actions", "trigger_id": "tr-share-" + value, "response_url": e.slack.responseURL(),
+			"team": map[string]any{"id": testTeam}, "user": map[string]any{"id": testManager},
+			"container": map[string]any{"type": "message", "channel_id": "C1", "is_ephemeral": true, "message_ts": "1.4"},
+			"channel":   map[string]any{"id": "C1"},
+			"actions":   []any{map[string]any{"action_id": actionShare, "block_id": "share", "value": value, "type": "button"}},
+		})
+		got := e.slack.waitFor("response_url", i+2)[i+1]
+		if got.JSON["response_type"] != "ephemeral" || got.JSON["replace_original"] == true || !strings.Contains(got.text(), "cannot be shared") || !strings.Contains(got.text(), "/crm pipeline") {
+			t.Errorf("%s: %v %q", value, got.JSON["response_type"], got.text())
+		}
+	}
+	if v := e.visible("C1"); len(v) != 0 {
+		t.Fatalf("shown to the channel: %+v", v)
+	}
+	if n := len(e.interests()); n != 1 {
+		t.Fatalf("a shared /new ran: %d interests", n)
+	}
+}

@@ -133,6 +133,23 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 	return true
 }
 
+// tell queues a message of the adapter's own (a catalog key) to the person of rt
+// alone, in their language, behind their earlier requests. It returns false when
+// the queue is full or stopped.
+func (a *Adapter) tell(rt route, key string, args ...any) bool {
+	id := identity(rt.team, rt.user)
+	return a.disp.add(string(id), func(ctx context.Context) {
+		if ctx.Err() != nil {
+			return
+		}
+		lang := ""
+		if u, err := a.svc.Authenticate(ctx, id); err == nil {
+			lang = u.Lang
+		}
+		a.deliver(ctx, rt, []bot.Reply{{Text: a.t(lang, key, args...), Private: true}})
+	})
+}
+
 // shareBlock is the "Share in channel" button of an answer shown to one person:
 // pressed, the command runs again as if asked in the channel, under the engine's
 // rules for a group, and its answer is posted there.
