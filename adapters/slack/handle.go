@@ -97,6 +97,14 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 			if err == nil {
 				err = a.upload(ctx, ch, r)
 			}
+			if err != nil && ctx.Err() == nil {
+				// The person still gets the report, as text, and is told privately
+				// why the picture is missing and what would fix it.
+				a.log.Warn("slack: chart not uploaded; sending the report as text", "channel", ch, "user", rt.user, "err", err)
+				key, args := a.chartTrouble(err)
+				err = nil
+				a.deliver(ctx, rt, []bot.Reply{withoutImage(r), {Text: a.t(a.langOf(ctx, rt.user, rt.team), key, args...), Private: true}})
+			}
 		case rt.responseURL != "":
 			// Only a reply for the room may take the place of a message the channel
 			// can see.
@@ -131,6 +139,42 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 		}
 	}
 	return true
+}
+
+// withoutImage is r as text alone: the report the picture shows, with r's buttons.
+func withoutImage(r bot.Reply) bot.Reply {
+	if r.Image != nil && strings.TrimSpace(r.Image.Alt) != "" {
+		r.Text = r.Image.Alt
+	}
+	r.Image = nil
+	return r
+}
+
+// chartTrouble names, as a catalog key and its arguments, why a picture could not
+// be shared and what would fix it.
+func (a *Adapter) chartTrouble(err error) (string, []any) {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) {
+		return "slack.chart_failed", nil
+	}
+	switch se.Err {
+	case "missing_scope", "no_permission", "not_allowed_token_type":
+		return "slack.chart_scope", nil
+	case "not_in_channel", "channel_not_found":
+		return "slack.chart_not_in_channel", nil
+	}
+	// Slack's error code is a fixed word (never a token or a message body), and
+	// it is what an admin would search for.
+	return "slack.chart_refused", []any{se.Err}
+}
+
+// langOf is the language of a Slack user on the team; "" (the default) for a
+// stranger.
+func (a *Adapter) langOf(ctx context.Context, user, team string) string {
+	if u, err := a.svc.Authenticate(ctx, identity(team, user)); err == nil {
+		return u.Lang
+	}
+	return ""
 }
 
 // tell queues a message of the adapter's own (a catalog key) to the person of rt
