@@ -286,6 +286,9 @@ func TestSlackForms(t *testing.T) {
 		{"Saved to /backup/crm.db and /srv/x", false, "Saved to /backup/crm.db and /srv/x"},
 		{"see https://acme.hr/new and /nosuch", false, "see https://acme.hr/new and /nosuch"},
 		{"no commands here", true, "no commands here"},
+		// Both platforms' forms named on purpose: left as written.
+		{"They send me /start X on Telegram, or /crm start X in Slack. /help", false, "They send me /start X on Telegram, or /crm start X in Slack. /crm help"},
+		{"They send me /start X on Telegram, or /crm start X in Slack.", true, "They send me /start X on Telegram, or /crm start X in Slack."},
 	}
 	for _, tt := range tests {
 		if got := slackForms(tt.in, tt.bare); got != tt.want {

@@ -212,12 +212,20 @@ var slashForm = regexp.MustCompile(`(^|[\s(\[«„“"'‘·—:])/([a-z]+)\b`)
 // type: "/crm log" (Slack keeps "/log" for itself), or just "log" in the DM with
 // the bot (bare). Words that are not commands are left alone, and so is a path
 // such as "/backup/crm.db".
+//
+// A text that already names a command in Slack's form ("/crm start CODE in
+// Slack") names each platform's form on purpose ("/start CODE on Telegram"):
+// that command is left as written everywhere in it.
 func slackForms(text string, bare bool) string {
 	var b strings.Builder
 	last := 0
+	asSlack := map[string]bool{}
+	for _, m := range slackForm.FindAllStringSubmatch(text, -1) {
+		asSlack[m[1]] = true
+	}
 	for _, m := range slashForm.FindAllStringSubmatchIndex(text, -1) {
 		slash, word := m[4]-1, text[m[4]:m[5]]
-		if !bot.IsCommand(word) || (m[5] < len(text) && text[m[5]] == '/') {
+		if !bot.IsCommand(word) || (m[5] < len(text) && text[m[5]] == '/') || asSlack[word] {
 			continue
 		}
 		b.WriteString(text[last:slash])
@@ -232,6 +240,9 @@ func slackForms(text string, bare bool) string {
 	}
 	return b.String() + text[last:]
 }
+
+// slackForm finds the commands a text names in Slack's form: "/crm word".
+var slackForm = regexp.MustCompile(`/crm\s+([a-z]+)\b`)
 
 // paceKey is the rate-limiter key of a response_url answer: its channel, or the
 // user's DM when there is none.
