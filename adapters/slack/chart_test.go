@@ -83,3 +83,24 @@ func TestNotifiedChartRefusedIsSentAsText(t *testing.T) {
 		t.Fatalf("digest: %v", post.Form)
 	}
 }
+
+// A chart that was shared is not sent again as text when only the buttons posted
+// after it fail.
+func TestChartSharedButButtonsRefusedIsNotResent(t *testing.T) {
+	e := newEnv(t)
+	e.slack.hook = refuse("chat.postMessage", "invalid_blocks")
+	err := e.a.Notify(context.Background(), identity(testTeam, testUser), bot.Reply{Text: "Pipeline",
+		Image:   &bot.Image{Name: "pipeline.png", PNG: []byte("\x89PNG"), Alt: "Pipeline\nAna Admin: 1 new"},
+		Buttons: [][]bot.Button{{{Label: "Open", Action: "/pipeline"}}}})
+	if err == nil {
+		t.Fatal("the buttons' failure was not reported")
+	}
+	if n := len(e.slack.all("files.completeUploadExternal")); n != 1 {
+		t.Fatalf("%d uploads", n)
+	}
+	for _, p := range e.slack.all("chat.postMessage") {
+		if strings.Contains(p.text(), "Ana Admin") {
+			t.Fatalf("the chart was sent again as text: %q", p.text())
+		}
+	}
+}

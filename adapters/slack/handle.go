@@ -97,7 +97,8 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 			if err == nil {
 				err = a.upload(ctx, ch, r)
 			}
-			if err != nil && ctx.Err() == nil {
+			var sent chartSentError
+			if err != nil && ctx.Err() == nil && !errors.As(err, &sent) {
 				// The person still gets the report, as text, and is told privately
 				// why the picture is missing and what would fix it.
 				a.log.Warn("slack: chart not uploaded; sending the report as text", "channel", ch, "user", rt.user, "err", err)

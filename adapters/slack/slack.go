@@ -306,8 +306,7 @@ func (a *Adapter) Notify(ctx context.Context, to crm.Identity, reply bot.Reply) 
 	}
 	if reply.Image != nil {
 		err := a.upload(ctx, channel, reply)
-		var se slack.SlackErrorResponse
-		if err == nil || ctx.Err() != nil || !errors.As(err, &se) {
+		if ctx.Err() != nil || !chartRefused(err) {
 			return unreachable(err)
 		}
 		// Slack refused the picture (missing files:write, the bot not in the
