@@ -187,11 +187,7 @@ func (a *Adapter) tell(rt route, key string, args ...any) bool {
 		if ctx.Err() != nil {
 			return
 		}
-		lang := ""
-		if u, err := a.svc.Authenticate(ctx, id); err == nil {
-			lang = u.Lang
-		}
-		a.deliver(ctx, rt, []bot.Reply{{Text: a.t(lang, key, args...), Private: true}})
+		a.deliver(ctx, rt, []bot.Reply{{Text: a.t(a.langOf(ctx, rt.user, rt.team), key, args...), Private: true}})
 	})
 }
 
