@@ -313,7 +313,7 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		if err != nil {
 			return c.fail(err)
 		}
-		r = Reply{Text: strings.TrimSpace(c.t("pipeline.chart_caption", c.when(p.At), c.filterText(ra))), Image: &Image{Name: "pipeline.png", PNG: img}}
+		r = Reply{Text: strings.TrimSpace(c.t("pipeline.chart_caption", c.when(p.At), c.filterText(ra))), Image: &Image{Name: "pipeline.png", PNG: img, Alt: r.Text}}
 	}
 	// A manager's own report, asked where only they see the answer, stays theirs.
 	r.Private = c.req.Chat == ChatPrivate || !c.u.IsLead()
@@ -440,6 +440,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 		return c.fail(err)
 	}
 	private := c.req.Chat == ChatPrivate || !c.u.IsLead()
+	var pic *Reply
 	if ra.chart {
 		steps := []chart.Step{{Label: c.t("conversion.opened_step"), Value: float64(st.Reached[crm.StageNew])}}
 		for _, s := range []crm.Stage{crm.StageMeeting, crm.StageProposal, crm.StageWon} {
@@ -449,9 +450,19 @@ func (c *conv) cmdConversion(args string) []Reply {
 		if err != nil {
 			return c.fail(err)
 		}
-		label := ra.period.label
+		period := ra.period
 		ra.period = nil // the caption names it
-		return []Reply{{Text: strings.TrimSpace(c.t("conversion.chart_caption", label, c.filterText(ra))), Image: &Image{Name: "conversion.png", PNG: img}, Private: private}}
+		pic = &Reply{Text: strings.TrimSpace(c.t("conversion.chart_caption", period.label, c.filterText(ra))), Image: &Image{Name: "conversion.png", PNG: img}, Private: private}
+		ra.period = period
+	}
+	// finish is the answer: the text report, or the chart with the report as its
+	// Alt text.
+	finish := func(text string) []Reply {
+		if pic != nil {
+			pic.Image.Alt = text
+			return []Reply{*pic}
+		}
+		return []Reply{{Text: text, Private: private}}
 	}
 	var b strings.Builder
 	b.WriteString(c.t("conversion.title", c.when(ra.period.from), c.when(ra.period.to)))
@@ -480,7 +491,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 	}
 	if st.Total.Opened+st.Total.Won+st.Total.Lost == 0 {
 		b.WriteString("\n" + c.t("conversion.nothing"))
-		return []Reply{{Text: b.String(), Private: private}}
+		return finish(b.String())
 	}
 	section := func(title string, keys []string, get func(string) *crm.Tally, label func(string) string) {
 		if len(keys) == 0 {
@@ -529,7 +540,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 		}
 		return c.t("size." + k)
 	})
-	return []Reply{{Text: b.String(), Private: private}}
+	return finish(b.String())
 }
 
 func nameOf(names map[uint64]string, id string) string {

@@ -266,3 +266,16 @@ func TestBackupUnderConcurrentWrites(t *testing.T) {
 		t.Fatalf("a stranger: %+v", out)
 	}
 }
+
+// A chart carries its report as text (Image.Alt), for a platform that cannot send
+// the picture: the same text the command gives without "chart".
+func TestChartsCarryTheReportAsText(t *testing.T) {
+	h, _ := reportsHarness(t, 2, 3)
+	for _, cmd := range []string{"/pipeline", "/conversion 30d"} {
+		text := h.say(cmd).Text
+		r := h.say(cmd + " chart")
+		if r.Image == nil || r.Image.Alt != text || text == "" {
+			t.Errorf("%s chart: alt %q, want %q", cmd, r.Image.Alt, text)
+		}
+	}
+}

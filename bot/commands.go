@@ -63,6 +63,19 @@ func init() {
 // adapter can tell a command in text it rewrites for its platform.
 func IsCommand(word string) bool { return commandIndex[strings.ToLower(word)] != nil }
 
+// ForGroup reports whether an engine text ("/pipeline") may be answered for
+// everyone in a group chat: its command shows nothing about a single client, and
+// it is not an invite code being redeemed ("/start CODE"). An adapter asks before
+// it posts a command's answer for the room on someone's behalf.
+func ForGroup(text string) bool {
+	name, args := splitCommand(text)
+	cmd := commandIndex[name]
+	if cmd == nil || !cmd.group {
+		return false
+	}
+	return args == "" || (name != "start" && name != "join")
+}
+
 // Commands lists the commands with their one-line descriptions in the default
 // language (CRMBOT_LANG), for platform command menus.
 func (e *Engine) Commands() []CommandInfo { return e.CommandsIn(e.defLang) }

@@ -117,4 +117,7 @@ type Field struct {
 type Image struct {
 	Name string // file name, e.g. "pipeline.png"
 	PNG  []byte
+	// Alt is what the picture shows, as the text report, for a platform that could
+	// not send the picture (a Slack app without permission to upload files).
+	Alt string
 }

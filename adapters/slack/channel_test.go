@@ -144,7 +144,9 @@ func TestRoomReportsAndShare(t *testing.T) {
 		"channel":   map[string]any{"id": "C1"},
 		"actions":   []any{map[string]any{"action_id": actionShare, "block_id": "share", "value": "/my", "type": "button"}},
 	})
-	e.slack.waitFor("response_url", 6)
+	if got := e.slack.waitFor("response_url", 5)[4]; got.JSON["response_type"] != "ephemeral" || !strings.Contains(got.text(), "cannot be shared") {
+		t.Fatalf("forged share: %v %q", got.JSON["response_type"], got.text())
+	}
 	for _, c := range e.visible("C1") {
 		if strings.Contains(c.text()+c.blocksJSON(), "Acme") {
 			t.Fatalf("client data shared in the channel: %q", c.text())
@@ -284,6 +286,9 @@ func TestSlackForms(t *testing.T) {
 		{"Saved to /backup/crm.db and /srv/x", false, "Saved to /backup/crm.db and /srv/x"},
 		{"see https://acme.hr/new and /nosuch", false, "see https://acme.hr/new and /nosuch"},
 		{"no commands here", true, "no commands here"},
+		// Both platforms' forms named on purpose: left as written.
+		{"They send me /start X on Telegram, or /crm start X in Slack. /help", false, "They send me /start X on Telegram, or /crm start X in Slack. /crm help"},
+		{"They send me /start X on Telegram, or /crm start X in Slack.", true, "They send me /start X on Telegram, or /crm start X in Slack."},
 	}
 	for _, tt := range tests {
 		if got := slackForms(tt.in, tt.bare); got != tt.want {

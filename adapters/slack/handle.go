@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 
@@ -103,6 +104,15 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 			if err == nil {
 				err = a.upload(ctx, ch, r)
 			}
+			var sent chartSentError
+			if err != nil && ctx.Err() == nil && !errors.As(err, &sent) {
+				// The person still gets the report, as text, and is told privately
+				// why the picture is missing and what would fix it.
+				a.log.Warn("slack: chart not uploaded; sending the report as text", "channel", ch, "user", rt.user, "err", err)
+				key, args := a.chartTrouble(err)
+				err = nil
+				a.deliver(ctx, rt, []bot.Reply{withoutImage(r), {Text: a.t(a.langOf(ctx, rt.user, rt.team), key, args...), Private: true}})
+			}
 		case rt.responseURL != "":
 			// Only a reply for the room may take the place of a message the channel
 			// can see.
@@ -115,6 +125,13 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 				err = a.post(ctx, rt.channel, r)
 			} else {
 				err = a.postEphemeral(ctx, rt.channel, rt.user, r, extra...)
+				if err != nil && rt.dmFallback && ctx.Err() == nil && errors.Is(unreachable(err), bot.ErrUnreachable) {
+					a.log.Info("slack: cannot whisper in the channel; answering in the DM", "channel", rt.channel, "err", err)
+					var ch string
+					if ch, err = a.openIM(ctx, rt.user); err == nil {
+						err = a.post(ctx, ch, r)
+					}
+				}
 			}
 		default:
 			var ch string
@@ -130,6 +147,55 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 		}
 	}
 	return true
+}
+
+// withoutImage is r as text alone: the report the picture shows, with r's buttons.
+func withoutImage(r bot.Reply) bot.Reply {
+	if r.Image != nil && strings.TrimSpace(r.Image.Alt) != "" {
+		r.Text = r.Image.Alt
+	}
+	r.Image = nil
+	return r
+}
+
+// chartTrouble names, as a catalog key and its arguments, why a picture could not
+// be shared and what would fix it.
+func (a *Adapter) chartTrouble(err error) (string, []any) {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) {
+		return "slack.chart_failed", nil
+	}
+	switch se.Err {
+	case "missing_scope", "no_permission", "not_allowed_token_type":
+		return "slack.chart_scope", nil
+	case "not_in_channel", "channel_not_found":
+		return "slack.chart_not_in_channel", nil
+	}
+	// Slack's error code is a fixed word (never a token or a message body), and
+	// it is what an admin would search for.
+	return "slack.chart_refused", []any{se.Err}
+}
+
+// langOf is the language of a Slack user on the team; "" (the default) for a
+// stranger.
+func (a *Adapter) langOf(ctx context.Context, user, team string) string {
+	if u, err := a.svc.Authenticate(ctx, identity(team, user)); err == nil {
+		return u.Lang
+	}
+	return ""
+}
+
+// tell queues a message of the adapter's own (a catalog key) to the person of rt
+// alone, in their language, behind their earlier requests. It returns false when
+// the queue is full or stopped.
+func (a *Adapter) tell(rt route, key string, args ...any) bool {
+	id := identity(rt.team, rt.user)
+	return a.disp.add(string(id), func(ctx context.Context) {
+		if ctx.Err() != nil {
+			return
+		}
+		a.deliver(ctx, rt, []bot.Reply{{Text: a.t(a.langOf(ctx, rt.user, rt.team), key, args...), Private: true}})
+	})
 }
 
 // shareBlock is the "Share in channel" button of an answer shown to one person:
@@ -150,12 +216,20 @@ var slashForm = regexp.MustCompile(`(^|[\s(\[«„“"'‘·—:])/([a-z]+)\b`)
 // type: "/crm log" (Slack keeps "/log" for itself), or just "log" in the DM with
 // the bot (bare). Words that are not commands are left alone, and so is a path
 // such as "/backup/crm.db".
+//
+// A text that already names a command in Slack's form ("/crm start CODE in
+// Slack") names each platform's form on purpose ("/start CODE on Telegram"):
+// that command is left as written everywhere in it.
 func slackForms(text string, bare bool) string {
 	var b strings.Builder
 	last := 0
+	asSlack := map[string]bool{}
+	for _, m := range slackForm.FindAllStringSubmatch(text, -1) {
+		asSlack[m[1]] = true
+	}
 	for _, m := range slashForm.FindAllStringSubmatchIndex(text, -1) {
 		slash, word := m[4]-1, text[m[4]:m[5]]
-		if !bot.IsCommand(word) || (m[5] < len(text) && text[m[5]] == '/') {
+		if !bot.IsCommand(word) || (m[5] < len(text) && text[m[5]] == '/') || asSlack[word] {
 			continue
 		}
 		b.WriteString(text[last:slash])
@@ -170,6 +244,9 @@ func slackForms(text string, bare bool) string {
 	}
 	return b.String() + text[last:]
 }
+
+// slackForm finds the commands a text names in Slack's form: "/crm word".
+var slackForm = regexp.MustCompile(`/crm\s+([a-z]+)\b`)
 
 // paceKey is the rate-limiter key of a response_url answer: its channel, or the
 // user's DM when there is none.

@@ -162,6 +162,15 @@ func (a *Adapter) share(team string, cb *slack.InteractionCallback, text string,
 	if !rt.group() || cb.ResponseURL == "" || commandName(text) == "" {
 		return
 	}
+	if !bot.ForGroup(plainText(text)) {
+		// A button forged, or left from an older version, for a command whose
+		// answer is one person's: nothing is run or posted for the room.
+		rt.share = ""
+		if !a.tell(rt, "slack.share_private") {
+			a.log.Warn("slack: queue full; share refusal dropped", "user", cb.User.ID)
+		}
+		return
+	}
 	rt.whisper, rt.fromMessage = false, false
 	req := bot.Request{Identity: identity(team, cb.User.ID), Chat: bot.ChatGroup, ChatID: identity(team, rt.channel)}
 	if cb.TriggerID != "" {

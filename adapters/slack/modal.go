@@ -378,16 +378,47 @@ func (a *Adapter) submitLog(ctx context.Context, team string, cb *slack.Interact
 	return nil
 }
 
+// formChannel is the conversation a submitted form was opened from, as its
+// private_metadata recorded it: "" for the App Home, a global shortcut, or a
+// metadata that cannot be read.
+func formChannel(cb *slack.InteractionCallback) string {
+	var m modalMeta
+	if json.Unmarshal([]byte(cb.View.PrivateMetadata), &m) != nil {
+		return ""
+	}
+	return m.Channel
+}
+
 // showAfterForm sends the saved interest's card (the engine's /show, with its
-// buttons) to the person's DM with the bot, and refreshes their App Home.
+// buttons) to the person alone where they opened the form: ephemerally in the
+// channel it was opened from, or in their DM with the bot when it was opened from
+// that DM, the App Home or a shortcut (a DM between people is not the bot's to
+// post in). The App Home is refreshed after.
 func (a *Adapter) showAfterForm(team string, cb *slack.InteractionCallback, id uint64) {
+	rt := route{team: team, user: cb.User.ID}
+	if ch := formChannel(cb); ch != "" && !isIM(ch) {
+		// Whispered, with no share button: a card is one person's. If the bot cannot
+		// post there (not in the channel), the DM takes it.
+		rt.channel, rt.whisper, rt.dmFallback = ch, true, true
+	}
+	uid := identity(team, cb.User.ID)
 	req := bot.Request{
-		Identity: identity(team, cb.User.ID),
+		Identity: uid,
 		Text:     "/show " + strconv.FormatUint(id, 10),
 		Key:      "slack:view:" + cb.View.ID,
-		Chat:     bot.ChatPrivate,
+		Chat:     chatKind(rt),
 	}
-	if !a.ask(req, route{team: team, user: cb.User.ID}, nil, nil) {
+	if rt.group() {
+		// The engine runs the command for the person alone and marks its replies
+		// Private.
+		req.ChatID, req.Ephemeral = identity(team, rt.channel), true
+	}
+	var after func(context.Context, bool)
+	if rt.group() {
+		// ask refreshes the App Home only after a private request.
+		after = func(ctx context.Context, _ bool) { a.refreshHome(ctx, uid, false) }
+	}
+	if !a.ask(req, rt, nil, after) {
 		a.log.Warn("slack: queue full; confirmation not sent", "user", cb.User.ID)
 	}
 }

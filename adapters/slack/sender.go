@@ -175,7 +175,24 @@ func (a *Adapter) upload(ctx context.Context, channel string, r bot.Reply) error
 	}
 	rest := r
 	rest.Image, rest.Text = nil, "⬆"
-	return a.post(ctx, channel, rest)
+	if err := a.post(ctx, channel, rest); err != nil {
+		return chartSentError{err}
+	}
+	return nil
+}
+
+// chartSentError is the failure of the buttons posted after a chart that was
+// shared: the picture is there, so it must not be sent again as text.
+type chartSentError struct{ error }
+
+func (e chartSentError) Unwrap() error { return e.error }
+
+// chartRefused reports whether err is Slack refusing a picture itself (not the
+// buttons after it), so the report should go as text instead.
+func chartRefused(err error) bool {
+	var se slack.SlackErrorResponse
+	var sent chartSentError
+	return err != nil && !errors.As(err, &sent) && errors.As(err, &se)
 }
 
 // postEphemeral shows r to user only, in channel.

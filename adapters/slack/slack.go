@@ -293,7 +293,7 @@ var _ bot.Notifier = (*Adapter)(nil)
 // is deactivated, the channel archived or the bot not in it) wraps
 // bot.ErrUnreachable.
 func (a *Adapter) Notify(ctx context.Context, to crm.Identity, reply bot.Reply) error {
-	_, id, ok := parseIdentity(to)
+	team, id, ok := parseIdentity(to)
 	if !ok {
 		return fmt.Errorf("%w: %q is not a Slack identity", bot.ErrUnreachable, to)
 	}
@@ -305,7 +305,21 @@ func (a *Adapter) Notify(ctx context.Context, to crm.Identity, reply bot.Reply) 
 		}
 	}
 	if reply.Image != nil {
-		return unreachable(a.upload(ctx, channel, reply))
+		err := a.upload(ctx, channel, reply)
+		if ctx.Err() != nil || !chartRefused(err) {
+			return unreachable(err)
+		}
+		// Slack refused the picture (missing files:write, the bot not in the
+		// channel): the report goes as text, with what would bring the picture
+		// back.
+		a.log.Warn("slack: chart not uploaded; sending the report as text", "channel", channel, "err", err)
+		lang := ""
+		if isUserID(id) {
+			lang = a.langOf(ctx, id, team)
+		}
+		key, args := a.chartTrouble(err)
+		reply = withoutImage(reply)
+		reply.Text += "\n\n" + a.t(lang, key, args...)
 	}
 	return unreachable(a.post(ctx, channel, reply))
 }

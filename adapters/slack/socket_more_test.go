@@ -72,9 +72,10 @@ func TestSocketModeInteractive(t *testing.T) {
 	if p := wc.waitAckPayload(t, "env-vs"); len(p) > 0 && string(p) != "null" {
 		t.Fatalf("ack of a good submission: %s", p)
 	}
-	posts := e.slack.waitForWithin("chat.postMessage", 1, socketWait)
-	if !strings.Contains(posts[0].blocksJSON(), "wants 40 seats") {
-		t.Errorf("card after the form: %s", posts[0].blocksJSON())
+	// The form was opened in C1: the card is shown there, to its author alone.
+	posts := e.slack.waitForWithin("chat.postEphemeral", 1, socketWait)
+	if posts[0].Form.Get("channel") != "C1" || posts[0].Form.Get("user") != testUser || !strings.Contains(posts[0].blocksJSON(), "wants 40 seats") {
+		t.Errorf("card after the form: %v", posts[0].Form)
 	}
 
 	// A button in the DM runs its command.

@@ -35,6 +35,9 @@ type route struct {
 	share string
 	// bare is true for messages in the DM, where commands are typed without "/".
 	bare bool
+	// dmFallback sends an answer meant for the person alone to their DM with the
+	// bot when it cannot be shown to them in the channel (the bot is not in it).
+	dmFallback bool
 }
 
 // group reports whether the request came from a shared channel.
