@@ -279,6 +279,7 @@ var errArgWords = map[string]map[int]string{
 	"err.new_segment_mismatch":  {1: "segment.", 2: "segment."},
 	"err.reopen_forbidden":      {1: "stage."},
 	"err.reopen_unconfirmed":    {1: "stage."},
+	"err.edit_required":         {0: "field."},
 }
 
 // errArgs words the code arguments of e; the others pass as they are.
