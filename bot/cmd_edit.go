@@ -140,9 +140,23 @@ func (c *conv) edit(d *dialog, value string) []Reply {
 	ids := u64(d.ID)
 	bs := [][]Button{{{Label: c.t("btn.edit_more"), Action: "/edit " + ids}, {Label: c.t("btn.card"), Action: "/show " + ids}}}
 	if res.Unchanged {
-		return []Reply{{Text: c.t("edit.unchanged", d.ID, c.t("field."+d.Field), dash(res.New)), Private: true, Buttons: bs}}
+		return []Reply{{Text: c.t("edit.unchanged", d.ID, c.t("field."+d.Field), dash(c.editWord(d.Field, res.New))), Private: true, Buttons: bs}}
 	}
-	return []Reply{{Text: c.t("edit.saved", d.ID, c.t("field."+d.Field), dash(res.Old), dash(res.New)), Private: true, Buttons: bs}}
+	return []Reply{{Text: c.t("edit.saved", d.ID, c.t("field."+d.Field), dash(c.editWord(d.Field, res.Old)), dash(c.editWord(d.Field, res.New))), Private: true, Buttons: bs}}
+}
+
+// editValuePrefix names the catalog prefix that words a field's stored code.
+var editValuePrefix = map[string]string{
+	string(crm.EditSize): "size.", string(crm.EditSegment): "segment.", string(crm.EditKind): "kind.",
+}
+
+// editWord words a stored size, segment or kind code in the reader's language
+// (large → velika); other values are shown as stored.
+func (c *conv) editWord(field, v string) string {
+	if p, ok := editValuePrefix[field]; ok && v != "" && c.e.cat.Has(p+v) {
+		return c.t(p + v)
+	}
+	return v
 }
 
 func dash(s string) string {

@@ -25,6 +25,9 @@ func (c *conv) systemText(text string) string {
 		// values stay as stored.
 		field, change, ok := strings.Cut(rest, ": ")
 		if ok && c.e.cat.Has("field."+field) {
+			if from, to, ok := strings.Cut(change, " → "); ok {
+				change = c.editWord(field, from) + " → " + c.editWord(field, to)
+			}
 			return c.t("timeline.edited", c.t("field."+field), change)
 		}
 	}
