@@ -24,6 +24,37 @@ var editAliases = map[string]crm.EditField{
 	"need": crm.EditNeed, "needs": crm.EditNeed, "wants": crm.EditNeed,
 	"value": crm.EditValue, "budget": crm.EditValue,
 	"kind": crm.EditKind, "type": crm.EditKind,
+	// Croatian, folded (diacritics optional), as /new's Croatian labels read them.
+	"ime": crm.EditName, "kontakt": crm.EditName,
+	"pozicija": crm.EditPosition, "funkcija": crm.EditPosition,
+	"telefon": crm.EditPhone, "mobitel": crm.EditMobile, "e-posta": crm.EditEmail,
+	"tvrtka": crm.EditCompany, "firma": crm.EditCompany, "klijent": crm.EditCompany,
+	"stranica": crm.EditWebsite, "velicina": crm.EditSize, "djelatnost": crm.EditBusiness,
+	"izvor": crm.EditSource, "potreba": crm.EditNeed, "treba": crm.EditNeed,
+	"vrijednost": crm.EditValue, "iznos": crm.EditValue, "vrsta": crm.EditKind,
+}
+
+// editField reads the field word of /edit in either language.
+func editField(w string) (crm.EditField, bool) {
+	f, ok := editAliases[crm.Fold(strings.TrimSuffix(w, ":"))]
+	return f, ok
+}
+
+// editValue reads the Croatian words for a size, a segment or a kind as their codes
+// (velika → large, maloprodaja → retail, posao → potential deal); anything else goes
+// to the service as typed, to be checked there.
+func editValue(f crm.EditField, v string) string {
+	switch f {
+	case crm.EditSize:
+		if s, ok := sizeAliases[crm.Fold(strings.TrimSpace(v))]; ok {
+			return string(s)
+		}
+	case crm.EditSegment:
+		return string(parseSegment(strings.TrimSpace(v)))
+	case crm.EditKind:
+		return string(kindOfInterest(v))
+	}
+	return v
 }
 
 // clearWords empty an optional field: "/edit 42 website -".
@@ -42,7 +73,7 @@ func (c *conv) cmdEdit(args string) []Reply {
 		return c.askEditField(d)
 	}
 	w, value := firstWord(rest)
-	f, ok := editAliases[strings.ToLower(strings.TrimSuffix(w, ":"))]
+	f, ok := editField(w)
 	if !ok {
 		return []Reply{{Text: c.t("err.bad_edit_field", w) + "\n" + c.t("usage.edit"), Private: true}}
 	}
@@ -77,7 +108,7 @@ func (c *conv) askEditValue(d *dialog) []Reply {
 func (c *conv) answerEdit(d *dialog, v string) []Reply {
 	switch d.Step {
 	case "field":
-		f, ok := editAliases[strings.ToLower(v)]
+		f, ok := editField(v)
 		if !ok {
 			return []Reply{{Text: c.t("err.bad_edit_field", v), Private: true}}
 		}
@@ -98,7 +129,7 @@ func (c *conv) edit(d *dialog, value string) []Reply {
 	if clearWords[strings.ToLower(strings.TrimSpace(value))] {
 		value = ""
 	}
-	res, err := c.e.svc.Edit(c.ctx, c.op(), d.ID, crm.EditField(d.Field), value)
+	res, err := c.e.svc.Edit(c.ctx, c.op(), d.ID, crm.EditField(d.Field), editValue(crm.EditField(d.Field), value))
 	if ce := crm.AsError(err); ce != nil && ce.Code == crm.EINVALID {
 		return []Reply{c.errReply(err), c.ask(d, "value", c.t("edit.ask_value", c.t("field."+d.Field), d.ID, c.t("edit.hint."+d.Field)), [][]Button{{c.cancelButton()}})}
 	}
@@ -109,9 +140,23 @@ func (c *conv) edit(d *dialog, value string) []Reply {
 	ids := u64(d.ID)
 	bs := [][]Button{{{Label: c.t("btn.edit_more"), Action: "/edit " + ids}, {Label: c.t("btn.card"), Action: "/show " + ids}}}
 	if res.Unchanged {
-		return []Reply{{Text: c.t("edit.unchanged", d.ID, c.t("field."+d.Field), dash(res.New)), Private: true, Buttons: bs}}
+		return []Reply{{Text: c.t("edit.unchanged", d.ID, c.t("field."+d.Field), dash(c.editWord(d.Field, res.New))), Private: true, Buttons: bs}}
 	}
-	return []Reply{{Text: c.t("edit.saved", d.ID, c.t("field."+d.Field), dash(res.Old), dash(res.New)), Private: true, Buttons: bs}}
+	return []Reply{{Text: c.t("edit.saved", d.ID, c.t("field."+d.Field), dash(c.editWord(d.Field, res.Old)), dash(c.editWord(d.Field, res.New))), Private: true, Buttons: bs}}
+}
+
+// editValuePrefix names the catalog prefix that words a field's stored code.
+var editValuePrefix = map[string]string{
+	string(crm.EditSize): "size.", string(crm.EditSegment): "segment.", string(crm.EditKind): "kind.",
+}
+
+// editWord words a stored size, segment or kind code in the reader's language
+// (large → velika); other values are shown as stored.
+func (c *conv) editWord(field, v string) string {
+	if p, ok := editValuePrefix[field]; ok && v != "" && c.e.cat.Has(p+v) {
+		return c.t(p + v)
+	}
+	return v
 }
 
 func dash(s string) string {

@@ -273,8 +273,13 @@ func (c *conv) errReply(err error) Reply {
 // errArgWords names the arguments of crm errors that are codes (a stage, a segment),
 // by position, with the catalog prefix that words them in the reader's language.
 var errArgWords = map[string]map[int]string{
-	"err.same_stage":       {1: "stage."},
-	"err.segment_mismatch": {1: "segment.", 2: "segment."},
+	"err.same_stage":            {1: "stage."},
+	"err.segment_mismatch":      {1: "segment.", 2: "segment."},
+	"err.edit_segment_mismatch": {1: "segment.", 2: "segment."},
+	"err.new_segment_mismatch":  {1: "segment.", 2: "segment."},
+	"err.reopen_forbidden":      {1: "stage."},
+	"err.reopen_unconfirmed":    {1: "stage."},
+	"err.edit_required":         {0: "field."},
 }
 
 // errArgs words the code arguments of e; the others pass as they are.

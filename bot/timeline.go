@@ -17,6 +17,20 @@ func (c *conv) systemText(text string) string {
 	if name, ok := strings.CutPrefix(text, "assigned to "); ok {
 		return c.t("timeline.assigned", name)
 	}
+	if rest, ok := strings.CutPrefix(text, "reopened: "); ok {
+		return c.t("timeline.reopened", c.systemText(rest))
+	}
+	if rest, ok := strings.CutPrefix(text, "edited "); ok {
+		// "edited phone: +385… → —": the field named as /edit's buttons name it; the
+		// values stay as stored.
+		field, change, ok := strings.Cut(rest, ": ")
+		if ok && c.e.cat.Has("field."+field) {
+			if from, to, ok := strings.Cut(change, " → "); ok {
+				change = c.editWord(field, from) + " → " + c.editWord(field, to)
+			}
+			return c.t("timeline.edited", c.t("field."+field), change)
+		}
+	}
 	detail, ok := strings.CutPrefix(text, "stage ")
 	if !ok {
 		return text
