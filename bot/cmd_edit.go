@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strconv"
 	"strings"
 
 	"crmbot/crm"
@@ -41,10 +42,16 @@ func editField(w string) (crm.EditField, bool) {
 }
 
 // editValue reads the Croatian words for a size, a segment or a kind as their codes
-// (velika → large, maloprodaja → retail, posao → potential deal); anything else goes
-// to the service as typed, to be checked there.
+// (velika → large, maloprodaja → retail, posao → potential deal), and an amount as
+// /new reads one ("12.000,00 kn" is 12000 HRK; "30.5" is left for the service to
+// refuse, never read as 305); anything else goes to the service as typed, to be
+// checked there.
 func editValue(f crm.EditField, v string) string {
 	switch f {
+	case crm.EditValue:
+		if n, cur, ok := parseAmount(v); ok {
+			return strings.TrimSpace(strconv.FormatInt(n, 10) + " " + cur)
+		}
 	case crm.EditSize:
 		if s, ok := sizeAliases[crm.Fold(strings.TrimSpace(v))]; ok {
 			return string(s)

@@ -230,17 +230,18 @@ func (s *Service) editInterest(tx Tx, in *Interest, f EditField, v string) (stri
 }
 
 // ParseValue reads an amount in whole units with an optional ISO currency after it
-// ("30000 EUR", "30 000", "30.000 usd"); the currency defaults to def.
+// ("30000 EUR", "30000"); the currency defaults to def. Only digits are read: "30.5"
+// or "30.000" is refused rather than guessed at (the bot reads amounts as people type
+// them and hands them over in this form).
 func ParseValue(s, def string) (int64, string, error) {
 	s = strings.TrimSpace(s)
 	cur := def
 	if i := strings.LastIndexByte(s, ' '); i > 0 {
 		if w := strings.TrimSpace(s[i+1:]); len(w) == 3 && isLetters(w) {
-			cur, s = strings.ToUpper(w), s[:i]
+			cur, s = strings.ToUpper(w), strings.TrimSpace(s[:i])
 		}
 	}
-	num := strings.NewReplacer(" ", "", ".", "", "_", "", "\u00a0", "").Replace(s)
-	val, err := strconv.ParseInt(num, 10, 64)
+	val, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || val < 0 {
 		return 0, "", Errorf(EINVALID, "err.bad_value")
 	}
