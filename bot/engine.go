@@ -273,12 +273,20 @@ func (c *conv) errReply(err error) Reply {
 // errArgWords names the arguments of crm errors that are codes (a stage, a segment),
 // by position, with the catalog prefix that words them in the reader's language.
 var errArgWords = map[string]map[int]string{
-	"err.same_stage":       {1: "stage."},
-	"err.segment_mismatch": {1: "segment.", 2: "segment."},
+	"err.same_stage":            {1: "stage."},
+	"err.reopen_forbidden":      {1: "stage."},
+	"err.reopen_unconfirmed":    {1: "stage."},
+	"err.segment_mismatch":      {1: "segment.", 2: "segment."},
+	"err.new_segment_mismatch":  {1: "segment.", 2: "segment."},
+	"err.edit_segment_mismatch": {1: "segment.", 2: "segment."},
 }
 
 // errArgs words the code arguments of e; the others pass as they are.
-func (c *conv) errArgs(e *crm.Error) []any {
+func (c *conv) errArgs(e *crm.Error) []any { return c.e.cat.ErrorArgs(c.lang, e) }
+
+// ErrorArgs returns e's arguments with those that are codes (a stage, a segment)
+// worded in lang, so an error never shows a raw code; the others pass as they are.
+func (c *Catalog) ErrorArgs(lang string, e *crm.Error) []any {
 	words, ok := errArgWords[e.Key]
 	if !ok {
 		return e.Args
@@ -288,8 +296,8 @@ func (c *conv) errArgs(e *crm.Error) []any {
 		if i >= len(args) {
 			continue
 		}
-		if s, ok := args[i].(string); ok && c.e.cat.Has(prefix+s) {
-			args[i] = c.t(prefix + s)
+		if s, ok := args[i].(string); ok && c.Has(prefix+s) {
+			args[i] = c.T(lang, prefix+s)
 		}
 	}
 	return args
