@@ -19,8 +19,18 @@ func TestCreateInterestOwnOnlyRevealsNothing(t *testing.T) {
 		{"email, same name", crm.NewInterest{ContactName: "Marko Djuric", CompanyName: "Acme d.o.o.", Email: "marko@acme.hr"}},
 		{"oib", crm.NewInterest{ContactName: "Netko", CompanyName: "Nova firma", OIB: "45050126417"}},
 		{"company name", crm.NewInterest{ContactName: "Netko", CompanyName: "ACME d.o.o."}},
-		{"auto link", crm.NewInterest{ContactName: "Netko", CompanyName: "Nova firma", Email: "marko@acme.hr", Link: crm.LinkAuto}},
 	}
+	// An import (LinkAuto, run by an operator) still links: its owner-actor is not
+	// the reader of its report.
+	t.Run("import links", func(t *testing.T) {
+		f := setup(t)
+		f.svc.Config.ManagersSeeOwnOnly = true
+		a := f.create(f.ana, "a", ana)
+		got := f.create(f.luka, "l", crm.NewInterest{ContactName: "Netko", CompanyName: "Nova firma", Email: "marko@acme.hr", Link: crm.LinkAuto})
+		if got.Contact.ID != a.Contact.ID {
+			t.Errorf("import did not link: contact %d, want %d", got.Contact.ID, a.Contact.ID)
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := setup(t)

@@ -359,7 +359,7 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 				// it is named and the typed party is recorded as new.
 				var ct *Contact
 				for _, c := range found {
-					ok, err := s.seesContact(tx, op.Actor, c.ID)
+					ok, err := s.seesContact(tx, op.Actor, n.Link, c.ID)
 					if err != nil {
 						return err
 					}
@@ -394,7 +394,7 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 				return err
 			}
 			if c != nil {
-				ok, err := s.seesCompany(tx, op.Actor, c.ID)
+				ok, err := s.seesCompany(tx, op.Actor, n.Link, c.ID)
 				if err != nil {
 					return err
 				}
@@ -411,7 +411,7 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 				return err
 			}
 			for _, c := range same {
-				ok, err := s.seesCompany(tx, op.Actor, c.ID)
+				ok, err := s.seesCompany(tx, op.Actor, n.Link, c.ID)
 				if err != nil {
 					return err
 				}
@@ -482,8 +482,10 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 
 // seesContact reports whether the actor may know of the contact: always, unless
 // managers see only their own interests; then only through an interest they may see.
-func (s *Service) seesContact(tx Tx, actor *User, contactID uint64) (bool, error) {
-	if !s.Config.ManagersSeeOwnOnly || actor.IsLead() {
+// An import (LinkAuto) links to anything: it is run by an operator of the whole
+// database, on behalf of the rows' owners, and its report is the operator's.
+func (s *Service) seesContact(tx Tx, actor *User, link LinkDecision, contactID uint64) (bool, error) {
+	if !s.Config.ManagersSeeOwnOnly || actor.IsLead() || link == LinkAuto {
 		return true, nil
 	}
 	ins, err := tx.InterestsByContact(contactID, 0)
@@ -494,8 +496,8 @@ func (s *Service) seesContact(tx Tx, actor *User, contactID uint64) (bool, error
 }
 
 // seesCompany is seesContact for a company.
-func (s *Service) seesCompany(tx Tx, actor *User, companyID uint64) (bool, error) {
-	if !s.Config.ManagersSeeOwnOnly || actor.IsLead() {
+func (s *Service) seesCompany(tx Tx, actor *User, link LinkDecision, companyID uint64) (bool, error) {
+	if !s.Config.ManagersSeeOwnOnly || actor.IsLead() || link == LinkAuto {
 		return true, nil
 	}
 	ins, err := tx.InterestsByCompany(companyID, 0)
