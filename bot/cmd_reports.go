@@ -133,7 +133,7 @@ func (c *conv) parsePeriod(s string) (*period, bool) {
 		return &period{from: now.AddDate(0, 0, -days), to: now.Add(time.Second), label: c.t("period.days", days)}, true
 	}
 	if t, err := time.ParseInLocation("2006-01", s, loc); err == nil {
-		return &period{from: t, to: t.AddDate(0, 1, 0), label: t.Format("January 2006")}, true
+		return &period{from: t, to: t.AddDate(0, 1, 0), label: c.t(fmt.Sprintf("period.month.%d", int(t.Month())), t.Year())}, true
 	}
 	if len(s) == 4 {
 		if t, err := time.ParseInLocation("2006", s, loc); err == nil {

@@ -283,7 +283,11 @@ var errArgWords = map[string]map[int]string{
 }
 
 // errArgs words the code arguments of e; the others pass as they are.
-func (c *conv) errArgs(e *crm.Error) []any {
+func (c *conv) errArgs(e *crm.Error) []any { return c.e.cat.ErrorArgs(c.lang, e) }
+
+// ErrorArgs returns e's arguments with those that are codes (a stage, a segment)
+// worded in lang, so an error never shows a raw code; the others pass as they are.
+func (c *Catalog) ErrorArgs(lang string, e *crm.Error) []any {
 	words, ok := errArgWords[e.Key]
 	if !ok {
 		return e.Args
@@ -293,8 +297,8 @@ func (c *conv) errArgs(e *crm.Error) []any {
 		if i >= len(args) {
 			continue
 		}
-		if s, ok := args[i].(string); ok && c.e.cat.Has(prefix+s) {
-			args[i] = c.t(prefix + s)
+		if s, ok := args[i].(string); ok && c.Has(prefix+s) {
+			args[i] = c.T(lang, prefix+s)
 		}
 	}
 	return args

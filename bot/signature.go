@@ -27,7 +27,7 @@ var (
 	// reGreeting is a closing line: never a name, never a position.
 	reGreeting = regexp.MustCompile(`(?i)^(srdačan pozdrav|srdacan pozdrav|srdačni pozdravi|srdacni pozdravi|lijep pozdrav|lijepi pozdrav|lijepi pozdravi|pozdrav|pozdravi|s poštovanjem|s postovanjem|uz pozdrav|lp|hvala|unaprijed hvala|best regards|kind regards|regards|best|cheers|thanks|thank you|с уважением)[\s,.!]*$`)
 	// reOIB finds a labelled Croatian tax number; the digits are checked (ValidOIB).
-	reOIB = regexp.MustCompile(`(?i)\bOIB\b\s*[:.]?\s*(HR)?(\d[\d ]{9,13}\d)`)
+	reOIB = regexp.MustCompile(`(?i)\bOIB\b\s*[:.]*\s*(HR)?(\d[\d ]{9,13}\d)`)
 	// reBankLine: account and registry numbers, which must not be read as phones.
 	reBankLine = regexp.MustCompile(`(?i)^\s*(iban|mb|mbs|matični broj|maticni broj|žiro|ziro|swift|bic|pdv id|vat)\b`)
 	// rePreTitle is an academic or professional title before a name: "mr. sc.",

@@ -49,6 +49,16 @@ func TestParseSignatureCroatian(t *testing.T) {
 			crm.NewInterest{ContactName: "Nikola Vuković", Position: "Šef prodaje", CompanyName: "Vukovic-trade", Website: "www.vukovic-trade.hr", Email: "nikola@vukovic-trade.hr", Phone: "031 200 300"}},
 		{"bacc. and OIB with HR prefix", "Lijep pozdrav\nPetra Grgić, bacc. oec.\nReferentica nabave\nGrgić obrt\nOIB: HR33392005961\nMob: 091 700 800",
 			crm.NewInterest{ContactName: "Petra Grgić", Position: "Referentica nabave (bacc. oec.)", CompanyName: "Grgić obrt", OIB: "33392005961", Mobile: "091 700 800"}},
+		{"review: titles, Tel, Mob and OIB lines", "Srdačan pozdrav,\nmr. sc. Tomislav Horvat, dipl. ing.\nVoditeljica nabave\nBrodogradnja Jadran d.o.o.\nTel: +385 21 555 010\nMob: 098 765 4321\ntomislav.horvat@jadran.hr\nOIB: 12345678903",
+			crm.NewInterest{ContactName: "Tomislav Horvat", Position: "Voditeljica nabave (mr. sc., dipl. ing.)", CompanyName: "Brodogradnja Jadran d.o.o.", Phone: "+385 21 555 010", Mobile: "098 765 4321", Email: "tomislav.horvat@jadran.hr", OIB: "12345678903"}},
+		{"OIB line without a Tel line", "Srdačan pozdrav,\nTomislav Horvat\nVoditelj nabave\nBrodogradnja Jadran d.o.o.\nOIB: 12345678903\ntomislav.horvat@jadran.hr",
+			crm.NewInterest{ContactName: "Tomislav Horvat", Position: "Voditelj nabave", CompanyName: "Brodogradnja Jadran d.o.o.", Email: "tomislav.horvat@jadran.hr", OIB: "12345678903"}},
+		{"OIB line first, Mob only", "Tomislav Horvat\nBrodogradnja Jadran d.o.o.\nOIB 12345678903\nMob: 098 765 4321",
+			crm.NewInterest{ContactName: "Tomislav Horvat", CompanyName: "Brodogradnja Jadran d.o.o.", Mobile: "098 765 4321", OIB: "12345678903"}},
+		{"bad OIB alone is not a phone", "Tomislav Horvat\nBrodogradnja Jadran d.o.o.\nOIB: 12345678901",
+			crm.NewInterest{ContactName: "Tomislav Horvat", CompanyName: "Brodogradnja Jadran d.o.o."}},
+		{"OIB. with dot and lower case", "Tomislav Horvat\nBrodogradnja Jadran d.o.o.\noib.: 12345678903\ntomislav.horvat@jadran.hr",
+			crm.NewInterest{ContactName: "Tomislav Horvat", CompanyName: "Brodogradnja Jadran d.o.o.", Email: "tomislav.horvat@jadran.hr", OIB: "12345678903"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := ParseSignature(tc.sig); !reflect.DeepEqual(got, tc.want) {

@@ -354,10 +354,23 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 				if err != nil {
 					return err
 				}
-				if len(found) == 0 {
+				// In an own-only view a contact none of whose interests the actor may
+				// see is not theirs to know of: it is no match at all, so nothing of
+				// it is named and the typed party is recorded as new.
+				var ct *Contact
+				for _, c := range found {
+					ok, err := s.seesContact(tx, op.Actor, n.Link, c.ID)
+					if err != nil {
+						return err
+					}
+					if ok {
+						ct = c
+						break
+					}
+				}
+				if ct == nil {
 					continue
 				}
-				ct := found[0]
 				co, err := tx.Company(ct.CompanyID)
 				if err != nil {
 					return err
@@ -381,8 +394,14 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 				return err
 			}
 			if c != nil {
-				company = c
-				out.Links = append(out.Links, Link{What: "company", By: "oib", ID: c.ID, Detail: c.Name})
+				ok, err := s.seesCompany(tx, op.Actor, n.Link, c.ID)
+				if err != nil {
+					return err
+				}
+				if ok {
+					company = c
+					out.Links = append(out.Links, Link{What: "company", By: "oib", ID: c.ID, Detail: c.Name})
+				}
 			}
 		}
 		// The company, when no contact decided it: an existing one of the same name.
@@ -391,9 +410,16 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 			if err != nil {
 				return err
 			}
-			if len(same) > 0 {
-				company = same[0]
-				out.Links = append(out.Links, Link{What: "company", By: "name", ID: company.ID, Detail: company.Name})
+			for _, c := range same {
+				ok, err := s.seesCompany(tx, op.Actor, n.Link, c.ID)
+				if err != nil {
+					return err
+				}
+				if ok {
+					company = c
+					out.Links = append(out.Links, Link{What: "company", By: "name", ID: company.ID, Detail: company.Name})
+					break
+				}
 			}
 		}
 		if company == nil {
@@ -417,7 +443,7 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 			return err
 		}
 		for _, o := range open {
-			if o.Open() {
+			if o.Open() && CanSee(op.Actor, o, s.Config.ManagersSeeOwnOnly) {
 				out.Links = append(out.Links, Link{What: "open_interest", ID: o.ID, Detail: strconv.FormatUint(o.OwnerID, 10)})
 			}
 		}
@@ -452,6 +478,42 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 		return nil, err
 	}
 	return out, nil
+}
+
+// seesContact reports whether the actor may know of the contact: always, unless
+// managers see only their own interests; then only through an interest they may see.
+// An import (LinkAuto) links to anything: it is run by an operator of the whole
+// database, on behalf of the rows' owners, and its report is the operator's.
+func (s *Service) seesContact(tx Tx, actor *User, link LinkDecision, contactID uint64) (bool, error) {
+	if !s.Config.ManagersSeeOwnOnly || actor.IsLead() || link == LinkAuto {
+		return true, nil
+	}
+	ins, err := tx.InterestsByContact(contactID, 0)
+	if err != nil {
+		return false, err
+	}
+	return s.seesAny(actor, ins), nil
+}
+
+// seesCompany is seesContact for a company.
+func (s *Service) seesCompany(tx Tx, actor *User, link LinkDecision, companyID uint64) (bool, error) {
+	if !s.Config.ManagersSeeOwnOnly || actor.IsLead() || link == LinkAuto {
+		return true, nil
+	}
+	ins, err := tx.InterestsByCompany(companyID, 0)
+	if err != nil {
+		return false, err
+	}
+	return s.seesAny(actor, ins), nil
+}
+
+func (s *Service) seesAny(actor *User, ins []*Interest) bool {
+	for _, in := range ins {
+		if CanSee(actor, in, s.Config.ManagersSeeOwnOnly) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Service) loadCreated(tx Tx, id uint64, out *Created) error {

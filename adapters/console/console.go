@@ -184,6 +184,11 @@ func (c *Console) Line(ctx context.Context, line string) (quit bool) {
 	replies := c.h.Handle(ctx, req)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if strings.HasPrefix(req.Text, "/") {
+		// A typed command leaves the question being answered, even when it fails:
+		// the earlier choices must not stay pressable by a stray number.
+		c.buttons = nil
+	}
 	c.show(replies)
 	return false
 }
@@ -201,8 +206,9 @@ func (c *Console) press(typed string) (bot.Button, bool) {
 
 // show prints replies. The choices offered last stay pressable until a reply
 // offers new ones, unless a reply without buttons moved the conversation on (a
-// question without choices, or a result): only a refused request keeps them, as a
-// chat keeps the buttons of the message still being answered. Called with mu held.
+// question without choices, or a result): only a refused answer keeps them, as a
+// chat keeps the buttons of the message still being answered (Line drops them for
+// a refused command). Called with mu held.
 func (c *Console) show(replies []bot.Reply) {
 	keep := true
 	for _, r := range replies {

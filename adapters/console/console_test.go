@@ -169,3 +169,22 @@ func TestHundredKilobyteNameIsTooLong(t *testing.T) {
 		}
 	}
 }
+
+// A failed command moves the conversation on: the buttons of an earlier card must not
+// stay pressable, or a stray number closes a deal (here [4] Won on /show 1's card).
+func TestFailedCommandClearsOldButtons(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crm.db")
+	out := session(t, path, strings.Join([]string{
+		"/new Marko Đurić, Acme d.o.o.",
+		"/show 1",
+		"/foo", // refused: unknown command
+		"4",
+		"/show 1",
+	}, "\n"))
+	if !strings.Contains(out, "[4] Won") {
+		t.Fatalf("the card no longer offers [4] Won; the test needs updating:\n%s", out)
+	}
+	if strings.Contains(out, "won") || strings.Contains(out, "Won #1") {
+		t.Errorf("a leftover button was pressed after a failed command:\n%s", out)
+	}
+}

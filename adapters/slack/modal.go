@@ -188,6 +188,23 @@ type fieldErrs struct {
 	m    map[string]string
 }
 
+// addErr shows a crm error on a field, its code arguments (a stage, a segment)
+// worded in the user's language as the chat replies word them.
+func (e *fieldErrs) addErr(block string, ce *crm.Error) {
+	args := ce.Args
+	if c, ok := e.a.engine.(catalogued); ok && c.Catalog() != nil {
+		lang := e.lang
+		if lang == "" {
+			lang = bot.DefaultLang
+			if d, ok := e.a.engine.(interface{ DefaultLanguage() string }); ok {
+				lang = d.DefaultLanguage() // as a.t does
+			}
+		}
+		args = c.Catalog().ErrorArgs(lang, ce)
+	}
+	e.add(block, ce.Key, args...)
+}
+
 func (e *fieldErrs) add(block, key string, args ...any) {
 	if _, ok := e.m[block]; !ok {
 		e.m[block] = e.a.t(e.lang, key, args...)
@@ -278,7 +295,7 @@ func (a *Adapter) crmFieldError(err error, errs *fieldErrs, fields map[string]st
 	if field == "" {
 		field = fallback
 	}
-	errs.add(field, ce.Key, ce.Args...)
+	errs.addErr(field, ce)
 }
 
 // submitNew validates and saves the new-interest form. Errors are shown on their
@@ -365,7 +382,7 @@ func (a *Adapter) submitLog(ctx context.Context, team string, cb *slack.Interact
 	op := crm.Op{Actor: u, Key: "slack:view:" + cb.View.ID}
 	if _, err := a.svc.LogInteraction(ctx, op, id, kind, text, next); err != nil {
 		if ce := crm.AsError(err); ce != nil && (ce.Code == crm.ENOTFOUND || ce.Code == crm.EFORBIDDEN || ce.Code == crm.ECONFLICT) && !strings.Contains(ce.Key, "date") && !strings.Contains(ce.Key, "past") {
-			errs.add(fInterest, ce.Key, ce.Args...)
+			errs.addErr(fInterest, ce)
 			return errs.response()
 		}
 		a.crmFieldError(err, errs, map[string]string{
