@@ -1,0 +1,20 @@
+package bot
+
+import (
+	"testing"
+	"time"
+)
+
+// Review: a leading number followed by a unit or a month name is not an hour.
+// "5 min", "2 days", "3 dec", "15 jan", "3 prosinca" must be read as meant or
+// refused, never stored as tomorrow 05:00 / 02:00 / 03:00 / 15:00.
+func TestReviewLeadingNumberIsNotAnHour(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Zagreb")
+	now := time.Date(2026, 11, 25, 15, 4, 0, 0, loc)
+	for _, in := range []string{"5 min call", "2 days call", "3 weeks call", "3 dec call", "3 december call", "15 jan call", "3 prosinca nazvati", "5 dana nazvati", "sutra u pola 3 nazvati"} {
+		got, rest, err := ParseWhen(in, now, loc)
+		if err == nil {
+			t.Errorf("%q => %s, rest %q: a silent misreading", in, got.Format("Mon 2 Jan 15:04"), rest)
+		}
+	}
+}
