@@ -18,3 +18,16 @@ func TestReviewLeadingNumberIsNotAnHour(t *testing.T) {
 		}
 	}
 }
+
+// Review: issue 9 lists "14h" among the hour forms, and in Croatian "9h" is 09:00;
+// the grammar reads a lone "9h" as "in 9 hours".
+func TestReviewLoneHourH(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Zagreb")
+	now := time.Date(2026, 11, 25, 22, 35, 0, 0, loc)
+	for _, in := range []string{"9h nazvati", "14h nazvati"} {
+		got, _, err := ParseWhen(in, now, loc)
+		if err == nil && got.Minute() != 0 {
+			t.Errorf("%q => %s: read as a duration, not as the hour", in, got.Format("Mon 2 Jan 15:04"))
+		}
+	}
+}
