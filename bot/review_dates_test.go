@@ -11,9 +11,11 @@ import (
 func TestReviewLeadingNumberIsNotAnHour(t *testing.T) {
 	loc, _ := time.LoadLocation("Europe/Zagreb")
 	now := time.Date(2026, 11, 25, 15, 4, 0, 0, loc)
+	// A month after the number is the day it names: read as meant, not refused.
+	meant := map[string]string{"3 dec call": "Thu 3 Dec 10:00", "3 december call": "Thu 3 Dec 10:00", "15 jan call": "Fri 15 Jan 10:00", "3 prosinca nazvati": "Thu 3 Dec 10:00"}
 	for _, in := range []string{"5 min call", "2 days call", "3 weeks call", "3 dec call", "3 december call", "15 jan call", "3 prosinca nazvati", "5 dana nazvati", "sutra u pola 3 nazvati"} {
 		got, rest, err := ParseWhen(in, now, loc)
-		if err == nil {
+		if err == nil && got.Format("Mon 2 Jan 15:04") != meant[in] {
 			t.Errorf("%q => %s, rest %q: a silent misreading", in, got.Format("Mon 2 Jan 15:04"), rest)
 		}
 	}
