@@ -678,13 +678,10 @@ func (p *parser) time(afterDay bool) (clock, bool, error) {
 		}
 		return clock{h, m}, true, nil
 	}
-	if w == "pola" || w == "half" {
+	if h, err := strconv.Atoi(p.peek(lead + 1)); err == nil && (w == "pola" || w == "half") && h >= 0 && h <= 24 {
 		// "pola 3" is 2:30 to a Croatian and "half past 3" to others, and either may
-		// mean the afternoon: ask for the minutes.
-		a, b := "14:30", "02:30"
-		if h, err := strconv.Atoi(p.peek(lead + 1)); err == nil && h >= 1 && h <= 12 {
-			a, b = fmt.Sprintf("%02d:30", h-1), fmt.Sprintf("%02d:30", h-1+12)
-		}
+		// mean the afternoon: ask for the minutes. "pola ponude" is text.
+		a, b := fmt.Sprintf("%02d:30", (h+23)%24), fmt.Sprintf("%02d:30", (h+11)%24)
 		return clock{}, false, p.fail(keyHalf, start, start+lead+2, a, b)
 	}
 	if nx := p.peek(lead + 1); reNumber.MatchString(w) && len(w) <= 4 && len(nx) > 1 && hasUnit(nx) && !hourWord(nx, lead > 0) {
