@@ -689,8 +689,16 @@ func (p *parser) time(afterDay bool) (clock, bool, error) {
 		// Without "in"/"za" it is asked about, not guessed. One letter ("3 s Anom") is
 		// a word, not a unit.
 		u := p.toks[p.i+lead+1]
-		unit := strings.TrimRight(p.text[u.start:u.end], ",;")
-		return clock{}, false, p.fail(keySpanNeedsIn, start, start+lead+2, "in "+w+" "+unit, "za "+w+" "+unit)
+		word := strings.TrimRight(p.text[u.start:u.end], ",;")
+		in := "in"
+		if hrUnit(nx) {
+			in = "za"
+		}
+		short := map[unit]string{uMinute: w + "m", uHour: in + " " + w + "h", uDay: w + "d", uWeek: w + "w"}[units[nx]]
+		if short == "" {
+			short = map[string]string{"in": "za", "za": "in"}[in] + " " + w + " " + word
+		}
+		return clock{}, false, p.fail(keySpanNeedsIn, start, start+lead+2, in+" "+w+" "+word, short)
 	}
 	switch {
 	case reAmPm.MatchString(w):
@@ -744,6 +752,16 @@ func hourWord(s string, lead bool) bool {
 		return true
 	case "sata":
 		return lead
+	}
+	return false
+}
+
+// hrUnit reports whether the unit word s is Croatian, for an example in the user's words.
+func hrUnit(s string) bool {
+	switch s {
+	case "minuta", "minutu", "sat", "sata", "sati", "dan", "dana", "tj", "tjedan", "tjedna", "tjedana",
+		"mj", "mjesec", "mjeseca", "mjeseci", "god", "godina", "godine", "godinu":
+		return true
 	}
 	return false
 }
