@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -48,6 +49,11 @@ type reportArgs struct {
 	ownerIs string // the team member it resolved to, for the title
 	period  *period
 	days    int // a bare number (/stale 30)
+	// num is a bare number as typed, a year included: /stale reads it as days, the
+	// period reports refuse one that is not a year rather than ignore it.
+	num string
+	// periodWord is the period as typed ("2026-10"), for a command that takes none.
+	periodWord string
 }
 
 // period is a half-open interval [from, to) and how the user wrote it.
@@ -85,11 +91,13 @@ func (c *conv) parseReportArgs(args string) (reportArgs, error) {
 		case isYear(lw):
 			// "2026" is the year the README offers, never 2026 days.
 			ra.period, _ = c.parsePeriod(lw)
+			ra.num = w
 		case isNumber(lw):
 			ra.days, _ = strconv.Atoi(lw)
+			ra.num = w
 		default:
 			if p, ok := c.parsePeriod(lw); ok {
-				ra.period = p
+				ra.period, ra.periodWord = p, w
 				continue
 			}
 			if lw[0] >= '0' && lw[0] <= '9' {
@@ -102,6 +110,15 @@ func (c *conv) parseReportArgs(args string) (reportArgs, error) {
 	}
 	ra.owner = strings.Join(name, " ")
 	return ra, nil
+}
+
+// needPeriod refuses a bare number that is not a year in a period report: "/conversion
+// 1900" or "/pipeline 45" would otherwise show the default period as if asked for.
+func (ra reportArgs) needPeriod() error {
+	if ra.num != "" && ra.period == nil {
+		return crm.Errorf(crm.EINVALID, "err.period_number", ra.num)
+	}
+	return nil
 }
 
 // isYear reports whether s is a four-digit year a report can mean.
@@ -236,6 +253,9 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		return []Reply{{Text: c.t("group.lead_only")}}
 	}
 	ra, err := c.parseReportArgs(args)
+	if err == nil {
+		err = ra.needPeriod()
+	}
 	if err != nil {
 		return c.fail(err)
 	}
@@ -413,6 +433,9 @@ func (c *conv) cmdConversion(args string) []Reply {
 		return []Reply{{Text: c.t("group.lead_only")}}
 	}
 	ra, err := c.parseReportArgs(args)
+	if err == nil {
+		err = ra.needPeriod()
+	}
 	if err != nil {
 		return c.fail(err)
 	}
@@ -570,7 +593,16 @@ func (c *conv) cmdStale(args string) []Reply {
 		return c.fail(err)
 	}
 	days := ra.days
-	if days <= 0 {
+	switch {
+	case ra.num != "":
+		// A bare number is days here, "2000" too: /stale has no periods.
+		days, _ = strconv.Atoi(ra.num)
+		if days <= 0 {
+			return c.fail(crm.Errorf(crm.EINVALID, "err.stale_days", ra.num))
+		}
+	case ra.period != nil:
+		return c.fail(crm.Errorf(crm.EINVALID, "err.stale_days", ra.periodWord))
+	default:
 		days = staleDefaultDays
 	}
 	owner, err := c.reportOwner(&ra)
@@ -672,6 +704,9 @@ func (c *conv) cmdMailing(args string) []Reply {
 		return c.fail(crm.Errorf(crm.EFORBIDDEN, "err.lead_only"))
 	}
 	ra, err := c.parseReportArgs(args)
+	if err == nil && (ra.period != nil || ra.num != "") {
+		err = crm.Errorf(crm.EINVALID, "err.mailing_period", cmp.Or(ra.num, ra.periodWord))
+	}
 	if err != nil {
 		return c.fail(err)
 	}

@@ -20,11 +20,11 @@ import (
 //
 //	clause = relative | day [time] | time [day]
 //	relative = ("in"|"za") [n] unit [time] | n unit-letter [time]    in 3 days, za 2 sata, 30m, 1w
-//	           ("14h" alone is refused: 14:00 or in 14 hours? "u 14h", "in 2h" are clear)
+//	           ("14h" alone is the hour 14:00; "5 min", "2 days", "pola 3" are asked about)
 //	day = today | tomorrow | day after tomorrow | [next] weekday | next week
 //	      | d.m. | d.m.yyyy | d. m. yyyy. | d/m[/yyyy] | yyyy-mm-dd
 //	      | d month [yyyy] | month d [yyyy]                               (+ Croatian words)
-//	time = ["at"|"u"] (hh:mm | hh.mm | hh h | h(am|pm) | hh)               a bare hour only after a day
+//	time = ["at"|"u"] (hh:mm | hh.mm | hh h | hhh | h(am|pm) | hh)         a bare hour only after a day
 
 // DefaultHour is the time of day given to a date named without one ("fri", "in 3
 // days"): a follow-up is a working-day thing, not midnight.
@@ -56,18 +56,19 @@ func (e *DateError) Crm() *crm.Error {
 const pastYears = 100
 
 const (
-	keyNoDate     = "err.bad_date"
-	keyNoSuchDay  = "date.err.no_such_day"
-	keyBadTime    = "date.err.bad_time"
-	keyAmbiguous  = "date.err.ambiguous"
-	keyTooFar     = "date.err.too_far"
-	keyTooPast    = "date.err.too_past"
-	keyUnit       = "date.err.unit"
-	keyYear       = "date.err.year"
-	keyTwice      = "date.err.twice"
-	keyVague      = "date.err.vague"
-	keyDSTGap     = "date.err.dst_gap"
-	keyHourOrSpan = "date.err.hour_or_span"
+	keyNoDate      = "err.bad_date"
+	keyNoSuchDay   = "date.err.no_such_day"
+	keyBadTime     = "date.err.bad_time"
+	keyAmbiguous   = "date.err.ambiguous"
+	keyTooFar      = "date.err.too_far"
+	keyTooPast     = "date.err.too_past"
+	keyUnit        = "date.err.unit"
+	keyYear        = "date.err.year"
+	keyTwice       = "date.err.twice"
+	keyVague       = "date.err.vague"
+	keyDSTGap      = "date.err.dst_gap"
+	keyHalf        = "date.err.half"
+	keySpanNeedsIn = "date.err.span_needs_in"
 )
 
 // token is one word of the input: s is folded (lower case, no diacritics, no trailing
@@ -428,9 +429,10 @@ func (p *parser) relative() (time.Time, bool, error) {
 		}
 		p.i += k
 	case reHourH.MatchString(w):
-		// "14h" alone is 14:00 to a Croatian and "in 14 hours" to others: ask.
-		h := strings.TrimSuffix(w, "h")
-		return time.Time{}, true, p.fail(keyHourOrSpan, start, start+1, "u "+w, "in "+h+" hours")
+		// "14h" alone is the hour 14:00, as Croatians write it (and issue 9 lists it
+		// among the hour forms); an amount of hours needs "in"/"za": "in 2h". /snooze,
+		// which only ever moves by an amount, adds the "in" itself.
+		return time.Time{}, false, nil
 	case reShort.MatchString(w):
 		m := reShort.FindStringSubmatch(w)
 		v, err := strconv.Atoi(m[1])
@@ -671,10 +673,32 @@ func (p *parser) time(afterDay bool) (clock, bool, error) {
 		}
 		p.i = start + lead + n
 		// "u 10 sati", "10 h", "10 o'clock": the word for hour is part of the time.
-		if s := p.peek(0); s == "h" || s == "sati" || s == "sat" || s == "o'clock" || s == "oclock" {
+		if s := p.peek(0); hourWord(s, lead > 0) || s == "o'clock" || s == "oclock" {
 			p.i++
 		}
 		return clock{h, m}, true, nil
+	}
+	if h, err := strconv.Atoi(p.peek(lead + 1)); err == nil && (w == "pola" || w == "half") && h >= 0 && h <= 24 {
+		// "pola 3" is 2:30 to a Croatian and "half past 3" to others, and either may
+		// mean the afternoon: ask for the minutes. "pola ponude" is text.
+		a, b := fmt.Sprintf("%02d:30", (h+23)%24), fmt.Sprintf("%02d:30", (h+11)%24)
+		return clock{}, false, p.fail(keyHalf, start, start+lead+2, a, b)
+	}
+	if nx := p.peek(lead + 1); reNumber.MatchString(w) && len(w) <= 4 && len(nx) > 1 && hasUnit(nx) && !hourWord(nx, lead > 0) {
+		// "5 min call", "2 days", "5 dana": an amount of time, not the hour 5 or 2.
+		// Without "in"/"za" it is asked about, not guessed. One letter ("3 s Anom") is
+		// a word, not a unit.
+		u := p.toks[p.i+lead+1]
+		word := strings.TrimRight(p.text[u.start:u.end], ",;")
+		in := "in"
+		if hrUnit(nx) {
+			in = "za"
+		}
+		short := map[unit]string{uMinute: w + "m", uHour: in + " " + w + "h", uDay: w + "d", uWeek: w + "w"}[units[nx]]
+		if short == "" {
+			short = map[string]string{"in": "za", "za": "in"}[in] + " " + w + " " + word
+		}
+		return clock{}, false, p.fail(keySpanNeedsIn, start, start+lead+2, in+" "+w+" "+word, short)
 	}
 	switch {
 	case reAmPm.MatchString(w):
@@ -718,6 +742,28 @@ func (p *parser) time(afterDay bool) (clock, bool, error) {
 		return ok(h, 0, 1)
 	}
 	return clock{}, false, nil
+}
+
+// hourWord reports whether s after a number names the hour of a time of day ("10 h",
+// "u 10 sati") rather than an amount; "sata" is both, and an hour only after "u"/"at".
+func hourWord(s string, lead bool) bool {
+	switch s {
+	case "h", "sat", "sati":
+		return true
+	case "sata":
+		return lead
+	}
+	return false
+}
+
+// hrUnit reports whether the unit word s is Croatian, for an example in the user's words.
+func hrUnit(s string) bool {
+	switch s {
+	case "minuta", "minutu", "sat", "sata", "sati", "dan", "dana", "tj", "tjedan", "tjedna", "tjedana",
+		"mj", "mjesec", "mjeseca", "mjeseci", "god", "godina", "godine", "godinu":
+		return true
+	}
+	return false
 }
 
 func pm(s string) int {

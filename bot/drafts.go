@@ -20,6 +20,11 @@ func (c *conv) draftSummary(d *dialog) string {
 		if text == "" {
 			return ""
 		}
+		// Named by its kind, "a call on #1", so the user knows which draft it is.
+		switch crm.InteractionKind(d.Kind) {
+		case crm.InteractionCall, crm.InteractionEmail, crm.InteractionMeeting, crm.InteractionDemo, crm.InteractionSeminar:
+			return c.t("draft.log."+d.Kind, d.ID, clip(text, 120))
+		}
 		return c.t("draft.log", d.ID, clip(text, 120))
 	case "new":
 		n := d.New

@@ -352,6 +352,22 @@ func kindOfInterest(v string) crm.Kind {
 // a digit before it, one or two digits after it and then no more digits.
 var reDecimalComma = regexp.MustCompile(`\d,\d{1,2}(?:\D|$)`)
 
+// reThousandsComma is a comma between a digit and exactly three digits.
+var reThousandsComma = regexp.MustCompile(`^\d,\d{3}(?:\D|$)`)
+
+// isValuePart reports whether a /new part so far is labelled as the value.
+func isValuePart(p string) bool {
+	k, _, ok := strings.Cut(p, ":")
+	if !ok {
+		return false
+	}
+	switch crm.Fold(strings.TrimSpace(k)) {
+	case "value", "budget", "vrijednost", "iznos", "budzet":
+		return true
+	}
+	return false
+}
+
 // splitParts splits a /new line at commas and semicolons, except the decimal comma of
 // an amount, so "value: 12.000,00 kn" stays one part.
 func splitParts(s string) []string {
@@ -362,6 +378,11 @@ func splitParts(s string) []string {
 			continue
 		}
 		if s[i] == ',' && i > 0 && reDecimalComma.MatchString(s[i-1:min(len(s), i+4)]) {
+			continue
+		}
+		// "value: 12,000" (and "€1,250,000.00"): in a value part a comma before exactly
+		// three digits groups thousands; elsewhere "Gama,000" is left to split.
+		if s[i] == ',' && i > 0 && reThousandsComma.MatchString(s[i-1:min(len(s), i+5)]) && isValuePart(s[from:i]) {
 			continue
 		}
 		if p := s[from:i]; strings.TrimSpace(p) != "" {

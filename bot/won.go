@@ -1,9 +1,15 @@
 package bot
 
 import (
+	"regexp"
 	"strings"
 
 	"crmbot/crm"
+)
+
+var (
+	reGroupHead = regexp.MustCompile(`^\D{0,3}\d{1,3}$`)
+	reGroup3    = regexp.MustCompile(`^\d{3}(?:[.,]\d{1,2})?$`)
 )
 
 // currencyCodes are the codes read after an amount. A word not listed is the start of
@@ -17,6 +23,20 @@ var currencyCodes = map[string]bool{"EUR": true, "USD": true, "GBP": true, "CHF"
 // or a sign, before or after), and the rest as the note.
 func parseWonValue(s string) (*crm.WonValue, string, error) {
 	amount, rest := firstWord(s)
+	// "12 000 €", "1 250 000,00 kn": groups of three after a head of one to three
+	// digits are the same number, as parseAmount reads it; "30000 000" is not grouped.
+	if reGroupHead.MatchString(amount) {
+		for {
+			w, after := firstWord(rest)
+			if !reGroup3.MatchString(w) {
+				break
+			}
+			amount, rest = amount+" "+w, after
+			if !reNumber.MatchString(w) {
+				break // a decimal part ends the number
+			}
+		}
+	}
 	if w, after := firstWord(rest); w != "" {
 		if _, ok := currencyAliases[strings.ToLower(w)]; ok || currencyCodes[strings.ToUpper(w)] {
 			amount, rest = amount+" "+w, after
