@@ -109,7 +109,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		g.Go(func() error { return tg.Run(ctx) })
 		names = append(names, "telegram")
 	}
-	if err := serveSlack(ctx, g, mux, eng, sched, log, &names, &probes); err != nil {
+	if err := serveSlack(ctx, g, mux, eng, sched, log, grace, &names, &probes); err != nil {
 		return stop(err)
 	}
 	if len(names) == 0 {
@@ -249,12 +249,13 @@ func durationEnv(name string, def time.Duration) (time.Duration, error) {
 
 // serveSlack starts the Slack adapter when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
 // (or SLACK_APP_TOKEN for Socket Mode) are set.
-func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, log *slog.Logger, names *[]string, probes *[]readiness) error {
+func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, log *slog.Logger, grace time.Duration, names *[]string, probes *[]readiness) error {
 	sc, ok := slackad.ConfigFromEnv(os.Getenv)
 	if !ok {
 		return nil
 	}
 	sc.Logger = log.With("adapter", "slack")
+	sc.ShutdownTimeout = grace
 	sa, err := slackad.New(sc, eng, eng.Service())
 	if err != nil {
 		return fmt.Errorf("slack: %w", err)
