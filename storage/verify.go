@@ -128,10 +128,11 @@ func danglingInterests(btx *bolt.Tx, report func(string, ...any)) error {
 		if err := decode(v, &i); err != nil {
 			return nil // reported with the interests' indexes
 		}
-		if companies.Get(u64(i.CompanyID)) == nil {
+		// Id 0 names no record; only a reference to a record that is gone is a loss.
+		if i.CompanyID != 0 && companies.Get(u64(i.CompanyID)) == nil {
 			report("interest %d: its company %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.CompanyID)
 		}
-		if contacts.Get(u64(i.ContactID)) == nil {
+		if i.ContactID != 0 && contacts.Get(u64(i.ContactID)) == nil {
 			report("interest %d: its contact %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.ContactID)
 		}
 		return nil
