@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"testing"
@@ -16,6 +17,20 @@ func newInterest(owner uint64, stage crm.Stage, value int64, due, last time.Time
 		i.Next = crm.NextAction{What: "call", Due: due}
 	}
 	return i
+}
+
+// putParties stores the companies and the contact that newInterest's interests name,
+// so that Verify finds no interest pointing at a missing record.
+func putParties(t *testing.T, db *DB, companies ...uint64) {
+	t.Helper()
+	update(t, db, func(tx crm.Tx) error {
+		for _, id := range append([]uint64{1}, companies...) {
+			if err := tx.PutCompany(&crm.Company{ID: id, Name: fmt.Sprintf("Party %d d.o.o.", id), CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return tx.PutContact(&crm.Contact{ID: 1, CompanyID: 1, FullName: "Ana Anić", CreatedAt: t0})
+	})
 }
 
 func ids(is []*crm.Interest) []uint64 {
@@ -133,6 +148,7 @@ func checkQueries(t *testing.T, db *DB) {
 
 func TestInterestIndexes(t *testing.T) {
 	db := mustOpen(t)
+	putParties(t, db)
 	h := time.Hour
 	is := []*crm.Interest{
 		newInterest(1, crm.StageNew, 100, t0.Add(2*h), t0.Add(-3*h)),
@@ -217,6 +233,7 @@ func TestPutInterestRejectsUnknownStage(t *testing.T) {
 
 func TestInterestLimitsAndIDs(t *testing.T) {
 	db := mustOpen(t)
+	putParties(t, db, 9)
 	update(t, db, func(tx crm.Tx) error {
 		for n := 0; n < 5; n++ {
 			if err := tx.PutInterest(newInterest(1, crm.StageNew, 1, t0.Add(time.Duration(5-n)*time.Hour), t0)); err != nil {
@@ -224,7 +241,7 @@ func TestInterestLimitsAndIDs(t *testing.T) {
 			}
 		}
 		// An imported interest keeps its number and later numbers follow it.
-		if err := tx.PutInterest(&crm.Interest{ID: 100, OwnerID: 1, Stage: crm.StageWon, CompanyID: 9}); err != nil {
+		if err := tx.PutInterest(&crm.Interest{ID: 100, OwnerID: 1, Stage: crm.StageWon, CompanyID: 9, ContactID: 1}); err != nil {
 			return err
 		}
 		i := newInterest(1, crm.StageNew, 1, time.Time{}, t0)

@@ -169,11 +169,47 @@ func (p *pager) walkBucket(names [][]byte, v []byte, rec func([][]byte, []byte, 
 	})
 }
 
+// SalvagedBucket is what Salvage copied from one record bucket of the schema.
+type SalvagedBucket struct {
+	Name   string
+	Copied int    // records written to the new file
+	Err    string // why some or all of its records could not be read; "" when all were
+	Lost   bool   // the bucket was not found at all: the page naming it is unreadable
+}
+
+// SalvageReport is the result of Salvage: the scan, and per record bucket of the
+// schema what reached the new file. Index buckets are not listed: they are rebuilt.
+type SalvageReport struct {
+	Diagnosis *Diagnosis
+	Buckets   []SalvagedBucket
+}
+
+// Complete reports whether every record bucket was read in full. A bucket that was
+// not found counts as incomplete: nothing says it was empty.
+func (r *SalvageReport) Complete() bool {
+	for _, b := range r.Buckets {
+		if b.Err != "" || b.Lost {
+			return false
+		}
+	}
+	return true
+}
+
+// Copied is the number of records written to the new file.
+func (r *SalvageReport) Copied() int {
+	n := 0
+	for _, b := range r.Buckets {
+		n += b.Copied
+	}
+	return n
+}
+
 // Salvage copies every readable record of the (possibly damaged) database at path
 // into a new database at out, which must not exist, then rebuilds the indexes and
 // counters there from the records. Index buckets are not copied: they are derived.
-// It returns what the scan found in the source.
-func Salvage(path, out string, limit time.Duration) (*Diagnosis, error) {
+// It reports, per record bucket of the schema, what it copied and what it could not
+// read, so that a salvage that recovered little never passes for a full one.
+func Salvage(path, out string, limit time.Duration) (*SalvageReport, error) {
 	if _, err := os.Lstat(out); err == nil {
 		return nil, fmt.Errorf("salvage: %s exists; name a new file", out)
 	}
@@ -195,6 +231,7 @@ func Salvage(path, out string, limit time.Duration) (*Diagnosis, error) {
 	}
 	var d *Diagnosis
 	skipped := map[string]int{}
+	copied := map[string]int{}
 	err = dst.bolt.Update(func(btx *bolt.Tx) error {
 		d, err = walkFile(path, limit, func(names [][]byte, k, v []byte) error {
 			if derived(names[0]) || (bytes.Equal(names[0], bucketMeta) && bytes.Equal(k, keySchemaVersion)) {
@@ -214,10 +251,12 @@ func Salvage(path, out string, limit time.Duration) (*Diagnosis, error) {
 			if err != nil {
 				return err
 			}
+			copied[string(names[0])]++
 			return b.Put(slices.Clone(k), slices.Clone(v))
 		})
 		return err
 	})
+	var r *SalvageReport
 	if err == nil {
 		for i, b := range d.Buckets {
 			if n := skipped[b.Name]; n > 0 {
@@ -225,6 +264,7 @@ func Salvage(path, out string, limit time.Duration) (*Diagnosis, error) {
 				d.Buckets[i].Err = strings.TrimPrefix(d.Buckets[i].Err+fmt.Sprintf("; %d records do not decode and were left out", n), "; ")
 			}
 		}
+		r = salvageReport(d, copied)
 		err = dst.Rebuild(context.Background())
 	}
 	if cerr := dst.Close(); err == nil {
@@ -234,7 +274,23 @@ func Salvage(path, out string, limit time.Duration) (*Diagnosis, error) {
 		os.Remove(out)
 		return nil, fmt.Errorf("salvage into %s: %w", out, err)
 	}
-	return d, nil
+	return r, nil
+}
+
+// salvageReport lines the scan up against the schema's record buckets, so that a
+// bucket the scan never reached is reported as lost rather than silently absent.
+func salvageReport(d *Diagnosis, copied map[string]int) *SalvageReport {
+	r := &SalvageReport{Diagnosis: d}
+	for _, name := range recordBuckets {
+		sb := SalvagedBucket{Name: string(name), Copied: copied[string(name)], Lost: true}
+		for _, b := range d.Buckets {
+			if b.Name == sb.Name {
+				sb.Lost, sb.Err = false, b.Err
+			}
+		}
+		r.Buckets = append(r.Buckets, sb)
+	}
+	return r
 }
 
 // Consistency runs bbolt's own consistency check (every page reachable exactly once

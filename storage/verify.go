@@ -110,12 +110,33 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 			return err
 		}
 		compareIndex(btx.Bucket(bucketPipeline), bucketPipeline, want, report)
-		return nil
+		return danglingInterests(btx, report)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", db.path, err)
 	}
 	return problems, nil
+}
+
+// danglingInterests reports each interest whose company or contact record does not
+// exist: a salvage can keep an interest and lose the records it names, and such an
+// interest cannot be shown. Rebuild cannot fix it; the lost record must be restored.
+func danglingInterests(btx *bolt.Tx, report func(string, ...any)) error {
+	companies, contacts := btx.Bucket(bucketCompanies), btx.Bucket(bucketContacts)
+	return btx.Bucket(bucketInterests).ForEach(func(k, v []byte) error {
+		var i crm.Interest
+		if err := decode(v, &i); err != nil {
+			return nil // reported with the interests' indexes
+		}
+		// Id 0 names no record; only a reference to a record that is gone is a loss.
+		if i.CompanyID != 0 && companies.Get(u64(i.CompanyID)) == nil {
+			report("interest %d: its company %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.CompanyID)
+		}
+		if i.ContactID != 0 && contacts.Get(u64(i.ContactID)) == nil {
+			report("interest %d: its contact %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.ContactID)
+		}
+		return nil
+	})
 }
 
 // expected returns, per index bucket, the keys and values the entity's records imply.

@@ -161,3 +161,33 @@ func TestBackup(t *testing.T) {
 		t.Errorf("backup Stats = %+v, want %+v", got, want)
 	}
 }
+
+// TestVerifyFindsInterestsWithoutTheirCompanyOrContact: a salvage can keep an
+// interest and lose the company or contact it names; Verify must report that, and
+// Rebuild, which cannot bring the record back, must leave it reported.
+func TestVerifyFindsInterestsWithoutTheirCompanyOrContact(t *testing.T) {
+	for _, tt := range []struct {
+		bucket []byte
+		want   string
+	}{
+		{bucketCompanies, "its company 1 does not exist"},
+		{bucketContacts, "its contact 1 does not exist"},
+	} {
+		t.Run(string(tt.bucket), func(t *testing.T) {
+			db := mustOpen(t)
+			seed(t, db)
+			mustVerify(t, db)
+			db = corrupt(t, db, func(btx *bolt.Tx) error { return btx.Bucket(tt.bucket).Delete(u64(1)) })
+			if err := db.Rebuild(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			problems, err := db.Verify(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(strings.Join(problems, "\n"), tt.want) {
+				t.Fatalf("Verify = %q, want a problem containing %q", problems, tt.want)
+			}
+		})
+	}
+}

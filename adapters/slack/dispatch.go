@@ -15,6 +15,7 @@ type dispatcher struct {
 
 	mu      sync.Mutex
 	ctx     context.Context
+	closed  bool // shutdown began: the jobs queued still run, no new ones
 	queued  int
 	queues  map[string][]func(context.Context)
 	running map[string]bool
@@ -25,11 +26,18 @@ func newDispatcher(max int) *dispatcher {
 	return &dispatcher{max: max, queues: map[string][]func(context.Context){}, running: map[string]bool{}}
 }
 
-// start sets the context the jobs run under; before it, and after that context
-// ends, add refuses work.
+// start sets the context the jobs run under; before it, after close and after that
+// context ends, add refuses work.
 func (d *dispatcher) start(ctx context.Context) {
 	d.mu.Lock()
 	d.ctx = ctx
+	d.mu.Unlock()
+}
+
+// close refuses new work from now on; the jobs already queued still run.
+func (d *dispatcher) close() {
+	d.mu.Lock()
+	d.closed = true
 	d.mu.Unlock()
 }
 
@@ -38,7 +46,7 @@ func (d *dispatcher) start(ctx context.Context) {
 func (d *dispatcher) add(key string, fn func(context.Context)) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.ctx == nil || d.ctx.Err() != nil || d.queued >= d.max {
+	if d.ctx == nil || d.closed || d.ctx.Err() != nil || d.queued >= d.max {
 		return false
 	}
 	d.queued++

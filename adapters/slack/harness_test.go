@@ -114,6 +114,8 @@ type fakeSlack struct {
 	// gate, when set, holds every answer to response_url and chat.postMessage until
 	// it is closed.
 	gate chan struct{}
+	// arrived, when set, gets the method of each call held at the gate.
+	arrived chan string
 	// sock is Socket Mode's WebSocket endpoint, the URL apps.connections.open hands
 	// out (socket_test.go).
 	sock *fakeSocket
@@ -166,9 +168,12 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 			n++
 		}
 	}
-	hook, gate := f.hook, f.gate
+	hook, gate, arrived := f.hook, f.gate, f.arrived
 	f.mu.Unlock()
 	if (c.Method == "response_url" || c.Method == "chat.postMessage") && gate != nil {
+		if arrived != nil {
+			arrived <- c.Method
+		}
 		<-gate
 	}
 	rec := httptest.NewRecorder()

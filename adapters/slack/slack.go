@@ -84,6 +84,10 @@ type Config struct {
 	// waits (rate limits, Retry-After, backoff). Tests inject both.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	// ShutdownTimeout is how long, once Run's context ends, the events and
+	// commands already accepted get to finish before their context is cancelled;
+	// default 10s.
+	ShutdownTimeout time.Duration
 }
 
 // ConfigFromEnv reads SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN and
@@ -135,6 +139,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Sleep == nil {
 		c.Sleep = sleep
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
 	}
 }
 
@@ -241,10 +248,27 @@ func (a *Adapter) Handler() http.Handler {
 // receives over the WebSocket; in HTTP mode it waits for Register's handlers. It
 // returns when ctx is done, after the requests being handled have finished.
 func (a *Adapter) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
+	// The jobs run on a context of their own: when ctx ends, new work is refused
+	// at once, but the events and commands already accepted get ShutdownTimeout to
+	// finish before their context is cancelled (an unfinished event stays in the
+	// event log for the next run). Deferred in this order: wait for the jobs
+	// (bounded by that), then cancel.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
 	defer a.disp.wait()
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	a.disp.start(ctx)
+	a.disp.start(work)
+	go func() {
+		select {
+		case <-work.Done():
+			return
+		case <-ctx.Done():
+		}
+		a.disp.close()
+		a.cfg.Sleep(work, a.cfg.ShutdownTimeout)
+		stopWork()
+	}()
 	if err := a.authTest(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil

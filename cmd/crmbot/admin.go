@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"crmbot/storage"
@@ -43,13 +44,11 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("doctor checks one database")
 	}
 	if *salvage != "" {
-		d, err := storage.Salvage(c.DB, *salvage, *limit)
+		r, err := storage.Salvage(c.DB, *salvage, *limit)
 		if err != nil {
 			return err
 		}
-		printDiagnosis(stdout, d)
-		fmt.Fprintf(stdout, "salvaged every readable record into %s; check it with crmbot doctor %s\n", *salvage, *salvage)
-		return nil
+		return reportSalvage(stdout, c.DB, *salvage, r)
 	}
 	d, err := storage.Scan(c.DB, *limit)
 	if err != nil {
@@ -111,6 +110,34 @@ func printDiagnosis(w io.Writer, d *storage.Diagnosis) {
 			fmt.Fprintf(w, "bucket %s: readable, %d records\n", b.Name, b.Keys)
 		}
 	}
+}
+
+// reportSalvage says, per record bucket, what reached the new file and what did not.
+// A salvage that left records behind ends with status 3; one that recovered nothing
+// removes the empty file and says to restore a backup.
+func reportSalvage(w io.Writer, from, out string, r *storage.SalvageReport) error {
+	for _, p := range r.Diagnosis.Problems {
+		fmt.Fprintln(w, "problem:", p)
+	}
+	for _, b := range r.Buckets {
+		switch {
+		case b.Lost:
+			fmt.Fprintf(w, "bucket %s: LOST, not found in the file (the page that names it is unreadable)\n", b.Name)
+		case b.Err != "":
+			fmt.Fprintf(w, "bucket %s: copied %d records; the rest is unreadable: %s\n", b.Name, b.Copied, b.Err)
+		default:
+			fmt.Fprintf(w, "bucket %s: copied %d records, all of them\n", b.Name, b.Copied)
+		}
+	}
+	if r.Copied() == 0 && !r.Complete() {
+		os.Remove(out)
+		return exitError{3, fmt.Sprintf("nothing could be recovered from %s; restore a backup (crmbot restore)", from)}
+	}
+	if !r.Complete() {
+		return exitError{3, fmt.Sprintf("salvaged %d records into %s, but some records were lost (see above); check it with crmbot doctor %s, or restore a backup", r.Copied(), out, out)}
+	}
+	fmt.Fprintf(w, "salvaged all %d records into %s; check it with crmbot doctor %s\n", r.Copied(), out, out)
+	return nil
 }
 
 // runBackup copies the database to a new file, verified before it is reported:

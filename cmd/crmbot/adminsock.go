@@ -35,18 +35,29 @@ const headerStats = "Crmbot-Stats"
 func listenAdmin(db *storage.DB) (net.Listener, error) {
 	path := adminSocket(db.Path())
 	os.Remove(path)
-	ln, err := net.Listen("unix", path)
+	// Listen creates the socket with the umask's mode, and anyone who may write
+	// to it may connect: create it under umask 0177 so it is 0600 from its first
+	// moment, not only after a chmod.
+	var ln net.Listener
+	err := withUmask(0o177, func() (err error) {
+		ln, err = net.Listen("unix", path)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("admin socket %s: %w", path, err)
 	}
-	// Listen creates the socket with the umask's mode; tighten it before the first
-	// Accept. (Connecting needs write permission on the socket file.)
+	adminListened(path)
+	// Where there is no umask, the chmod is the only guard.
 	if err := os.Chmod(path, 0o600); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("admin socket %s: %w", path, err)
 	}
 	return ln, nil
 }
+
+// adminListened is called right after the admin socket is created, before any
+// chmod: tests check its mode there.
+var adminListened = func(path string) {}
 
 // serveAdmin answers on the admin socket until ctx ends.
 func serveAdmin(ctx context.Context, ln net.Listener, db *storage.DB, log *slog.Logger) error {

@@ -128,12 +128,45 @@ func TestDoctorSaysWhatIsReadableAndSalvages(t *testing.T) {
 		!(strings.Contains(o, "problem: root buckets") || strings.Contains(o, "bucket users: ")) {
 		t.Fatalf("doctor on a truncated file: %v\n%s", err, o)
 	}
+	// The cut loses some buckets (which ones depends on the layout): salvage must
+	// name them and end with status 3, never report a full success.
 	salvaged := filepath.Join(dir, "salvaged.db")
-	if o, err := runCmd(t, "", "doctor", "--salvage", salvaged, bad); err != nil || !strings.Contains(o, "salvaged every readable record") {
+	o, err = runCmd(t, "", "doctor", "--salvage", salvaged, bad)
+	if exitCode(err) != 3 || !strings.Contains(o, ": LOST, not found") || strings.Contains(o, "salvaged all") {
 		t.Fatalf("salvage: %v\n%s", err, o)
 	}
-	if o, err := runCmd(t, "", "doctor", salvaged); err != nil || !strings.Contains(o, "ok:") {
-		t.Fatalf("doctor on the salvaged file: %v\n%s", err, o)
+	// A cut right after the meta pages: nothing is recovered, and salvage says so.
+	b, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := filepath.Join(dir, "gone.db")
+	if err := os.WriteFile(gone, b[:2*4096+100], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.db")
+	o, err = runCmd(t, "", "doctor", "--salvage", empty, gone)
+	if exitCode(err) != 3 || !strings.Contains(err.Error(), "nothing could be recovered") || !strings.Contains(err.Error(), "restore a backup") {
+		t.Fatalf("salvage of a file with no readable bucket: %v\n%s", err, o)
+	}
+	if _, err := os.Stat(empty); !os.IsNotExist(err) {
+		t.Errorf("salvage left an empty %s behind: %v", empty, err)
+	}
+}
+
+// TestSalvageOfASoundFileCopiesEverything: salvage of an undamaged file says it
+// copied every record, exits 0, and the copy passes doctor.
+func TestSalvageOfASoundFileCopiesEverything(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "crm.db")
+	seed(t, db)
+	out := filepath.Join(dir, "copy.db")
+	o, err := runCmd(t, "", "doctor", "--salvage", out, db)
+	if err != nil || !strings.Contains(o, "bucket interests: copied 2 records, all of them") || !strings.Contains(o, "salvaged all ") {
+		t.Fatalf("salvage: %v\n%s", err, o)
+	}
+	if o, err := runCmd(t, "", "doctor", out); err != nil || !strings.Contains(o, "Interests:2") || !strings.Contains(o, "ok:") {
+		t.Fatalf("doctor on the copy: %v\n%s", err, o)
 	}
 }
 

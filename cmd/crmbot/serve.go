@@ -66,7 +66,31 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 	registerGauges(db, time.Now)
 
+	// Listen first: a port in use must end serve before any goroutine uses the
+	// database, which the deferred Close shuts under them otherwise.
+	ln, err := net.Listen("tcp", c.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	defer ln.Close()
+	// Without the admin socket (a path longer than a socket name may be, a
+	// read-only directory) the bot still runs; only live backups are lost.
+	adm, err := listenAdmin(db)
+	if err != nil {
+		log.Warn("no admin socket: crmbot backup cannot copy the running database", "err", err)
+	} else {
+		defer adm.Close() // removes the socket file when serve ends before serving it
+	}
+
+	// From here on, an error return must stop and wait for what has started.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	g, ctx := errgroup.WithContext(ctx)
+	stop := func(err error) error {
+		cancel()
+		g.Wait()
+		return err
+	}
 	var names []string
 	if tc, ok := telegram.ConfigFromEnv(os.Getenv); ok {
 		tc.Commands = eng.Commands()
@@ -85,27 +109,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		g.Go(func() error { return tg.Run(ctx) })
 		names = append(names, "telegram")
 	}
-	if err := serveSlack(ctx, g, mux, eng, sched, log, &names, &probes); err != nil {
-		return err
+	if err := serveSlack(ctx, g, mux, eng, sched, log, grace, &names, &probes); err != nil {
+		return stop(err)
 	}
 	if len(names) == 0 {
-		return errors.New("no adapter is configured: set TELEGRAM_BOT_TOKEN (Telegram) or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack); see README.md. For the terminal, run crmbot chat")
+		return stop(errors.New("no adapter is configured: set TELEGRAM_BOT_TOKEN (Telegram) or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack); see README.md. For the terminal, run crmbot chat"))
 	}
 	g.Go(func() error { return sched.Run(ctx, c.NudgeSchedule) })
 	g.Go(func() error { maintain(ctx, db, log); return nil })
-	// Without the admin socket (a path longer than a socket name may be, a
-	// read-only directory) the bot still runs; only live backups are lost.
-	if adm, err := listenAdmin(db); err != nil {
-		log.Warn("no admin socket: crmbot backup cannot copy the running database", "err", err)
-	} else {
+	if adm != nil {
 		g.Go(func() error { return serveAdmin(ctx, adm, db, log) })
 	}
 	g.Go(func() error { return backups.run(ctx, db, time.Now, time.After, log.Info) })
 
-	ln, err := net.Listen("tcp", c.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("http: %w", err)
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -233,12 +249,13 @@ func durationEnv(name string, def time.Duration) (time.Duration, error) {
 
 // serveSlack starts the Slack adapter when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
 // (or SLACK_APP_TOKEN for Socket Mode) are set.
-func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, log *slog.Logger, names *[]string, probes *[]readiness) error {
+func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, log *slog.Logger, grace time.Duration, names *[]string, probes *[]readiness) error {
 	sc, ok := slackad.ConfigFromEnv(os.Getenv)
 	if !ok {
 		return nil
 	}
 	sc.Logger = log.With("adapter", "slack")
+	sc.ShutdownTimeout = grace
 	sa, err := slackad.New(sc, eng, eng.Service())
 	if err != nil {
 		return fmt.Errorf("slack: %w", err)
