@@ -317,7 +317,7 @@ func setField(n *crm.NewInterest, k, v string) bool {
 	case "source", "from", "izvor":
 		n.Source = v
 	case "segment":
-		n.Segment = crm.Segment(strings.ToLower(v)) // checked by Validate and R13
+		n.Segment = parseSegment(v) // either language; checked by Validate and R13
 	case "oib":
 		// Checked by Validate: a mistyped OIB is refused, not stored.
 		n.OIB = strings.Join(strings.Fields(strings.TrimPrefix(strings.ToUpper(v), "HR")), "")

@@ -116,3 +116,15 @@ func TestCroatianArguments(t *testing.T) {
 		t.Errorf("splitNext: %q %q %v", text, clause, ok)
 	}
 }
+
+func TestNewLineSegmentInCroatian(t *testing.T) {
+	for in, want := range map[string]crm.Segment{
+		"Ana Horvat, Acme, segment: maloprodaja":  crm.SegmentRetail,
+		"Ana Horvat, Acme, segment: retail":       crm.SegmentRetail,
+		"Ana Horvat, Acme, segment: korporativni": crm.SegmentCorporate,
+	} {
+		if n := parseNewLine(in); n.Segment != want {
+			t.Errorf("parseNewLine(%q).Segment = %q, want %q", in, n.Segment, want)
+		}
+	}
+}
