@@ -247,36 +247,26 @@ func usersByID(tx crm.Tx) (map[uint64]*crm.User, error) {
 // endPass sends one summary per person for what was folded, records the marks and
 // deletes the pass, all in one transaction: the summaries go out exactly once.
 func (s *Scheduler) endPass(ctx context.Context, tx crm.Tx, now time.Time, p *passState, users map[uint64]*crm.User, st *ScanStats) error {
-	for _, id := range sortedKeys(p.Folded) {
-		u := users[id]
-		if u == nil {
-			continue
-		}
-		to, ok := s.target(u)
-		if !ok {
-			continue
-		}
-		c := s.conv(ctx, u)
-		r := Reply{Text: c.t("sched.nudges_folded", p.Folded[id]), Private: true,
-			Buttons: [][]Button{{{Label: c.t("sched.btn_today"), Action: "/today"}}}}
-		if err := s.enqueueSummary(tx, fmt.Sprintf("nudgesum:%d:%d", id, p.ID), to, r, now, u, st); err != nil {
-			return err
-		}
-	}
-	for _, id := range sortedKeys(p.NoteFolded) {
-		u := users[id]
-		if u == nil {
-			continue
-		}
-		to, ok := s.target(u)
-		if !ok {
-			continue
-		}
-		c := s.conv(ctx, u)
-		r := Reply{Text: c.t("sched.notes_folded", p.NoteFolded[id]), Private: true,
-			Buttons: [][]Button{{{Label: c.t("sched.btn_today"), Action: "/today"}}}}
-		if err := s.enqueueSummary(tx, fmt.Sprintf("escnotesum:%d:%d", id, p.ID), to, r, now, u, st); err != nil {
-			return err
+	// The owners' summaries: folded nudges, and folded "your head was told" notes.
+	for _, sum := range []struct {
+		counts    map[uint64]int
+		text, key string
+	}{{p.Folded, "sched.nudges_folded", "nudgesum"}, {p.NoteFolded, "sched.notes_folded", "escnotesum"}} {
+		for _, id := range sortedKeys(sum.counts) {
+			u := users[id]
+			if u == nil {
+				continue
+			}
+			to, ok := s.target(u)
+			if !ok {
+				continue
+			}
+			c := s.conv(ctx, u)
+			r := Reply{Text: c.t(sum.text, sum.counts[id]), Private: true,
+				Buttons: [][]Button{{{Label: c.t("sched.btn_today"), Action: "/today"}}}}
+			if err := s.enqueueSummary(tx, fmt.Sprintf("%s:%d:%d", sum.key, id, p.ID), to, r, now, u, st); err != nil {
+				return err
+			}
 		}
 	}
 	for _, hid := range sortedKeys(p.EscFolded) {

@@ -6,19 +6,28 @@ import (
 	"sort"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"crmbot/crm"
 )
 
 // DueBetween returns open interests whose next action is due in [from, to), earliest
 // first: the scheduler's scan reads only what fell due since its last run.
 func (t *tx) DueBetween(from, to time.Time, limit int) ([]*crm.Interest, error) {
-	start, end := u64(timeKey(from)), u64(timeKey(to))
-	if from.IsZero() {
-		start = nil
+	var start []byte
+	if !from.IsZero() {
+		start = u64(timeKey(from))
 	}
-	var out []*crm.Interest
 	c := t.btx.Bucket(idxInterestDue).Cursor()
-	for k, v := c.Seek(start); k != nil && bytes.Compare(k[:8], end) < 0; k, v = c.Next() {
+	k, v := c.Seek(start)
+	return dueUntil(c, k, v, u64(timeKey(to)), limit)
+}
+
+// dueUntil decodes the interests of the due index from the cursor's position (k, v)
+// up to the due time end, at most limit (<= 0: all). DueBetween and DueAfter share it.
+func dueUntil(c *bolt.Cursor, k, v, end []byte, limit int) ([]*crm.Interest, error) {
+	var out []*crm.Interest
+	for ; k != nil && bytes.Compare(k[:8], end) < 0; k, v = c.Next() {
 		if limit > 0 && len(out) >= limit {
 			break
 		}
@@ -76,29 +85,14 @@ func (t *tx) AuditSince(since time.Time, fn func(*crm.AuditEntry) error) error {
 // at a time with it, resuming after the last interest it saw, so no transaction reads
 // more than a chunk however large the backlog.
 func (t *tx) DueAfter(pos crm.DuePos, to time.Time, limit int) ([]*crm.Interest, error) {
-	end := u64(timeKey(to))
 	var start []byte
 	if !pos.IsZero() {
 		start = key(u64(timeKey(pos.Due)), u64(pos.ID))
 	}
-	var out []*crm.Interest
 	c := t.btx.Bucket(idxInterestDue).Cursor()
 	k, v := c.Seek(start)
 	if start != nil && bytes.Equal(k, start) {
 		k, v = c.Next()
 	}
-	for ; k != nil && bytes.Compare(k[:8], end) < 0; k, v = c.Next() {
-		if limit > 0 && len(out) >= limit {
-			break
-		}
-		if len(v) < 8 {
-			return nil, fmt.Errorf("%s: short value under %x", idxInterestDue, k)
-		}
-		i := new(crm.Interest)
-		if err := decode(v[8:], i); err != nil {
-			return nil, fmt.Errorf("%s %x: %w", idxInterestDue, k, err)
-		}
-		out = append(out, i)
-	}
-	return out, nil
+	return dueUntil(c, k, v, u64(timeKey(to)), limit)
 }
