@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -27,5 +28,22 @@ func TestReview2FormValueCommaDecimal(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Review2: a head's "/crm pipeline @Marija Manager" in a channel lists Marija's
+// open interests (client and contact names) and is posted for the whole channel;
+// README says only reports are posted there and a client's details never are.
+func TestReview2HeadsPipelineOfAManagerStaysOutOfTheChannel(t *testing.T) {
+	e := newEnv(t)
+	e.addManager()
+	e.command(testManager, "D2", "new Ivan Horvat, Acme Trading", "tr-new")
+	e.slack.waitFor("response_url", 1)
+	e.command(testUser, "C1", "pipeline @Marija Manager", "tr-pipe")
+	e.slack.waitFor("response_url", 2)
+	for _, c := range e.visible("C1") {
+		if strings.Contains(c.text(), "Acme Trading") || strings.Contains(c.text(), "Ivan Horvat") {
+			t.Fatalf("a client's details are shown to the channel: %q", c.text())
+		}
 	}
 }
