@@ -263,8 +263,9 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	named := ra.ownerIs != "" // "/pipeline @ana": her row, and her open interests listed
-	ra.ownerIs = ""           // the pipeline's rows name the managers
+	namedName := ra.ownerIs
+	named := namedName != "" // "/pipeline @ana": her row, and her open interests listed
+	ra.ownerIs = ""          // the pipeline's rows name the managers
 	if ra.filtered() && ra.period == nil {
 		// Won and lost of a filtered pipeline come from the audit log: of the last
 		// 30 days unless a period is given, so the cost stays bounded.
@@ -325,8 +326,16 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		title, rest, _ := strings.Cut(r.Text, "\n")
 		r.Text = title + "\n" + f + "\n" + rest
 	}
+	// The list of open interests names clients: in a group it is a reply of its
+	// own, for the asker alone, and the room gets only the counts.
+	var list *Reply
 	if len(listed) > 0 {
-		r.Text += c.ownerOpen("", listed)
+		if c.req.Chat == ChatGroup {
+			list = &Reply{Text: c.ownerOpen(c.t("my.title_of", namedName, len(listed)), listed), Private: true}
+			r.Text += "\n\n" + c.t("pipeline.list_private", namedName)
+		} else {
+			r.Text += c.ownerOpen("", listed)
+		}
 	}
 	if ra.chart {
 		img, err := chart.Pipeline(c.pipelineChart(p, ra))
@@ -337,6 +346,9 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	}
 	// A manager's own report, asked where only they see the answer, stays theirs.
 	r.Private = c.req.Chat == ChatPrivate || !c.u.IsLead()
+	if list != nil {
+		return []Reply{r, *list}
+	}
 	return []Reply{r}
 }
 
