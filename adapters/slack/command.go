@@ -34,7 +34,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 		durable := crm.ErrorCode(err) != crm.EUNAUTHORIZED
 		first, err := a.claim(ctx, key, durable)
 		if err != nil {
-			a.log.Error("slack: cannot record command", "err", err)
+			a.log.Error("slack: cannot record command", "err", logErr(err))
 			return &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: busyText}
 		}
 		if !first {
@@ -56,7 +56,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 				done(ctx, true)
 				return nil
 			}
-			a.log.Warn("slack: views.open failed; falling back to the chat dialogue", "err", err)
+			a.log.Warn("slack: views.open failed; falling back to the chat dialogue", "err", logErr(err))
 		}
 		// A stranger gets the engine's refusal; an admin on first contact, or a
 		// failed views.open, the step-by-step dialogue.
@@ -124,6 +124,6 @@ func (a *Adapter) settle(ctx context.Context, key string, record bool) {
 		return
 	}
 	if err := a.events.finish(context.WithoutCancel(ctx), key); err != nil {
-		a.log.Error("slack: cannot mark command done", "err", err)
+		a.log.Error("slack: cannot mark command done", "err", logErr(err))
 	}
 }

@@ -31,7 +31,7 @@ var answerOK = eventAnswer{status: http.StatusOK}
 func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {
-		a.log.Warn("slack: event not understood; ignored", "err", err)
+		a.log.Warn("slack: event not understood; ignored", "err", logErr(err))
 		return answerOK
 	}
 	switch ev.Type {
@@ -83,7 +83,7 @@ func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 	st, err := a.events.begin(ctx, id, body, a.cfg.Now())
 	if err != nil {
 		a.release(id)
-		a.log.Error("slack: cannot record event", "event_id", id, "err", err)
+		a.log.Error("slack: cannot record event", "event_id", id, "err", logErr(err))
 		return eventAnswer{status: http.StatusInternalServerError}
 	}
 	if st == eventDone {
@@ -150,7 +150,7 @@ func (a *Adapter) dispatchEvent(id string, job *eventJob) bool {
 		// handling it again would repeat its replies.
 		metrics.UpdateHandled("slack")
 		if err := a.events.finish(context.WithoutCancel(ctx), id); err != nil {
-			a.log.Error("slack: cannot mark event done", "event_id", id, "err", err)
+			a.log.Error("slack: cannot mark event done", "event_id", id, "err", logErr(err))
 		}
 		if a.eventDone != nil {
 			a.eventDone(id)
@@ -235,7 +235,7 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 func (a *Adapter) replayPending(ctx context.Context) {
 	bodies, order, err := a.events.pending(ctx)
 	if err != nil {
-		a.log.Error("slack: cannot read unfinished events", "err", err)
+		a.log.Error("slack: cannot read unfinished events", "err", logErr(err))
 		return
 	}
 	for _, id := range order {

@@ -108,7 +108,7 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 			if err != nil && ctx.Err() == nil && !errors.As(err, &sent) {
 				// The person still gets the report, as text, and is told privately
 				// why the picture is missing and what would fix it.
-				a.log.Warn("slack: chart not uploaded; sending the report as text", "channel", ch, "user", rt.user, "err", err)
+				a.log.Warn("slack: chart not uploaded; sending the report as text", "channel", ch, "user", rt.user, "err", logErr(err))
 				key, args := a.chartTrouble(err)
 				err = nil
 				a.deliver(ctx, rt, []bot.Reply{withoutImage(r), {Text: a.t(a.langOf(ctx, rt.user, rt.team), key, args...), Private: true}})
@@ -126,7 +126,7 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 			} else {
 				err = a.postEphemeral(ctx, rt.channel, rt.user, r, extra...)
 				if err != nil && rt.dmFallback && ctx.Err() == nil && errors.Is(unreachable(err), bot.ErrUnreachable) {
-					a.log.Info("slack: cannot whisper in the channel; answering in the DM", "channel", rt.channel, "err", err)
+					a.log.Info("slack: cannot whisper in the channel; answering in the DM", "channel", rt.channel, "err", logErr(err))
 					var ch string
 					if ch, err = a.openIM(ctx, rt.user); err == nil {
 						err = a.post(ctx, ch, r)
@@ -140,7 +140,7 @@ func (a *Adapter) deliver(ctx context.Context, rt route, replies []bot.Reply) bo
 			}
 		}
 		if err != nil {
-			a.log.Warn("slack: reply not delivered", "channel", rt.channel, "user", rt.user, "err", err)
+			a.log.Warn("slack: reply not delivered", "channel", rt.channel, "user", rt.user, "err", logErr(err))
 			if ctx.Err() != nil {
 				return false
 			}

@@ -27,7 +27,7 @@ func (a *Adapter) RefreshHome(ctx context.Context, id crm.Identity) error {
 // with strangers false a non-member's tab is left alone.
 func (a *Adapter) refreshHome(ctx context.Context, id crm.Identity, strangers bool) {
 	if err := a.publishHome(ctx, id, strangers); err != nil && ctx.Err() == nil {
-		a.log.Warn("slack: App Home not published", "err", err)
+		a.log.Warn("slack: App Home not published", "err", logErr(err))
 	}
 }
 

@@ -68,7 +68,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	}
 	var cb slack.InteractionCallback
 	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
-		a.log.Warn("slack: interaction not understood; ignored", "err", err)
+		a.log.Warn("slack: interaction not understood; ignored", "err", logErr(err))
 		w.WriteHeader(http.StatusOK)
 		return
 	}

@@ -77,7 +77,7 @@ func (a *Adapter) openModalOrAsk(ctx context.Context, team string, cb *slack.Int
 	if err == nil {
 		return
 	}
-	a.log.Info("slack: modal not opened; asking the engine", "err", err)
+	a.log.Info("slack: modal not opened; asking the engine", "err", logErr(err))
 	rt := a.interactionRoute(team, cb)
 	req := bot.Request{Identity: identity(team, cb.User.ID), Text: text, Chat: bot.ChatPrivate, ChatID: identity(team, rt.channel)}
 	if cb.TriggerID != "" {
@@ -195,7 +195,7 @@ func (a *Adapter) share(team string, cb *slack.InteractionCallback, text string,
 			return err
 		})
 		if err != nil {
-			a.log.Warn("slack: shared answer not removed", "err", err)
+			a.log.Warn("slack: shared answer not removed", "err", logErr(err))
 		}
 	}
 	if !a.ask(req, rt, prepare, after) {

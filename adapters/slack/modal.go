@@ -287,7 +287,7 @@ func (a *Adapter) member(ctx context.Context, team string, cb *slack.Interaction
 func (a *Adapter) crmFieldError(err error, errs *fieldErrs, fields map[string]string, fallback string) {
 	ce := crm.AsError(err)
 	if ce == nil || ce.Code == crm.EINTERNAL {
-		a.log.Error("slack: form not saved", "err", err)
+		a.log.Error("slack: form not saved", "err", logErr(err))
 		errs.add(fallback, "err.internal")
 		return
 	}

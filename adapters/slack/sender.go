@@ -127,7 +127,7 @@ func (s *sender) do(ctx context.Context, channel string, call func(ctx context.C
 			return fmt.Errorf("slack: giving up after %d attempts: %w", attempts, err)
 		}
 		d := b.NextBackOff()
-		s.a.log.Warn("slack: call failed; retrying", "err", err, "attempt", attempts, "in", d)
+		s.a.log.Warn("slack: call failed; retrying", "err", logErr(err), "attempt", attempts, "in", d)
 		if err := s.a.cfg.Sleep(ctx, d); err != nil {
 			return err
 		}

@@ -295,7 +295,7 @@ func (a *Adapter) authTest(ctx context.Context) error {
 		if errors.As(err, &se) && (se.Err == "invalid_auth" || se.Err == "not_authed" || se.Err == "token_revoked" || se.Err == "account_inactive") {
 			return fmt.Errorf("slack: auth.test: the bot token was rejected (%s)", se.Err)
 		}
-		a.log.Warn("slack: auth.test failed; continuing", "err", err)
+		a.log.Warn("slack: auth.test failed; continuing", "err", logErr(err))
 		return nil
 	}
 	a.log.Info("slack: connected", "team", resp.TeamID, "bot_user", resp.UserID, "mode", a.mode())
@@ -336,7 +336,7 @@ func (a *Adapter) Notify(ctx context.Context, to crm.Identity, reply bot.Reply) 
 		// Slack refused the picture (missing files:write, the bot not in the
 		// channel): the report goes as text, with what would bring the picture
 		// back.
-		a.log.Warn("slack: chart not uploaded; sending the report as text", "channel", channel, "err", err)
+		a.log.Warn("slack: chart not uploaded; sending the report as text", "channel", channel, "err", logErr(err))
 		lang := ""
 		if isUserID(id) {
 			lang = a.langOf(ctx, id, team)

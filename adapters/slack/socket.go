@@ -39,7 +39,7 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 				b.Reset()
 			}
 			d := b.NextBackOff()
-			a.log.Warn("slack: socket mode connection ended; reconnecting", "err", err, "in", d)
+			a.log.Warn("slack: socket mode connection ended; reconnecting", "err", logErr(err), "in", d)
 			if sleep(ctx, d) != nil {
 				return
 			}
@@ -81,7 +81,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			if json.Unmarshal(bad.Message, &env) == nil && env.EnvelopeID != "" {
 				a.ack(ctx, client, env.EnvelopeID, nil)
 			}
-			a.log.Warn("slack: socket mode message not understood; acknowledged", "err", bad.Cause)
+			a.log.Warn("slack: socket mode message not understood; acknowledged", "err", logErr(bad.Cause))
 		}
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request == nil {
@@ -133,7 +133,7 @@ func (a *Adapter) ack(ctx context.Context, client *socketmode.Client, id string,
 		return
 	}
 	// A payload too large for Slack (20 KB): ack without it, or Slack redelivers.
-	a.log.Warn("slack: socket mode ack refused; acknowledging without payload", "envelope_id", id, "err", err)
+	a.log.Warn("slack: socket mode ack refused; acknowledging without payload", "envelope_id", id, "err", logErr(err))
 	if payload != nil {
 		client.SendCtx(ctx, socketmode.Response{EnvelopeID: id})
 	}

@@ -188,7 +188,7 @@ func (a *Adapter) slackUser(ctx context.Context, uid, mention string) (string, s
 			}
 		}
 	}
-	a.log.Warn("slack: users.info failed; using the mention as written", "user", uid, "err", err)
+	a.log.Warn("slack: users.info failed; using the mention as written", "user", uid, "err", logErr(err))
 	if _, label, ok := strings.Cut(strings.Trim(mention, "<>"), "|"); ok && label != "" {
 		return label, ""
 	}
