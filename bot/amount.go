@@ -33,3 +33,11 @@ func (c *conv) amountParts(v int64, cur string) (string, string) {
 	}
 	return num, cur
 }
+
+// ParseAmount reads an estimated value as /new and /edit read it ("12 000,00 €" is
+// 12000 EUR; "30,5" is refused, never 305), for forms that take one in a field of
+// its own. The currency is "" when none is written; ok is false when it is not a
+// whole amount.
+func ParseAmount(v string) (value int64, currency string, ok bool) {
+	return parseAmount(v)
+}

@@ -322,12 +322,14 @@ func (a *Adapter) submitNew(ctx context.Context, team string, cb *slack.Interact
 	if n.CompanyName == "" {
 		errs.add(fCompany, "err.company_required")
 	}
-	if v := strings.ReplaceAll(strings.ReplaceAll(f.text(fValue), " ", ""), ",", ""); v != "" {
-		n2, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n2 < 0 {
-			errs.add(fValue, "err.bad_value")
+	// The value is read as /new reads it: "12 000,00" is 12000, and "30,5" is
+	// refused on the field rather than stored as 305.
+	if v := f.text(fValue); v != "" {
+		val, cur, ok := bot.ParseAmount(v)
+		if !ok {
+			errs.add(fValue, "slack.form_bad_value")
 		}
-		n.Value = n2
+		n.Value, n.Currency = val, cur
 	}
 	n.Next = a.next(f, u, errs)
 	if r := errs.response(); r != nil {
