@@ -333,7 +333,7 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		if err != nil {
 			return c.fail(err)
 		}
-		r = Reply{Text: strings.TrimSpace(c.t("pipeline.chart_caption", c.when(p.At), c.filterText(ra))), Image: &Image{Name: "pipeline.png", PNG: img, Alt: r.Text}}
+		r = Reply{Text: strings.TrimSpace(c.t("pipeline.chart_caption", c.when(p.At), c.filterText(ra))), Image: &Image{Name: "pipeline.png", PNG: img, Alt: r.Text, Lang: c.lang}}
 	}
 	// A manager's own report, asked where only they see the answer, stays theirs.
 	r.Private = c.req.Chat == ChatPrivate || !c.u.IsLead()
@@ -475,7 +475,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 		}
 		period := ra.period
 		ra.period = nil // the caption names it
-		pic = &Reply{Text: strings.TrimSpace(c.t("conversion.chart_caption", period.label, c.filterText(ra))), Image: &Image{Name: "conversion.png", PNG: img}, Private: private}
+		pic = &Reply{Text: strings.TrimSpace(c.t("conversion.chart_caption", period.label, c.filterText(ra))), Image: &Image{Name: "conversion.png", PNG: img, Lang: c.lang}, Private: private}
 		ra.period = period
 	}
 	// finish is the answer: the text report, or the chart with the report as its

@@ -345,7 +345,7 @@ func (s *Scheduler) scanHeadDigest(ctx context.Context, now, alive time.Time, st
 			if err != nil {
 				return err
 			}
-			r.Image = &Image{Name: "pipeline.png", PNG: img}
+			r.Image = &Image{Name: "pipeline.png", PNG: img, Lang: c.lang}
 		}
 		return nil
 	})
