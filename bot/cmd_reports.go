@@ -60,6 +60,7 @@ type reportArgs struct {
 type period struct {
 	from, to time.Time
 	label    string
+	days     int // a relative period ("30d", "30 dana"): how many days back; 0 otherwise
 }
 
 // parseReportArgs reads the words of a report command. Words it does not know are a
@@ -68,26 +69,47 @@ type period struct {
 func (c *conv) parseReportArgs(args string) (reportArgs, error) {
 	var ra reportArgs
 	var name []string
-	for _, w := range strings.Fields(args) {
+	words := strings.Fields(args)
+	for i := 0; i < len(words); i++ {
+		w := words[i]
 		lw := strings.ToLower(w)
 		k, v, hasColon := strings.Cut(lw, ":")
+		next := ""
+		if i+1 < len(words) {
+			next = fold(words[i+1])
+		}
 		switch {
 		case lw == "chart":
 			ra.chart = true
 		case lw == "csv":
 			ra.csv = true
-		case hasColon && k == "segment":
+		case hasColon && fold(k) == "segment":
 			s, ok := exchange.ParseSegment(v)
 			if !ok {
 				return ra, crm.Errorf(crm.EINVALID, "err.bad_segment_filter", v)
 			}
 			ra.segment = s
-		case hasColon && k == "size":
+		case hasColon && (k == "size" || fold(k) == "velicina"):
 			s, ok := exchange.ParseSize(v)
 			if !ok {
 				return ra, crm.Errorf(crm.EINVALID, "err.bad_size", v)
 			}
 			ra.size = s
+		case lastWords[fold(lw)] && isNumber(next):
+			// "zadnjih 30 dana", "last 30 days": the number and its unit follow.
+		case isNumber(lw) && periodUnit(next) != 0:
+			// "30 dana", "4 weeks": one period written in two words.
+			p, ok := c.parsePeriod(lw + next)
+			if !ok {
+				return ra, crm.Errorf(crm.EINVALID, "err.bad_period", w+" "+words[i+1])
+			}
+			ra.period, ra.periodWord = p, w+" "+words[i+1]
+			i++
+		case months[fold(lw)] > 0 && isYear(next):
+			// "studeni 2026", "november 2026".
+			ra.period, _ = c.monthPeriod(months[fold(lw)], next)
+			ra.periodWord = w + " " + words[i+1]
+			i++
 		case isYear(lw):
 			// "2026" is the year the README offers, never 2026 days.
 			ra.period, _ = c.parsePeriod(lw)
@@ -100,9 +122,10 @@ func (c *conv) parseReportArgs(args string) (reportArgs, error) {
 				ra.period, ra.periodWord = p, w
 				continue
 			}
-			if lw[0] >= '0' && lw[0] <= '9' {
-				// No name starts with a digit: this was meant as a period ("2026-13",
-				// "30x"), and reading it as a name would answer about nobody.
+			if lw[0] >= '0' && lw[0] <= '9' || periodUnit(fold(lw)) != 0 {
+				// No name starts with a digit, and "dana" is nobody's name: this was
+				// meant as a period ("2026-13", "30x"), and reading it as a name would
+				// answer about nobody.
 				return ra, crm.Errorf(crm.EINVALID, "err.bad_period", w)
 			}
 			name = append(name, w)
@@ -110,6 +133,19 @@ func (c *conv) parseReportArgs(args string) (reportArgs, error) {
 	}
 	ra.owner = strings.Join(name, " ")
 	return ra, nil
+}
+
+// lastWords introduce a relative period: "last 30 days", "zadnjih 30 dana".
+var lastWords = map[string]bool{"last": true, "past": true, "zadnjih": true, "zadnja": true, "zadnje": true, "posljednjih": true, "proteklih": true}
+
+// periodUnit is the unit a word names for a report period, in either language: days,
+// weeks or months; 0 when it names none.
+func periodUnit(s string) unit {
+	switch u, ok := units[s]; {
+	case ok && (u == uDay || u == uWeek || u == uMonth):
+		return u
+	}
+	return 0
 }
 
 // needPeriod refuses a bare number that is not a year in a period report: "/conversion
@@ -132,22 +168,43 @@ func isNumber(s string) bool {
 	return err == nil && len(s) < 5
 }
 
-// parsePeriod reads "30d", "4w", "2026-10" (a month), "2026" (a year), in the user's
+// parsePeriod reads "30d", "30dana", "4w", "3mjeseca", "2026-10" (a month), "studeni"
+// or "november" (the latest such month that has begun), "2026" (a year), in the user's
 // time zone; the relative ones end now.
 func (c *conv) parsePeriod(s string) (*period, bool) {
 	now := c.now()
 	loc := c.loc()
-	if n := len(s); n >= 2 && (s[n-1] == 'd' || s[n-1] == 'w') {
-		k, err := strconv.Atoi(s[:n-1])
-		if err != nil || k <= 0 || k > 3660 {
-			return nil, false
+	s = fold(s)
+	if n := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); n > 0 {
+		if u := periodUnit(s[n:]); u != 0 {
+			k, err := strconv.Atoi(s[:n])
+			if err != nil || k <= 0 || k > 3660 {
+				return nil, false
+			}
+			from := now.AddDate(0, 0, -k)
+			switch u {
+			case uWeek:
+				from = now.AddDate(0, 0, -7*k)
+			case uMonth:
+				if k > 120 {
+					return nil, false
+				}
+				from = now.AddDate(0, -k, 0)
+			}
+			days := int(now.Sub(from).Hours()/24 + 0.5)
+			// The period ends now, and includes it: what was done this very second counts.
+			return &period{from: from, to: now.Add(time.Second), label: c.t("period.days", days), days: days}, true
 		}
-		days := k
-		if s[n-1] == 'w' {
-			days = 7 * k
+	}
+	if m := months[s]; m > 0 && len(s) > 3 && s != "may" {
+		// Full names only: "jan" and "may" are people too; "jan 2026" is read by
+		// parseReportArgs.
+		l := now.In(loc)
+		y := l.Year()
+		if m > int(l.Month()) {
+			y-- // "prosinac" in November: the December that has been, not the one to come
 		}
-		// The period ends now, and includes it: what was done this very second counts.
-		return &period{from: now.AddDate(0, 0, -days), to: now.Add(time.Second), label: c.t("period.days", days)}, true
+		return c.monthPeriod(m, strconv.Itoa(y))
 	}
 	if t, err := time.ParseInLocation("2006-01", s, loc); err == nil {
 		return &period{from: t, to: t.AddDate(0, 1, 0), label: c.t(fmt.Sprintf("period.month.%d", int(t.Month())), t.Year())}, true
@@ -158,6 +215,11 @@ func (c *conv) parsePeriod(s string) (*period, bool) {
 		}
 	}
 	return nil, false
+}
+
+// monthPeriod is month m (1–12) of the year written as year, in the user's zone.
+func (c *conv) monthPeriod(m int, year string) (*period, bool) {
+	return c.parsePeriod(fmt.Sprintf("%s-%02d", year, m))
 }
 
 // filtered reports whether any filter narrows the report.
@@ -342,7 +404,7 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		if err != nil {
 			return c.fail(err)
 		}
-		r = Reply{Text: strings.TrimSpace(c.t("pipeline.chart_caption", c.when(p.At), c.filterText(ra))), Image: &Image{Name: "pipeline.png", PNG: img, Alt: r.Text}}
+		r = Reply{Text: strings.TrimSpace(c.t("pipeline.chart_caption", c.when(p.At), c.filterText(ra))), Image: &Image{Name: "pipeline.png", PNG: img, Alt: r.Text, Lang: c.lang}}
 	}
 	// A manager's own report, asked where only they see the answer, stays theirs.
 	r.Private = c.req.Chat == ChatPrivate || !c.u.IsLead()
@@ -487,7 +549,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 		}
 		period := ra.period
 		ra.period = nil // the caption names it
-		pic = &Reply{Text: strings.TrimSpace(c.t("conversion.chart_caption", period.label, c.filterText(ra))), Image: &Image{Name: "conversion.png", PNG: img}, Private: private}
+		pic = &Reply{Text: strings.TrimSpace(c.t("conversion.chart_caption", period.label, c.filterText(ra))), Image: &Image{Name: "conversion.png", PNG: img, Lang: c.lang}, Private: private}
 		ra.period = period
 	}
 	// finish is the answer: the text report, or the chart with the report as its
@@ -601,6 +663,10 @@ const (
 // and looks up contacts and companies only for the lines it shows.
 func (c *conv) cmdStale(args string) []Reply {
 	ra, err := c.parseReportArgs(args)
+	if e := crm.AsError(err); e != nil && e.Key == "err.bad_period" {
+		// The periods the other reports suggest are not what /stale takes: say its own.
+		err = crm.Errorf(crm.EINVALID, "err.stale_days", e.Args...)
+	}
 	if err != nil {
 		return c.fail(err)
 	}
@@ -612,6 +678,9 @@ func (c *conv) cmdStale(args string) []Reply {
 		if days <= 0 {
 			return c.fail(crm.Errorf(crm.EINVALID, "err.stale_days", ra.num))
 		}
+	case ra.period != nil && ra.period.days > 0:
+		days = ra.period.days // "/stale 30d", "/stale 30 dana"
+		ra.period = nil       // it is the idle time, not a won/lost period to show
 	case ra.period != nil:
 		return c.fail(crm.Errorf(crm.EINVALID, "err.stale_days", ra.periodWord))
 	default:

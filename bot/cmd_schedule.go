@@ -60,7 +60,12 @@ func (c *conv) cmdSettings(args string) []Reply {
 		var days []string
 		for d := time.Monday; ; d = (d + 1) % 7 {
 			if w.Days[d] {
-				days = append(days, strings.ToLower(d.String()[:3]))
+				// The names /settings hours reads back, in the reader's language.
+				if c.lang == "hr" {
+					days = append(days, hrWeekdays[d])
+				} else {
+					days = append(days, strings.ToLower(d.String()[:3]))
+				}
 			}
 			if d == time.Sunday {
 				break
@@ -87,7 +92,14 @@ func (c *conv) cmdSettings(args string) []Reply {
 		if v == "" {
 			return []Reply{{Text: c.t("usage.settings"), Private: true}}
 		}
+		if digestOff[fold(v)] {
+			v = "off"
+		}
 		u, err := c.e.svc.SetSchedule(c.ctx, c.op(), c.u.ID, nil, &v)
+		if e := crm.AsError(err); e != nil && e.Key == "err.bad_clock" {
+			// Say that "off" is an answer too, not only a time of day.
+			return []Reply{{Text: c.t("settings.bad_digest", strings.TrimSpace(rest)), Private: true}}
+		}
 		if err != nil {
 			return c.fail(err)
 		}
@@ -102,6 +114,9 @@ func (c *conv) cmdSettings(args string) []Reply {
 	}
 	return []Reply{{Text: c.t("usage.settings"), Private: true}}
 }
+
+// digestOff are the words, folded, that turn the morning digest off in either language.
+var digestOff = map[string]bool{"off": true, "iskljuci": true, "ne": true, "no": true, "none": true}
 
 // cmdChannel makes the group it is typed in the department's channel: the department
 // digest (at the digest time of whoever typed it) and the escalation counts go there

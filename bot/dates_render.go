@@ -28,6 +28,15 @@ func formatWhen(t, now time.Time, lang string) string {
 	return t.Format("Mon 2 Jan 15:04")
 }
 
+// formatDay renders the date of t (already in the user's zone) without the time:
+// English "Wed 25 Nov", Croatian "sri 25. 11.", the way formatWhen writes the date.
+func formatDay(t time.Time, lang string) string {
+	if lang == "hr" {
+		return hrWeekdays[t.Weekday()] + " " + strconv.Itoa(t.Day()) + ". " + strconv.Itoa(int(t.Month())) + "."
+	}
+	return t.Format("Mon 2 Jan")
+}
+
 // distance says how far t is from now, in words: "in 30 minutes", "in 2 hours",
 // "today", "tomorrow", "in 3 days", "in 2 weeks", "in 4 months", "in 2 years".
 // The words are the catalog's plural variants (1 dan, 2 dana, 5 dana, 21 minutu).

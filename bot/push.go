@@ -123,7 +123,7 @@ func (c *conv) digest(tx crm.Tx, now time.Time, idleDays int) (Reply, error) {
 		return Reply{}, err
 	}
 	var b strings.Builder
-	b.WriteString(c.t("digest.title", c.u.Name, l.Format("Mon 2 Jan")))
+	b.WriteString(c.t("digest.title", c.u.Name, c.day(now)))
 	section := func(title string, items []*crm.Interest, line func(*crm.Interest, string) string) error {
 		if len(items) == 0 {
 			return nil

@@ -120,4 +120,7 @@ type Image struct {
 	// Alt is what the picture shows, as the text report, for a platform that could
 	// not send the picture (a Slack app without permission to upload files).
 	Alt string
+	// Lang is the reader's language, for an adapter that words a note of its own
+	// about the picture (the terminal's "picture written to …").
+	Lang string
 }

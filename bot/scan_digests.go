@@ -345,7 +345,7 @@ func (s *Scheduler) scanHeadDigest(ctx context.Context, now, alive time.Time, st
 			if err != nil {
 				return err
 			}
-			r.Image = &Image{Name: "pipeline.png", PNG: img}
+			r.Image = &Image{Name: "pipeline.png", PNG: img, Lang: c.lang}
 		}
 		return nil
 	})
@@ -374,5 +374,5 @@ func (s *Scheduler) scanHeadDigest(ctx context.Context, now, alive time.Time, st
 	})
 }
 
-// day renders the date of t in the person's zone.
-func (c *conv) day(t time.Time) string { return t.In(c.loc()).Format("Mon 2 Jan") }
+// day renders the date of t in the person's zone and language: "Wed 25 Nov", "sri 25. 11.".
+func (c *conv) day(t time.Time) string { return formatDay(t.In(c.loc()), c.lang) }

@@ -233,15 +233,39 @@ func (c *Console) Notify(_ context.Context, _ crm.Identity, r bot.Reply) error {
 	return nil
 }
 
+// catalogued is the engine's message catalog, for the terminal's own notes.
+type catalogued interface {
+	Catalog() *bot.Catalog
+}
+
+// t words one of the terminal's own notes in lang, from the engine's catalog; an
+// engine without one (a test's) gets the English fallback.
+func (c *Console) t(lang, key string, args ...any) string {
+	if e, ok := c.h.(catalogued); ok && e.Catalog() != nil {
+		if lang == "" {
+			lang = bot.DefaultLang
+			if d, ok := c.h.(interface{ DefaultLanguage() string }); ok {
+				lang = d.DefaultLanguage()
+			}
+		}
+		return e.Catalog().T(lang, key, args...)
+	}
+	switch key {
+	case "console.picture_failed":
+		return fmt.Sprintf("(could not write %s: %v)", args...)
+	}
+	return fmt.Sprintf("(picture written to %s)", args...)
+}
+
 // render prints a reply; buttons become numbered choices. Called with mu held.
 func (c *Console) render(r bot.Reply) {
 	fmt.Fprintln(c.out, r.Text)
 	if r.Image != nil {
 		name := filepath.Join(c.imageDir, filepath.Base(r.Image.Name))
 		if err := os.WriteFile(name, r.Image.PNG, 0o600); err != nil {
-			fmt.Fprintf(c.out, "(could not write %s: %v)\n", name, err)
+			fmt.Fprintln(c.out, c.t(r.Image.Lang, "console.picture_failed", name, err))
 		} else {
-			fmt.Fprintf(c.out, "(picture written to %s)\n", name)
+			fmt.Fprintln(c.out, c.t(r.Image.Lang, "console.picture_written", name))
 		}
 	}
 	if len(r.Buttons) == 0 {

@@ -188,3 +188,15 @@ func TestFailedCommandClearsOldButtons(t *testing.T) {
 		t.Errorf("a leftover button was pressed after a failed command:\n%s", out)
 	}
 }
+
+// The terminal's note about a chart is in the reader's language, from the catalog.
+func TestPictureNoteInReadersLanguage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crm.db")
+	out := session(t, path, "/new Marko Đurić, Acme d.o.o.\n/pipeline chart\n/lang hr\n/pipeline chart\n")
+	if strings.Count(out, "(picture written to ") != 1 {
+		t.Errorf("want one English picture note, before /lang hr:\n%s", out)
+	}
+	if !strings.Contains(out, "(slika je spremljena u ") {
+		t.Errorf("Croatian reader gets no Croatian picture note:\n%s", out)
+	}
+}

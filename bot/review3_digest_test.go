@@ -1,0 +1,45 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"crmbot/bot"
+)
+
+// Review 3: a Croatian reader's morning digest dates itself in English
+// ("Pregled za Wed 25 Nov:", push.go's l.Format("Mon 2 Jan")); the skipped-digest note
+// does too (scan_digests.go's conv.day). Every other Croatian date is "sri 25. 11.".
+func TestReview3CroatianDigestDate(t *testing.T) {
+	h := newHarness(t)
+	say := func(text string) string {
+		var out []string
+		for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: "console:admin", Name: "Admin", Chat: bot.ChatPrivate, Text: text}) {
+			out = append(out, r.Text)
+		}
+		return strings.Join(out, "\n")
+	}
+	say("/lang hr")
+	got := say("/digest")
+	if strings.Contains(got, "Wed") || strings.Contains(got, "Nov") {
+		t.Errorf("Croatian /digest names the day in English: %s", got)
+	}
+}
+
+// Review 3: Croatian /settings lists the working days as "mon,tue,wed,thu,fri"
+// (cmd_schedule.go: d.String()[:3]), while the same reply teaches "pon-pet".
+func TestReview3CroatianSettingsDays(t *testing.T) {
+	h := newHarness(t)
+	say := func(text string) string {
+		var out []string
+		for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: "console:admin", Name: "Admin", Chat: bot.ChatPrivate, Text: text}) {
+			out = append(out, r.Text)
+		}
+		return strings.Join(out, "\n")
+	}
+	say("/lang hr")
+	if got := say("/settings"); strings.Contains(got, "mon") {
+		t.Errorf("Croatian /settings names the days in English: %s", got)
+	}
+}
