@@ -85,6 +85,17 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 		}
 	}
 	err := db.bolt.View(func(btx *bolt.Tx) error {
+		// A file of a previous schema (a backup checked read-only, which nothing
+		// migrates) lacks the buckets later migrations create; those are made at the
+		// next read-write open, so their absence is no problem there.
+		older := fileSchema(btx) < schemaVersion
+		bucket := func(name []byte) *bolt.Bucket {
+			b := btx.Bucket(name)
+			if b == nil && !older {
+				report("bucket %s is missing; crmbot doctor --rebuild creates it", name)
+			}
+			return b
+		}
 		for err := range btx.Check() {
 			report("bbolt: %v", err)
 		}
@@ -92,14 +103,14 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			want, err := expected(btx, ix, func(k []byte, err error) {
+			want, err := expected(bucket(ix.records), ix, func(k []byte, err error) {
 				report("%s %x: %v", ix.records, k, err)
 			})
 			if err != nil {
 				return err
 			}
 			for _, name := range ix.indexes {
-				compareIndex(btx.Bucket(name), name, want[string(name)], report)
+				compareIndex(bucket(name), name, want[string(name)], report)
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -109,7 +120,7 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		compareIndex(btx.Bucket(bucketPipeline), bucketPipeline, want, report)
+		compareIndex(bucket(bucketPipeline), bucketPipeline, want, report)
 		return danglingInterests(btx, report)
 	})
 	if err != nil {
@@ -123,16 +134,16 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 // interest cannot be shown. Rebuild cannot fix it; the lost record must be restored.
 func danglingInterests(btx *bolt.Tx, report func(string, ...any)) error {
 	companies, contacts := btx.Bucket(bucketCompanies), btx.Bucket(bucketContacts)
-	return btx.Bucket(bucketInterests).ForEach(func(k, v []byte) error {
+	return eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
 		var i crm.Interest
 		if err := decode(v, &i); err != nil {
 			return nil // reported with the interests' indexes
 		}
 		// Id 0 names no record; only a reference to a record that is gone is a loss.
-		if i.CompanyID != 0 && companies.Get(u64(i.CompanyID)) == nil {
+		if i.CompanyID != 0 && (companies == nil || companies.Get(u64(i.CompanyID)) == nil) {
 			report("interest %d: its company %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.CompanyID)
 		}
-		if i.ContactID != 0 && contacts.Get(u64(i.ContactID)) == nil {
+		if i.ContactID != 0 && (contacts == nil || contacts.Get(u64(i.ContactID)) == nil) {
 			report("interest %d: its contact %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.ContactID)
 		}
 		return nil
@@ -141,12 +152,13 @@ func danglingInterests(btx *bolt.Tx, report func(string, ...any)) error {
 
 // expected returns, per index bucket, the keys and values the entity's records imply.
 // A record that cannot be decoded is reported through bad and skipped.
-func expected(btx *bolt.Tx, ix indexer, bad func(k []byte, err error)) (map[string]map[string]string, error) {
+// records may be nil (a missing bucket: no records).
+func expected(records *bolt.Bucket, ix indexer, bad func(k []byte, err error)) (map[string]map[string]string, error) {
 	want := make(map[string]map[string]string, len(ix.indexes))
 	for _, name := range ix.indexes {
 		want[string(name)] = make(map[string]string)
 	}
-	err := btx.Bucket(ix.records).ForEach(func(k, v []byte) error {
+	err := eachKey(records, func(k, v []byte) error {
 		es, err := ix.entries(k, v)
 		if err != nil {
 			bad(k, err)
@@ -168,7 +180,7 @@ func expected(btx *bolt.Tx, ix indexer, bad func(k []byte, err error)) (map[stri
 func expectedPipeline(btx *bolt.Tx) (map[string]string, error) {
 	type cell struct{ count, value int64 }
 	cells := make(map[string]cell)
-	err := btx.Bucket(bucketInterests).ForEach(func(k, v []byte) error {
+	err := eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
 		var i crm.Interest
 		if err := decode(v, &i); err != nil {
 			return nil // reported with the interests' indexes
@@ -189,16 +201,62 @@ func expectedPipeline(btx *bolt.Tx) (map[string]string, error) {
 	return want, err
 }
 
+// fileSchema is the schema version the file was last migrated to (0: none).
+func fileSchema(btx *bolt.Tx) uint64 {
+	if meta := btx.Bucket(bucketMeta); meta != nil {
+		if b := meta.Get(keySchemaVersion); len(b) == 8 {
+			return getU64(b)
+		}
+	}
+	return 0
+}
+
+// eachKey is b.ForEach where a nil (missing) bucket has no keys.
+func eachKey(b *bolt.Bucket, fn func(k, v []byte) error) error {
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(fn)
+}
+
+// sameValue reports whether an index value equals the one its record implies. The
+// due indexes hold a copy of the interest record, and a copy written by an earlier
+// release carries that release's encoding version (the interest's layout has not
+// changed since version 2): those are compared decoded, so an upgraded file is not
+// reported as damaged for a version byte.
+func sameValue(name []byte, got, want []byte) bool {
+	if bytes.Equal(got, want) {
+		return true
+	}
+	skip := -1
+	switch {
+	case bytes.Equal(name, idxInterestDue):
+		skip = 8 // owner | record
+	case bytes.Equal(name, idxInterestOwnerDue):
+		skip = 0
+	}
+	if skip < 0 || len(got) < skip || len(want) < skip || !bytes.Equal(got[:skip], want[:skip]) {
+		return false
+	}
+	var g crm.Interest
+	if err := decode(got[skip:], &g); err != nil {
+		return false
+	}
+	rec, _ := encodeBinary(&g)
+	return bytes.Equal(rec, want[skip:])
+}
+
 // compareIndex reports keys missing from b, keys b has but should not, and values
-// that differ.
+// that differ. A nil b (a missing bucket, already reported or created by a pending
+// migration) counts as empty.
 func compareIndex(b *bolt.Bucket, name []byte, want map[string]string, report func(string, ...any)) {
 	seen := 0
-	b.ForEach(func(k, v []byte) error {
+	eachKey(b, func(k, v []byte) error {
 		w, ok := want[string(k)]
 		switch {
 		case !ok:
 			report("%s: stray key %x", name, k)
-		case !bytes.Equal([]byte(w), v):
+		case !sameValue(name, v, []byte(w)):
 			seen++
 			report("%s: key %x has value %x, want %x", name, k, v, w)
 		default:
@@ -211,7 +269,7 @@ func compareIndex(b *bolt.Bucket, name []byte, want map[string]string, report fu
 	}
 	var missing []string
 	for k := range want {
-		if b.Get([]byte(k)) == nil {
+		if b == nil || b.Get([]byte(k)) == nil {
 			missing = append(missing, k)
 		}
 	}

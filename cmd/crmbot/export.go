@@ -359,6 +359,11 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := storage.Check(tmp); err != nil {
 		return fail(err)
 	}
+	// A backup of an earlier release is brought to this schema here, in the copy (the
+	// backup itself stays as it was), so a migration that fails fails the restore.
+	if err := migrateCopy(tmp); err != nil {
+		return fail(err)
+	}
 	if err := restoreStep("copied"); err != nil {
 		return fail(err)
 	}
@@ -388,6 +393,16 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "restored %s from %s; the previous database is kept as %s\n", c.DB, backup, kept)
 	return nil
+}
+
+// migrateCopy opens the copy read-write, which runs any pending migration, and
+// closes it (fsynced by the migration's commit).
+func migrateCopy(path string) error {
+	db, err := storage.Open(path, storage.Options{MustExist: true})
+	if err != nil {
+		return err
+	}
+	return db.Close()
 }
 
 // syncDir fsyncs a directory, so that names created or renamed in it survive a crash.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,4 +55,43 @@ func TestReview2RestoreABackupOfThePreviousRelease(t *testing.T) {
 		t.Fatalf("chat on the old file: %v\n%s", err, out)
 	}
 	check("doctor of the migrated file", "doctor", migrated)
+}
+
+// Restoring a previous-schema backup migrates the copy put in place, never the
+// backup: the backup's bytes are unchanged, and the restored file passes doctor.
+func TestRestoreOfAnOldBackupMigratesTheCopyOnly(t *testing.T) {
+	t.Setenv("TELEGRAM_BOT_TOKEN", "")
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	dir := t.TempDir()
+	old, err := os.ReadFile("testdata/review2-v2-backup.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "old-backup.db")
+	if err := os.WriteFile(backup, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "crm.db")
+	if out, err := runCmd(t, "", "restore", "--db", db, "--create", backup); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	after, _ := os.ReadFile(backup)
+	if !bytes.Equal(after, old) {
+		t.Fatal("restore modified the backup it restored from")
+	}
+	if bytes.Equal(mustRead(t, db), old) {
+		t.Fatal("the restored copy was not migrated")
+	}
+	if out, err := runCmd(t, "", "doctor", db); err != nil || !strings.Contains(out, "ok:") {
+		t.Fatalf("doctor of the restored file: %v\n%s", err, out)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
