@@ -536,20 +536,46 @@ func backupTo(b bot.Backupper, dir string, now time.Time) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "crmbot-"+now.UTC().Format("20060102-150405")+".db")
+	path := filepath.Join(dir, "crmbot-"+now.UTC().Format(backupStamp)+".db")
 	if _, err := b.BackupFile(path); err != nil {
 		return "", err
 	}
 	return path, nil
 }
 
-// pruneBackups removes all but the newest keep backups in dir. Names sort by time.
+// backupStamp is the time format of the names backupTo writes.
+const backupStamp = "20060102-150405"
+
+// isRotated reports whether base is a name backupTo writes (crmbot-YYYYMMDD-HHMMSS.db
+// exactly): rotation deletes only those, never a copy an operator made by hand in
+// the same directory (crmbot-2026-11-20.db, say), which would sort first.
+func isRotated(base string) bool {
+	stamp, ok := strings.CutPrefix(base, "crmbot-")
+	if !ok {
+		return false
+	}
+	stamp, ok = strings.CutSuffix(stamp, ".db")
+	if !ok || len(stamp) != len(backupStamp) {
+		return false
+	}
+	_, err := time.Parse(backupStamp, stamp)
+	return err == nil
+}
+
+// pruneBackups removes all but the newest keep of the backups backupTo wrote in
+// dir. Their names sort by time.
 func pruneBackups(dir string, keep int) error {
-	files, err := filepath.Glob(filepath.Join(dir, "crmbot-*.db"))
+	all, err := filepath.Glob(filepath.Join(dir, "crmbot-*.db"))
 	if err != nil {
 		return err
 	}
 	// Glob returns names sorted: the oldest first.
+	var files []string
+	for _, f := range all {
+		if isRotated(filepath.Base(f)) {
+			files = append(files, f)
+		}
+	}
 	for len(files) > keep {
 		if err := os.Remove(files[0]); err != nil {
 			return err

@@ -45,3 +45,22 @@ func TestDoctorRefusesWrongTargets(t *testing.T) {
 		})
 	}
 }
+
+// Rotation deletes only the names backupTo writes.
+func TestIsRotated(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{
+		{"crmbot-20261121-030000.db", true},
+		{"crmbot-2026-11-20.db", false},
+		{"crmbot-20261121-030000-before-upgrade.db", false},
+		{"crmbot-manual.db", false},
+		{"crmbot-20261121-03000x.db", false},
+		{"crmbot-20261121-030000.db.bak", false},
+	} {
+		if got := isRotated(tc.name); got != tc.want {
+			t.Errorf("isRotated(%q) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
