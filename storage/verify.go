@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -67,6 +68,13 @@ var indexers = []indexer{
 	}},
 }
 
+// notByRebuild marks a problem Rebuild cannot fix, so that doctor does not advise it.
+const notByRebuild = "--rebuild cannot fix this"
+
+// RebuildCannotFix reports whether a problem Verify found is one Rebuild cannot fix
+// (lost or unreadable records, as opposed to indexes and counters).
+func RebuildCannotFix(problem string) bool { return strings.Contains(problem, notByRebuild) }
+
 // maxProblems caps Verify's report: past that, the advice is the same (Rebuild).
 const maxProblems = 100
 
@@ -104,7 +112,8 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 				return err
 			}
 			want, err := expected(bucket(ix.records), ix, func(k []byte, err error) {
-				report("%s %x: %v", ix.records, k, err)
+				// Rebuild derives indexes from records; it stops at one it cannot read.
+				report("%s %x: %v (%s; --salvage leaves it out, or restore a backup)", ix.records, k, err, notByRebuild)
 			})
 			if err != nil {
 				return err
@@ -141,10 +150,10 @@ func danglingInterests(btx *bolt.Tx, report func(string, ...any)) error {
 		}
 		// Id 0 names no record; only a reference to a record that is gone is a loss.
 		if i.CompanyID != 0 && (companies == nil || companies.Get(u64(i.CompanyID)) == nil) {
-			report("interest %d: its company %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.CompanyID)
+			report("interest %d: its company %d does not exist (%s; restore a backup)", i.ID, i.CompanyID, notByRebuild)
 		}
 		if i.ContactID != 0 && (contacts == nil || contacts.Get(u64(i.ContactID)) == nil) {
-			report("interest %d: its contact %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.ContactID)
+			report("interest %d: its contact %d does not exist (%s; restore a backup)", i.ID, i.ContactID, notByRebuild)
 		}
 		return nil
 	})

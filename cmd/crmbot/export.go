@@ -94,7 +94,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("--format %q: want csv or json", *format)
 	}
-	db, err := storage.Open(c.DB, storage.Options{MustExist: true})
+	db, err := storage.Open(c.DB, storage.Options{MustExist: true, ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func runExportMailing(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 		f.Size = z
 	}
-	db, err := storage.Open(c.DB, storage.Options{MustExist: true})
+	db, err := storage.Open(c.DB, storage.Options{MustExist: true, ReadOnly: true})
 	if err != nil {
 		return err
 	}
