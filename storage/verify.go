@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -99,8 +100,12 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 		older := fileSchema(btx) < schemaVersion
 		bucket := func(name []byte) *bolt.Bucket {
 			b := btx.Bucket(name)
-			if b == nil && !older {
+			switch {
+			case b != nil || older:
+			case slices.ContainsFunc(indexBuckets, func(x []byte) bool { return bytes.Equal(x, name) }):
 				report("bucket %s is missing; crmbot doctor --rebuild creates it", name)
+			default: // records: lost with their bucket
+				report("bucket %s is missing (%s; restore a backup)", name, notByRebuild)
 			}
 			return b
 		}
@@ -309,7 +314,7 @@ func (db *DB) Rebuild(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			err := btx.Bucket(ix.records).ForEach(func(k, v []byte) error {
+			err := eachKey(btx.Bucket(ix.records), func(k, v []byte) error {
 				es, err := ix.entries(k, v)
 				if err != nil {
 					return fmt.Errorf("%s %x: %w", ix.records, k, err)
@@ -320,7 +325,7 @@ func (db *DB) Rebuild(ctx context.Context) error {
 				return err
 			}
 		}
-		return btx.Bucket(bucketInterests).ForEach(func(k, v []byte) error {
+		return eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
 			var i crm.Interest
 			if err := decode(v, &i); err != nil {
 				return fmt.Errorf("interest %x: %w", k, err)
