@@ -51,9 +51,10 @@ type FileProblem int
 
 // The problems a file can have before it is opened.
 const (
-	FileMissing FileProblem = iota + 1 // the path does not exist
-	FileEmpty                          // a 0-byte file
-	FileDamaged                        // not a sound crmbot database
+	FileMissing    FileProblem = iota + 1 // the path does not exist
+	FileEmpty                             // a 0-byte file
+	FileDamaged                           // not a sound crmbot database
+	FileNotRegular                        // a directory or device, not a file: a wrong path
 )
 
 // FileError is a database file refused before bbolt was allowed to touch it. Its
@@ -71,11 +72,14 @@ func (e *FileError) Error() string {
 		return fmt.Sprintf("database %s does not exist; check --db or CRMBOT_DB (only crmbot chat and crmbot serve create a new database)", e.Path)
 	case FileEmpty:
 		return fmt.Sprintf("database %s is an empty file, not a crmbot database; check --db or CRMBOT_DB, or remove the file to start afresh", e.Path)
+	case FileNotRegular:
+		return fmt.Sprintf("database %s is a directory or special file, not a database file; check --db or CRMBOT_DB (name the .db file)", e.Path)
 	}
 	return fmt.Sprintf("database %s is damaged: %s; run crmbot doctor %s", e.Path, e.What, e.Path)
 }
 
-// ExitCode is 2 for a missing or empty file and 3 for a damaged one.
+// ExitCode is 2 for a missing, empty or non-regular file (a wrong path) and 3 for
+// a damaged one.
 func (e *FileError) ExitCode() int {
 	if e.Problem == FileDamaged {
 		return 3
@@ -320,7 +324,7 @@ func statFile(path string) (int64, error) {
 		return 0, fmt.Errorf("database %s: %w", path, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return 0, damaged(path, "not a regular file")
+		return 0, &FileError{Path: path, Problem: FileNotRegular}
 	}
 	if fi.Size() == 0 {
 		return 0, &FileError{Path: path, Problem: FileEmpty}

@@ -108,8 +108,24 @@ func Open(path string, opts Options) (db *DB, err error) {
 }
 
 func inUse(path string, err error) error {
-	return fmt.Errorf("database %s is in use by another process (is crmbot already running?): %w", path, err)
+	return &InUseError{Path: path, err: err}
 }
+
+// InUseError is a database file another process holds (a running crmbot). Its
+// exit status is 2, as for a wrong path: nothing is wrong with the file.
+type InUseError struct {
+	Path string
+	err  error
+}
+
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("database %s is in use by another process (is crmbot already running?): %v", e.Path, e.err)
+}
+
+func (e *InUseError) Unwrap() error { return e.err }
+
+// ExitCode is 2.
+func (e *InUseError) ExitCode() int { return 2 }
 
 // Created reports whether Open created the file.
 func (db *DB) Created() bool { return db.created }

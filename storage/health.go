@@ -14,13 +14,16 @@ type OutboxHealth struct {
 	// OldestDue is the earliest not-before time among pending messages, zero when
 	// none is pending. A due message that stays pending means sending is stuck.
 	OldestDue time.Time
+	// OldestDueBy is OldestDue per platform ("telegram", "slack"): only a platform
+	// with a running adapter can be stuck; another's messages wait for its adapter.
+	OldestDueBy map[string]time.Time
 }
 
 // Outbox reads the pending index: its size, and the first key of each platform's
 // range (keys sort by not-before within a platform), so it costs one seek per
 // platform, not a scan.
 func (db *DB) Outbox() (OutboxHealth, error) {
-	var h OutboxHealth
+	h := OutboxHealth{OldestDueBy: map[string]time.Time{}}
 	err := db.bolt.View(func(btx *bolt.Tx) error {
 		b := btx.Bucket(idxOutboxPending)
 		h.Pending = b.Stats().KeyN
@@ -36,6 +39,7 @@ func (db *DB) Outbox() (OutboxHealth, error) {
 				if h.OldestDue.IsZero() || t.Before(h.OldestDue) {
 					h.OldestDue = t
 				}
+				h.OldestDueBy[string(k[:i])] = t // the first key of the platform's range
 			}
 			// Jump past this platform: its name followed by a byte above \0.
 			next := append(append([]byte{}, k[:i]...), 1)

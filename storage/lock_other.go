@@ -2,7 +2,10 @@
 
 package storage
 
-import "time"
+import (
+	"os"
+	"time"
+)
 
 func checkUnlocked(path string, _ bool, _ time.Duration) error {
 	if err := Check(path); err != nil {
@@ -13,3 +16,6 @@ func checkUnlocked(path string, _ bool, _ time.Duration) error {
 
 // LockFile is a no-op where flock is not available.
 func LockFile(string) (func(), error) { return func() {}, nil }
+
+// lockShared is a no-op where flock is not available.
+func lockShared(*os.File, string) (func(), error) { return func() {}, nil }

@@ -47,6 +47,20 @@ func checkUnlocked(path string, readOnly bool, timeout time.Duration) error {
 	return scanSmall(path)
 }
 
+// lockShared takes a shared lock on f, the lock a read-only open takes, so that a
+// page scan never reads a file a running crmbot is rewriting (it would see pages of
+// different transactions and report damage that is not there). It fails at once
+// when a writer holds the file.
+func lockShared(f *os.File, path string) (unlock func(), err error) {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, inUse(path, berrors.ErrTimeout)
+		}
+		return nil, err
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }, nil
+}
+
 // LockFile takes the lock a running crmbot holds on its database file, without
 // opening it as a database: restore uses it on a target that may be damaged. It
 // fails at once when the file is in use.

@@ -1,9 +1,12 @@
 package storage
 
 import (
+	"bytes"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"crmbot/crm"
 )
 
 // schemaVersion is the layout this code reads and writes.
@@ -21,10 +24,27 @@ var migrations = []func(*bolt.Tx) error{
 }
 
 // addCompanyOIB (version 3) creates the OIB index of companies. Companies written
-// before have no OIB (their records are binary version 2), so it starts empty.
+// before have no OIB (their records are binary version 2), so it starts empty. It
+// also rewrites the due indexes' copies of interests in this version's encoding, so
+// that they read as the records' own entries (byte for byte) do.
 func addCompanyOIB(btx *bolt.Tx) error {
-	_, err := btx.CreateBucketIfNotExists(idxCompanyOIB)
-	return err
+	if _, err := btx.CreateBucketIfNotExists(idxCompanyOIB); err != nil {
+		return err
+	}
+	t := &tx{btx: btx}
+	return eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
+		var i crm.Interest
+		if err := decode(v, &i); err != nil {
+			return nil // Verify reports it; a migration must not strand the file
+		}
+		var due []entry
+		for _, e := range interestEntries(&i) {
+			if bytes.Equal(e.bucket, idxInterestDue) || bytes.Equal(e.bucket, idxInterestOwnerDue) {
+				due = append(due, e)
+			}
+		}
+		return t.putEntries(due)
+	})
 }
 
 // addOutbox (version 2) creates the outbox and its indexes, which version 1 made

@@ -44,8 +44,12 @@ func (d *Diagnosis) Sound() bool {
 // damaged file yields findings, not a crash. It reads each page at most a bounded
 // number of times and stops at limit, so it always ends. A missing or empty file,
 // or one whose meta pages are unusable, gives a *FileError.
+//
+// It takes the shared lock a read-only open takes, and refuses a file a running
+// crmbot holds as in use: pages read while a writer commits are not one snapshot.
+// (A live database is checked through a backup, which the admin socket streams.)
 func Scan(path string, limit time.Duration) (*Diagnosis, error) {
-	return walkFile(path, limit, nil)
+	return walkFile(path, limit, true, nil)
 }
 
 // scanSmallLimit is the largest file Open scans page by page before bbolt sees it:
@@ -63,7 +67,7 @@ func scanSmall(path string) error {
 	if err != nil || fi.Size() > scanSmallLimit {
 		return nil
 	}
-	d, err := Scan(path, 10*time.Second)
+	d, err := walkFile(path, 10*time.Second, false, nil) // the caller holds the lock
 	if err != nil {
 		return err
 	}
@@ -84,8 +88,10 @@ func scanSmall(path string) error {
 }
 
 // walkFile scans path; each readable record of each bucket goes to rec (when not
-// nil) with the names of the buckets it is in, the top-level one first.
-func walkFile(path string, limit time.Duration, rec func(buckets [][]byte, k, v []byte) error) (*Diagnosis, error) {
+// nil) with the names of the buckets it is in, the top-level one first. With lock,
+// it holds a shared lock on the file while it reads (see Scan); without, the caller
+// holds one.
+func walkFile(path string, limit time.Duration, lock bool, rec func(buckets [][]byte, k, v []byte) error) (*Diagnosis, error) {
 	size, err := statFile(path)
 	if err != nil {
 		return nil, err
@@ -95,6 +101,13 @@ func walkFile(path string, limit time.Duration, rec func(buckets [][]byte, k, v 
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	defer f.Close()
+	if lock {
+		unlock, err := lockShared(f, path)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	p, notes, err := openPager(path, f, size, true)
 	if err != nil {
 		return nil, err
@@ -233,7 +246,7 @@ func Salvage(path, out string, limit time.Duration) (*SalvageReport, error) {
 	skipped := map[string]int{}
 	copied := map[string]int{}
 	err = dst.bolt.Update(func(btx *bolt.Tx) error {
-		d, err = walkFile(path, limit, func(names [][]byte, k, v []byte) error {
+		d, err = walkFile(path, limit, true, func(names [][]byte, k, v []byte) error {
 			if derived(names[0]) || (bytes.Equal(names[0], bucketMeta) && bytes.Equal(k, keySchemaVersion)) {
 				return nil
 			}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -67,6 +69,13 @@ var indexers = []indexer{
 	}},
 }
 
+// notByRebuild marks a problem Rebuild cannot fix, so that doctor does not advise it.
+const notByRebuild = "--rebuild cannot fix this"
+
+// RebuildCannotFix reports whether a problem Verify found is one Rebuild cannot fix
+// (lost or unreadable records, as opposed to indexes and counters).
+func RebuildCannotFix(problem string) bool { return strings.Contains(problem, notByRebuild) }
+
 // maxProblems caps Verify's report: past that, the advice is the same (Rebuild).
 const maxProblems = 100
 
@@ -85,6 +94,21 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 		}
 	}
 	err := db.bolt.View(func(btx *bolt.Tx) error {
+		// A file of a previous schema (a backup checked read-only, which nothing
+		// migrates) lacks the buckets later migrations create; those are made at the
+		// next read-write open, so their absence is no problem there.
+		older := fileSchema(btx) < schemaVersion
+		bucket := func(name []byte) *bolt.Bucket {
+			b := btx.Bucket(name)
+			switch {
+			case b != nil || older:
+			case slices.ContainsFunc(indexBuckets, func(x []byte) bool { return bytes.Equal(x, name) }):
+				report("bucket %s is missing; crmbot doctor --rebuild creates it", name)
+			default: // records: lost with their bucket
+				report("bucket %s is missing (%s; restore a backup)", name, notByRebuild)
+			}
+			return b
+		}
 		for err := range btx.Check() {
 			report("bbolt: %v", err)
 		}
@@ -92,14 +116,15 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			want, err := expected(btx, ix, func(k []byte, err error) {
-				report("%s %x: %v", ix.records, k, err)
+			want, err := expected(bucket(ix.records), ix, func(k []byte, err error) {
+				// Rebuild derives indexes from records; it stops at one it cannot read.
+				report("%s %x: %v (%s; --salvage leaves it out, or restore a backup)", ix.records, k, err, notByRebuild)
 			})
 			if err != nil {
 				return err
 			}
 			for _, name := range ix.indexes {
-				compareIndex(btx.Bucket(name), name, want[string(name)], report)
+				compareIndex(bucket(name), name, want[string(name)], report)
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -109,7 +134,7 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		compareIndex(btx.Bucket(bucketPipeline), bucketPipeline, want, report)
+		compareIndex(bucket(bucketPipeline), bucketPipeline, want, report)
 		return danglingInterests(btx, report)
 	})
 	if err != nil {
@@ -123,17 +148,17 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 // interest cannot be shown. Rebuild cannot fix it; the lost record must be restored.
 func danglingInterests(btx *bolt.Tx, report func(string, ...any)) error {
 	companies, contacts := btx.Bucket(bucketCompanies), btx.Bucket(bucketContacts)
-	return btx.Bucket(bucketInterests).ForEach(func(k, v []byte) error {
+	return eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
 		var i crm.Interest
 		if err := decode(v, &i); err != nil {
 			return nil // reported with the interests' indexes
 		}
 		// Id 0 names no record; only a reference to a record that is gone is a loss.
-		if i.CompanyID != 0 && companies.Get(u64(i.CompanyID)) == nil {
-			report("interest %d: its company %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.CompanyID)
+		if i.CompanyID != 0 && (companies == nil || companies.Get(u64(i.CompanyID)) == nil) {
+			report("interest %d: its company %d does not exist (%s; restore a backup)", i.ID, i.CompanyID, notByRebuild)
 		}
-		if i.ContactID != 0 && contacts.Get(u64(i.ContactID)) == nil {
-			report("interest %d: its contact %d does not exist (--rebuild cannot fix this; restore a backup)", i.ID, i.ContactID)
+		if i.ContactID != 0 && (contacts == nil || contacts.Get(u64(i.ContactID)) == nil) {
+			report("interest %d: its contact %d does not exist (%s; restore a backup)", i.ID, i.ContactID, notByRebuild)
 		}
 		return nil
 	})
@@ -141,12 +166,13 @@ func danglingInterests(btx *bolt.Tx, report func(string, ...any)) error {
 
 // expected returns, per index bucket, the keys and values the entity's records imply.
 // A record that cannot be decoded is reported through bad and skipped.
-func expected(btx *bolt.Tx, ix indexer, bad func(k []byte, err error)) (map[string]map[string]string, error) {
+// records may be nil (a missing bucket: no records).
+func expected(records *bolt.Bucket, ix indexer, bad func(k []byte, err error)) (map[string]map[string]string, error) {
 	want := make(map[string]map[string]string, len(ix.indexes))
 	for _, name := range ix.indexes {
 		want[string(name)] = make(map[string]string)
 	}
-	err := btx.Bucket(ix.records).ForEach(func(k, v []byte) error {
+	err := eachKey(records, func(k, v []byte) error {
 		es, err := ix.entries(k, v)
 		if err != nil {
 			bad(k, err)
@@ -168,7 +194,7 @@ func expected(btx *bolt.Tx, ix indexer, bad func(k []byte, err error)) (map[stri
 func expectedPipeline(btx *bolt.Tx) (map[string]string, error) {
 	type cell struct{ count, value int64 }
 	cells := make(map[string]cell)
-	err := btx.Bucket(bucketInterests).ForEach(func(k, v []byte) error {
+	err := eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
 		var i crm.Interest
 		if err := decode(v, &i); err != nil {
 			return nil // reported with the interests' indexes
@@ -189,16 +215,62 @@ func expectedPipeline(btx *bolt.Tx) (map[string]string, error) {
 	return want, err
 }
 
+// fileSchema is the schema version the file was last migrated to (0: none).
+func fileSchema(btx *bolt.Tx) uint64 {
+	if meta := btx.Bucket(bucketMeta); meta != nil {
+		if b := meta.Get(keySchemaVersion); len(b) == 8 {
+			return getU64(b)
+		}
+	}
+	return 0
+}
+
+// eachKey is b.ForEach where a nil (missing) bucket has no keys.
+func eachKey(b *bolt.Bucket, fn func(k, v []byte) error) error {
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(fn)
+}
+
+// sameValue reports whether an index value equals the one its record implies. The
+// due indexes hold a copy of the interest record, and a copy written by an earlier
+// release carries that release's encoding version (the interest's layout has not
+// changed since version 2): those are compared decoded, so an upgraded file is not
+// reported as damaged for a version byte.
+func sameValue(name []byte, got, want []byte) bool {
+	if bytes.Equal(got, want) {
+		return true
+	}
+	skip := -1
+	switch {
+	case bytes.Equal(name, idxInterestDue):
+		skip = 8 // owner | record
+	case bytes.Equal(name, idxInterestOwnerDue):
+		skip = 0
+	}
+	if skip < 0 || len(got) < skip || len(want) < skip || !bytes.Equal(got[:skip], want[:skip]) {
+		return false
+	}
+	var g crm.Interest
+	if err := decode(got[skip:], &g); err != nil {
+		return false
+	}
+	rec, _ := encodeBinary(&g)
+	return bytes.Equal(rec, want[skip:])
+}
+
 // compareIndex reports keys missing from b, keys b has but should not, and values
-// that differ.
+// that differ. A nil b (a missing bucket, already reported or created by a pending
+// migration) counts as empty.
 func compareIndex(b *bolt.Bucket, name []byte, want map[string]string, report func(string, ...any)) {
 	seen := 0
-	b.ForEach(func(k, v []byte) error {
+	eachKey(b, func(k, v []byte) error {
 		w, ok := want[string(k)]
 		switch {
 		case !ok:
 			report("%s: stray key %x", name, k)
-		case !bytes.Equal([]byte(w), v):
+		case !sameValue(name, v, []byte(w)):
 			seen++
 			report("%s: key %x has value %x, want %x", name, k, v, w)
 		default:
@@ -211,7 +283,7 @@ func compareIndex(b *bolt.Bucket, name []byte, want map[string]string, report fu
 	}
 	var missing []string
 	for k := range want {
-		if b.Get([]byte(k)) == nil {
+		if b == nil || b.Get([]byte(k)) == nil {
 			missing = append(missing, k)
 		}
 	}
@@ -242,7 +314,7 @@ func (db *DB) Rebuild(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			err := btx.Bucket(ix.records).ForEach(func(k, v []byte) error {
+			err := eachKey(btx.Bucket(ix.records), func(k, v []byte) error {
 				es, err := ix.entries(k, v)
 				if err != nil {
 					return fmt.Errorf("%s %x: %w", ix.records, k, err)
@@ -253,7 +325,7 @@ func (db *DB) Rebuild(ctx context.Context) error {
 				return err
 			}
 		}
-		return btx.Bucket(bucketInterests).ForEach(func(k, v []byte) error {
+		return eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
 			var i crm.Interest
 			if err := decode(v, &i); err != nil {
 				return fmt.Errorf("interest %x: %w", k, err)

@@ -88,6 +88,17 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, "problem:", p)
 	}
 	if len(problems) > 0 {
+		unfixable := 0
+		for _, p := range problems {
+			if storage.RebuildCannotFix(p) {
+				unfixable++
+			}
+		}
+		if unfixable > 0 {
+			// Rebuilding would leave these, or stop at them: advising it sends the
+			// operator round in a loop.
+			return fmt.Errorf("%d problems found, %d of which crmbot doctor --rebuild cannot fix (see above); restore a backup (crmbot restore BACKUP)", len(problems), unfixable)
+		}
 		return fmt.Errorf("%d problems found; run crmbot doctor --rebuild", len(problems))
 	}
 	fmt.Fprintln(stdout, "ok: every index and counter matches the records")

@@ -94,7 +94,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("--format %q: want csv or json", *format)
 	}
-	db, err := storage.Open(c.DB, storage.Options{MustExist: true})
+	db, err := storage.Open(c.DB, storage.Options{MustExist: true, ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func runExportMailing(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 		f.Size = z
 	}
-	db, err := storage.Open(c.DB, storage.Options{MustExist: true})
+	db, err := storage.Open(c.DB, storage.Options{MustExist: true, ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -359,6 +359,11 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := storage.Check(tmp); err != nil {
 		return fail(err)
 	}
+	// A backup of an earlier release is brought to this schema here, in the copy (the
+	// backup itself stays as it was), so a migration that fails fails the restore.
+	if err := migrateCopy(tmp); err != nil {
+		return fail(err)
+	}
 	if err := restoreStep("copied"); err != nil {
 		return fail(err)
 	}
@@ -388,6 +393,16 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "restored %s from %s; the previous database is kept as %s\n", c.DB, backup, kept)
 	return nil
+}
+
+// migrateCopy opens the copy read-write, which runs any pending migration, and
+// closes it (fsynced by the migration's commit).
+func migrateCopy(path string) error {
+	db, err := storage.Open(path, storage.Options{MustExist: true})
+	if err != nil {
+		return err
+	}
+	return db.Close()
 }
 
 // syncDir fsyncs a directory, so that names created or renamed in it survive a crash.
@@ -521,20 +536,46 @@ func backupTo(b bot.Backupper, dir string, now time.Time) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "crmbot-"+now.UTC().Format("20060102-150405")+".db")
+	path := filepath.Join(dir, "crmbot-"+now.UTC().Format(backupStamp)+".db")
 	if _, err := b.BackupFile(path); err != nil {
 		return "", err
 	}
 	return path, nil
 }
 
-// pruneBackups removes all but the newest keep backups in dir. Names sort by time.
+// backupStamp is the time format of the names backupTo writes.
+const backupStamp = "20060102-150405"
+
+// isRotated reports whether base is a name backupTo writes (crmbot-YYYYMMDD-HHMMSS.db
+// exactly): rotation deletes only those, never a copy an operator made by hand in
+// the same directory (crmbot-2026-11-20.db, say), which would sort first.
+func isRotated(base string) bool {
+	stamp, ok := strings.CutPrefix(base, "crmbot-")
+	if !ok {
+		return false
+	}
+	stamp, ok = strings.CutSuffix(stamp, ".db")
+	if !ok || len(stamp) != len(backupStamp) {
+		return false
+	}
+	_, err := time.Parse(backupStamp, stamp)
+	return err == nil
+}
+
+// pruneBackups removes all but the newest keep of the backups backupTo wrote in
+// dir. Their names sort by time.
 func pruneBackups(dir string, keep int) error {
-	files, err := filepath.Glob(filepath.Join(dir, "crmbot-*.db"))
+	all, err := filepath.Glob(filepath.Join(dir, "crmbot-*.db"))
 	if err != nil {
 		return err
 	}
 	// Glob returns names sorted: the oldest first.
+	var files []string
+	for _, f := range all {
+		if isRotated(filepath.Base(f)) {
+			files = append(files, f)
+		}
+	}
 	for len(files) > keep {
 		if err := os.Remove(files[0]); err != nil {
 			return err

@@ -185,8 +185,8 @@ type readiness struct {
 var probeWrite = func(ctx context.Context, db *storage.DB) error { return db.ProbeWrite(ctx) }
 
 // readyz is readiness: the database accepts a write, every adapter is connected,
-// and the outbox is not stuck (no pending message has been due for longer than
-// stuck). It answers 503 with the first reason otherwise.
+// and the outbox is not stuck (no pending message for a platform with a running
+// adapter has been due for longer than stuck). It answers 503 with the first reason otherwise.
 func readyz(db *storage.DB, probes *[]readiness, stuck time.Duration, now func() time.Time) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -210,9 +210,14 @@ func readyz(db *storage.DB, probes *[]readiness, stuck time.Duration, now func()
 			fail("outbox unreadable: %v", err)
 			return
 		}
-		if !h.OldestDue.IsZero() && now().Sub(h.OldestDue) > stuck {
-			fail("outbox stuck: a message has been due since %s", h.OldestDue.UTC().Format(time.RFC3339))
-			return
+		// Only a platform this process runs an adapter for can be stuck: messages for
+		// another (Slack turned off, say) wait for it, and must not keep the
+		// process unready while the adapters it runs deliver.
+		for _, p := range *probes {
+			if due, ok := h.OldestDueBy[p.name]; ok && now().Sub(due) > stuck {
+				fail("outbox stuck: a %s message has been due since %s", p.name, due.UTC().Format(time.RFC3339))
+				return
+			}
 		}
 		io.WriteString(w, "ready\n")
 	}
