@@ -11,7 +11,7 @@ import (
 // Migration 3 rewrites the due indexes' copies of interests in the current encoding:
 // an upgraded file holds, byte for byte, what its records imply.
 func TestMigration3ReencodesDueCopies(t *testing.T) {
-	old, err := os.ReadFile("../cmd/crmbot/testdata/review2-v2-backup.db")
+	old, err := os.ReadFile("../cmd/crmbot/testdata/schema2-backup.bbolt")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func TestExportLeavesTheFileAsItWas(t *testing.T) {
 	t.Setenv("TELEGRAM_BOT_TOKEN", "")
 	t.Setenv("SLACK_BOT_TOKEN", "")
 	dir := t.TempDir()
-	old := mustRead(t, "testdata/review2-v2-backup.db")
+	old := mustRead(t, "testdata/schema2-backup.bbolt")
 	path := filepath.Join(dir, "backup.db")
 	if err := os.WriteFile(path, old, 0o600); err != nil {
 		t.Fatal(err)

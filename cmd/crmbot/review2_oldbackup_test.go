@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Review2: testdata/review2-v2-backup.db is a backup written by the release before
+// Review2: testdata/schema2-backup.bbolt is a backup written by the release before
 // this one (c7ba7a8: schema version 2, no idx_company_oib bucket, records in binary
 // version 2), one interest with its first follow-up. After an upgrade an operator
 // must be able to check it and restore it.
@@ -21,7 +21,7 @@ func TestReview2RestoreABackupOfThePreviousRelease(t *testing.T) {
 	t.Setenv("TELEGRAM_BOT_TOKEN", "")
 	t.Setenv("SLACK_BOT_TOKEN", "")
 	dir := t.TempDir()
-	old, err := os.ReadFile("testdata/review2-v2-backup.db")
+	old, err := os.ReadFile("testdata/schema2-backup.bbolt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestRestoreOfAnOldBackupMigratesTheCopyOnly(t *testing.T) {
 	t.Setenv("TELEGRAM_BOT_TOKEN", "")
 	t.Setenv("SLACK_BOT_TOKEN", "")
 	dir := t.TempDir()
-	old, err := os.ReadFile("testdata/review2-v2-backup.db")
+	old, err := os.ReadFile("testdata/schema2-backup.bbolt")
 	if err != nil {
 		t.Fatal(err)
 	}
