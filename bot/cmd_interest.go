@@ -410,6 +410,15 @@ func (c *conv) asking(step string) bool { return c.d != nil && c.d.Step == step 
 
 func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 	in, err := c.e.svc.SetStage(c.ctx, c.op(), id, ch)
+	if e := crm.AsError(err); e != nil && e.Key == "err.same_stage" && ch.Won != nil {
+		// "/won 1 value 30000" on a deal already won: SetStage writes nothing, so the
+		// value was not stored either. Say so, and how to change it, rather than let
+		// "already won" read as if the value had been taken.
+		num, cur := c.amountParts(ch.Won.Value, ch.Won.Currency)
+		r := c.errReply(err)
+		r.Text += "\n" + c.t("won.value_not_changed", id, strings.TrimSpace(num+" "+cur))
+		return []Reply{r}
+	}
 	if e := crm.AsError(err); e != nil && e.Key == "err.reopen_unconfirmed" {
 		// A won or lost interest is moved only when the user says so: ask, keeping
 		// the whole change (reason, note) for the answer.
@@ -445,14 +454,11 @@ func (c *conv) cmdWon(args string) []Reply {
 		return c.badID("usage.won")
 	}
 	ch := crm.StageChange{Stage: crm.StageWon, Note: note}
-	// "vrijednost" and "iznos" are the Croatian words for it: a value typed so must not
-	// end up in the note, unread.
-	if w, rest := firstWord(note); strings.EqualFold(w, "value") || strings.EqualFold(w, "for") ||
-		strings.EqualFold(w, "vrijednost") || strings.EqualFold(w, "iznos") {
-		v, rest, err := parseWonValue(rest)
-		if err != nil {
-			return c.fail(err)
-		}
+	v, rest, err := wonValueOf(note)
+	if err != nil {
+		return c.fail(err)
+	}
+	if v != nil {
 		ch.Won, ch.Note = v, rest
 	}
 	return c.applyStage(id, ch)

@@ -18,6 +18,37 @@ var currencyCodes = map[string]bool{"EUR": true, "USD": true, "GBP": true, "CHF"
 	"BAM": true, "MKD": true, "HUF": true, "PLN": true, "CZK": true, "RON": true, "BGN": true, "SEK": true,
 	"NOK": true, "DKK": true, "TRY": true, "JPY": true, "CNY": true, "CAD": true, "AUD": true}
 
+// wonValueKeywords introduce the value after "/won 42": "value 30000", "value: 30000",
+// "for 30000", and the Croatian "vrijednost", "iznos", "za".
+var wonValueKeywords = map[string]bool{"value": true, "for": true, "vrijednost": true, "iznos": true, "za": true}
+
+// wonValueOf finds the value in what follows "/won 42". After a keyword (with or
+// without a colon) an amount must follow, or the command is refused: the user meant a
+// value and it must not end up in the note unread. Without a keyword, a note that
+// starts with an amount in a currency ("30.000 €", "30000 EUR") or is only an amount
+// ("30000") is the value; "3 licences signed" stays the note. No value gives nil.
+func wonValueOf(note string) (*crm.WonValue, string, error) {
+	w, rest := firstWord(note)
+	if k, after, ok := strings.Cut(w, ":"); ok && wonValueKeywords[strings.ToLower(k)] {
+		// "value:30000" has the amount glued to the colon.
+		return parseWonValue(strings.TrimSpace(after + " " + rest))
+	}
+	if wonValueKeywords[strings.ToLower(w)] {
+		return parseWonValue(rest)
+	}
+	if w == "" || !strings.ContainsAny(w, "0123456789") {
+		return nil, note, nil
+	}
+	v, after, err := parseWonValue(note)
+	if err != nil {
+		return nil, note, nil // not an amount: the note as typed
+	}
+	if v.Currency == "" && strings.TrimSpace(after) != "" {
+		return nil, note, nil // "3 licences signed": a count, not the value
+	}
+	return v, after, nil
+}
+
 // parseWonValue reads "30000 EUR rest of the note" after /won 42 value: the amount
 // (as /new reads one: 30000, 30.000, 12.000,00 kn, 30000€), an optional currency (a code
 // or a sign, before or after), and the rest as the note.
