@@ -67,6 +67,9 @@ func (c *conv) cmdLog(args string) []Reply {
 	if !ok {
 		return c.badID("usage.log")
 	}
+	if r := c.refuseChange(id); r != nil {
+		return r
+	}
 	d.ID = id
 	if rest == "" {
 		return c.askKind(d)
@@ -157,6 +160,9 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 		if !ok {
 			return c.badID("usage.log")
 		}
+		if r := c.refuseChange(id); r != nil {
+			return r
+		}
 		d.ID = id
 		return c.askKind(d)
 	case "kind":
@@ -242,6 +248,9 @@ func (c *conv) cmdNext(args string) []Reply {
 	if !ok {
 		return c.badID("usage.next")
 	}
+	if r := c.refuseChange(id); r != nil {
+		return r
+	}
 	if rest == "" {
 		d := &dialog{Flow: "next", ID: id}
 		return []Reply{c.ask(d, "when", c.t("next.ask", id), c.nextPresets()[:2])}
@@ -306,6 +315,9 @@ func (c *conv) cmdStage(args string) []Reply {
 	id, ok := parseID(idStr)
 	if !ok {
 		return c.badID("usage.stage")
+	}
+	if r := c.refuseChange(id); r != nil {
+		return r
 	}
 	d := &dialog{Flow: "stage", ID: id}
 	if rest == "" {
@@ -469,6 +481,9 @@ func (c *conv) cmdLost(args string) []Reply {
 	id, ok := parseID(idStr)
 	if !ok {
 		return c.badID("usage.lost")
+	}
+	if r := c.refuseChange(id); r != nil {
+		return r
 	}
 	d := &dialog{Flow: "stage", ID: id}
 	return c.stageWithReason(d, crm.StageLost, rest)
