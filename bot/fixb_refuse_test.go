@@ -58,3 +58,25 @@ func TestRefusedBeforeFirstQuestion(t *testing.T) {
 		}
 	}
 }
+
+// /team add with the name of someone removed says they are back, and they can use the
+// bot again once linked; the same name while active is still refused.
+func TestTeamAddBringsBack(t *testing.T) {
+	h := newHarness(t)
+	fixbSay(h, "/team add Ana Horvat manager corporate Europe/Zagreb console:ana")
+	if got := fixbSay(h, "/team add Ana Horvat manager corporate"); !strings.Contains(got, "already on the team") {
+		t.Errorf("active name added again: %s", got)
+	}
+	fixbSay(h, "/team remove @ana")
+	got := fixbSay(h, "/team add Ana Horvat manager corporate Europe/Zagreb console:ana")
+	if !strings.Contains(got, "Back on the team: Ana Horvat") {
+		t.Errorf("/team add after removal: %s", got)
+	}
+	var out []string
+	for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: "console:ana", Name: "Ana", Chat: bot.ChatPrivate, Text: "/my"}) {
+		out = append(out, r.Text)
+	}
+	if my := strings.Join(out, "\n"); strings.Contains(my, "not on the sales team") {
+		t.Errorf("back, but refused: %s", my)
+	}
+}
