@@ -51,3 +51,22 @@ func TestWonAgainWithValueSaysNotChanged(t *testing.T) {
 		t.Errorf("value stored anyway:\n%s", card)
 	}
 }
+
+// "za" and "for" are everyday words: an amount after them is the value only with a
+// currency or alone, or "za 3 godine" would store a value of 3.
+func TestWonPrepositionIsNotAlwaysValue(t *testing.T) {
+	for _, c := range []struct{ line, card, notCard string }{
+		{"/won 1 za 3 godine ugovora", "za 3 godine ugovora", "Vrijednost:"},
+		{"/won 1 za 30000", "Vrijednost: 30.000", ""},
+		{"/won 1 for 12.000 € signed", "Vrijednost: 12.000", ""},
+	} {
+		h := newHarness(t)
+		fixbSay(h, "/lang hr")
+		fixbSay(h, "/new Marko Đurić, Acme d.o.o.")
+		got := fixbSay(h, c.line)
+		card := fixbSay(h, "/show 1")
+		if !strings.Contains(card, c.card) || c.notCard != "" && strings.Contains(card, c.notCard) {
+			t.Errorf("%s => %s\ncard:\n%s\nwant %q, not %q", c.line, got, card, c.card, c.notCard)
+		}
+	}
+}

@@ -22,9 +22,15 @@ var currencyCodes = map[string]bool{"EUR": true, "USD": true, "GBP": true, "CHF"
 // "for 30000", and the Croatian "vrijednost", "iznos", "za".
 var wonValueKeywords = map[string]bool{"value": true, "for": true, "vrijednost": true, "iznos": true, "za": true}
 
+// wonPrepositions are the keywords that are also everyday words: "za 3 godine",
+// "for 2 years" are notes. After them an amount is the value only as a leading amount
+// is (with a currency, or alone), and anything else stays the note.
+var wonPrepositions = map[string]bool{"for": true, "za": true}
+
 // wonValueOf finds the value in what follows "/won 42". After a keyword (with or
 // without a colon) an amount must follow, or the command is refused: the user meant a
-// value and it must not end up in the note unread. Without a keyword, a note that
+// value and it must not end up in the note unread; "for" and "za" are read as
+// wonPrepositions says. Without a keyword, a note that
 // starts with an amount in a currency ("30.000 €", "30000 EUR") or is only an amount
 // ("30000") is the value; "3 licences signed" stays the note. No value gives nil.
 func wonValueOf(note string) (*crm.WonValue, string, error) {
@@ -33,20 +39,36 @@ func wonValueOf(note string) (*crm.WonValue, string, error) {
 		// "value:30000" has the amount glued to the colon.
 		return parseWonValue(strings.TrimSpace(after + " " + rest))
 	}
+	if wonPrepositions[strings.ToLower(w)] {
+		if v, after := leadingAmount(rest); v != nil {
+			return v, after, nil
+		}
+		return nil, note, nil
+	}
 	if wonValueKeywords[strings.ToLower(w)] {
 		return parseWonValue(rest)
 	}
-	if w == "" || !strings.ContainsAny(w, "0123456789") {
+	v, after := leadingAmount(note)
+	if v == nil {
 		return nil, note, nil
 	}
-	v, after, err := parseWonValue(note)
+	return v, after, nil
+}
+
+// leadingAmount reads an amount at the start of s when it is surely the value: with a
+// currency ("30.000 €", "30000 EUR"), or alone ("30000"). "3 licences signed" gives nil.
+func leadingAmount(s string) (*crm.WonValue, string) {
+	if w, _ := firstWord(s); w == "" || !strings.ContainsAny(w, "0123456789") {
+		return nil, ""
+	}
+	v, after, err := parseWonValue(s)
 	if err != nil {
-		return nil, note, nil // not an amount: the note as typed
+		return nil, "" // not an amount: the note as typed
 	}
 	if v.Currency == "" && strings.TrimSpace(after) != "" {
-		return nil, note, nil // "3 licences signed": a count, not the value
+		return nil, "" // "3 licences signed": a count, not the value
 	}
-	return v, after, nil
+	return v, after
 }
 
 // parseWonValue reads "30000 EUR rest of the note" after /won 42 value: the amount
