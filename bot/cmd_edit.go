@@ -75,7 +75,7 @@ func (c *conv) cmdEdit(args string) []Reply {
 	if !ok {
 		return c.badID("usage.edit")
 	}
-	if r := c.refuseChange(id); r != nil {
+	if r := c.refuseChange(id, "edit"); r != nil {
 		return r
 	}
 	d := &dialog{Flow: "edit", ID: id}
@@ -97,7 +97,7 @@ func (c *conv) cmdEdit(args string) []Reply {
 func (c *conv) askEditField(d *dialog) []Reply {
 	// Read first: a number that does not exist, or that the user may not change,
 	// is refused before any question is asked.
-	if r := c.refuseChange(d.ID); r != nil {
+	if r := c.refuseChange(d.ID, "edit"); r != nil {
 		return r
 	}
 	var bs []Button

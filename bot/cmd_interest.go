@@ -67,7 +67,7 @@ func (c *conv) cmdLog(args string) []Reply {
 	if !ok {
 		return c.badID("usage.log")
 	}
-	if r := c.refuseChange(id); r != nil {
+	if r := c.refuseChange(id, "log"); r != nil {
 		return r
 	}
 	d.ID = id
@@ -160,7 +160,7 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 		if !ok {
 			return c.badID("usage.log")
 		}
-		if r := c.refuseChange(id); r != nil {
+		if r := c.refuseChange(id, "log"); r != nil {
 			return r
 		}
 		d.ID = id
@@ -248,7 +248,7 @@ func (c *conv) cmdNext(args string) []Reply {
 	if !ok {
 		return c.badID("usage.next")
 	}
-	if r := c.refuseChange(id); r != nil {
+	if r := c.refuseChange(id, "next"); r != nil {
 		return r
 	}
 	if rest == "" {
@@ -316,7 +316,7 @@ func (c *conv) cmdStage(args string) []Reply {
 	if !ok {
 		return c.badID("usage.stage")
 	}
-	if r := c.refuseChange(id); r != nil {
+	if r := c.refuseChange(id, "stage"); r != nil {
 		return r
 	}
 	d := &dialog{Flow: "stage", ID: id}
@@ -482,7 +482,7 @@ func (c *conv) cmdLost(args string) []Reply {
 	if !ok {
 		return c.badID("usage.lost")
 	}
-	if r := c.refuseChange(id); r != nil {
+	if r := c.refuseChange(id, "stage"); r != nil {
 		return r
 	}
 	d := &dialog{Flow: "stage", ID: id}
