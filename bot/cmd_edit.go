@@ -75,6 +75,9 @@ func (c *conv) cmdEdit(args string) []Reply {
 	if !ok {
 		return c.badID("usage.edit")
 	}
+	if r := c.refuseChange(id, "edit"); r != nil {
+		return r
+	}
 	d := &dialog{Flow: "edit", ID: id}
 	if rest == "" {
 		return c.askEditField(d)
@@ -94,12 +97,8 @@ func (c *conv) cmdEdit(args string) []Reply {
 func (c *conv) askEditField(d *dialog) []Reply {
 	// Read first: a number that does not exist, or that the user may not change,
 	// is refused before any question is asked.
-	card, err := c.e.svc.Card(c.ctx, c.u, d.ID, 1)
-	if err != nil {
-		return c.fail(err)
-	}
-	if !crm.CanChange(c.u, card.Interest) {
-		return c.fail(crm.Errorf(crm.EFORBIDDEN, "err.not_owner", d.ID))
+	if r := c.refuseChange(d.ID, "edit"); r != nil {
+		return r
 	}
 	var bs []Button
 	for _, f := range crm.EditFields {

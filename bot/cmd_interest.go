@@ -67,6 +67,9 @@ func (c *conv) cmdLog(args string) []Reply {
 	if !ok {
 		return c.badID("usage.log")
 	}
+	if r := c.refuseChange(id, "log"); r != nil {
+		return r
+	}
 	d.ID = id
 	if rest == "" {
 		return c.askKind(d)
@@ -157,6 +160,9 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 		if !ok {
 			return c.badID("usage.log")
 		}
+		if r := c.refuseChange(id, "log"); r != nil {
+			return r
+		}
 		d.ID = id
 		return c.askKind(d)
 	case "kind":
@@ -242,6 +248,9 @@ func (c *conv) cmdNext(args string) []Reply {
 	if !ok {
 		return c.badID("usage.next")
 	}
+	if r := c.refuseChange(id, "next"); r != nil {
+		return r
+	}
 	if rest == "" {
 		d := &dialog{Flow: "next", ID: id}
 		return []Reply{c.ask(d, "when", c.t("next.ask", id), c.nextPresets()[:2])}
@@ -306,6 +315,9 @@ func (c *conv) cmdStage(args string) []Reply {
 	id, ok := parseID(idStr)
 	if !ok {
 		return c.badID("usage.stage")
+	}
+	if r := c.refuseChange(id, "stage"); r != nil {
+		return r
 	}
 	d := &dialog{Flow: "stage", ID: id}
 	if rest == "" {
@@ -410,6 +422,15 @@ func (c *conv) asking(step string) bool { return c.d != nil && c.d.Step == step 
 
 func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 	in, err := c.e.svc.SetStage(c.ctx, c.op(), id, ch)
+	if e := crm.AsError(err); e != nil && e.Key == "err.same_stage" && ch.Won != nil {
+		// "/won 1 value 30000" on a deal already won: SetStage writes nothing, so the
+		// value was not stored either. Say so, and how to change it, rather than let
+		// "already won" read as if the value had been taken.
+		num, cur := c.amountParts(ch.Won.Value, ch.Won.Currency)
+		r := c.errReply(err)
+		r.Text += "\n" + c.t("won.value_not_changed", id, strings.TrimSpace(num+" "+cur))
+		return []Reply{r}
+	}
 	if e := crm.AsError(err); e != nil && e.Key == "err.reopen_unconfirmed" {
 		// A won or lost interest is moved only when the user says so: ask, keeping
 		// the whole change (reason, note) for the answer.
@@ -445,14 +466,11 @@ func (c *conv) cmdWon(args string) []Reply {
 		return c.badID("usage.won")
 	}
 	ch := crm.StageChange{Stage: crm.StageWon, Note: note}
-	// "vrijednost" and "iznos" are the Croatian words for it: a value typed so must not
-	// end up in the note, unread.
-	if w, rest := firstWord(note); strings.EqualFold(w, "value") || strings.EqualFold(w, "for") ||
-		strings.EqualFold(w, "vrijednost") || strings.EqualFold(w, "iznos") {
-		v, rest, err := parseWonValue(rest)
-		if err != nil {
-			return c.fail(err)
-		}
+	v, rest, err := wonValueOf(note)
+	if err != nil {
+		return c.fail(err)
+	}
+	if v != nil {
 		ch.Won, ch.Note = v, rest
 	}
 	return c.applyStage(id, ch)
@@ -463,6 +481,9 @@ func (c *conv) cmdLost(args string) []Reply {
 	id, ok := parseID(idStr)
 	if !ok {
 		return c.badID("usage.lost")
+	}
+	if r := c.refuseChange(id, "stage"); r != nil {
+		return r
 	}
 	d := &dialog{Flow: "stage", ID: id}
 	return c.stageWithReason(d, crm.StageLost, rest)

@@ -117,6 +117,14 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 		if v == "" {
 			return []Reply{c.ask(d, "name", c.t("new.ask_name"), nil)}
 		}
+		if strings.Contains(v, "\n") {
+			// A pasted signature (several lines) is read as /new reads one after the
+			// command, and confirmed: taken whole it would be a five-line name.
+			sig := ParseSignature(v)
+			keepGiven(&sig, n)
+			d.New, d.Confirm = &sig, true
+			return c.nextNewStep(d)
+		}
 		n.ContactName = v
 	case "company":
 		if v == "" {
@@ -168,6 +176,26 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 		return c.createInterest(n)
 	}
 	return c.nextNewStep(d)
+}
+
+// keepGiven copies into sig what n already had and the signature did not give, so a
+// draft started with "/new … for @ana" keeps its owner.
+func keepGiven(sig, n *crm.NewInterest) {
+	for _, f := range []struct{ to, from *string }{
+		{&sig.ContactName, &n.ContactName}, {&sig.Position, &n.Position}, {&sig.Email, &n.Email},
+		{&sig.Phone, &n.Phone}, {&sig.Mobile, &n.Mobile}, {&sig.CompanyName, &n.CompanyName},
+		{&sig.Website, &n.Website}, {&sig.Need, &n.Need}, {&sig.OIB, &n.OIB},
+	} {
+		if *f.to == "" {
+			*f.to = *f.from
+		}
+	}
+	if sig.OwnerID == 0 {
+		sig.OwnerID = n.OwnerID
+	}
+	if sig.Segment == "" {
+		sig.Segment = n.Segment
+	}
 }
 
 // badField names the field of n that err (from NewInterest.Validate) is about, when it

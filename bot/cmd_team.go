@@ -118,7 +118,7 @@ func (c *conv) teamAdd(args string) []Reply {
 	role := parseRole(words[len(words)-2])
 	seg := parseSegment(words[len(words)-1])
 	name := strings.Join(words[:len(words)-2], " ")
-	u, err := c.e.svc.AddUser(c.ctx, c.op(), name, role, seg, tz)
+	u, back, err := c.e.svc.AddUserBack(c.ctx, c.op(), name, role, seg, tz)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -127,7 +127,11 @@ func (c *conv) teamAdd(args string) []Reply {
 			return c.fail(err)
 		}
 	}
-	return []Reply{{Text: c.t("team.added", c.userLine(u)) + "\n" + c.t("team.added_hint", u.Name), Private: true}}
+	added := "team.added"
+	if back {
+		added = "team.back" // someone removed earlier: say so, their history is theirs again
+	}
+	return []Reply{{Text: c.t(added, c.userLine(u)) + "\n" + c.t("team.added_hint", u.Name), Private: true}}
 }
 
 func (c *conv) cmdTZ(args string) []Reply {

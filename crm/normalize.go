@@ -72,7 +72,9 @@ func NormalizePhone(s, defaultRegion string) (string, error) {
 		region = "US"
 	}
 	n, err := phonenumbers.Parse(s, region)
-	if err != nil || !phonenumbers.IsPossibleNumber(n) {
+	// IsValidNumber, not IsPossibleNumber: the latter checks the length only and lets
+	// "0912345" through as "+3850912345", a number no phone can dial.
+	if err != nil || !phonenumbers.IsValidNumber(n) {
 		return "", Errorf(EINVALID, "err.bad_phone", s)
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil

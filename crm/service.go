@@ -1193,30 +1193,37 @@ type UserPatch struct {
 
 // AddUser adds a team member (admins only).
 func (s *Service) AddUser(ctx context.Context, op Op, name string, role Role, seg Segment, tz string) (*User, error) {
+	u, _, err := s.AddUserBack(ctx, op, name, role, seg, tz)
+	return u, err
+}
+
+// AddUserBack is AddUser that also brings back someone removed (/team remove) under
+// the same name: Disabled is cleared, role, segment and time zone set as given, and
+// their history kept; back reports it. An active person of that name is refused.
+func (s *Service) AddUserBack(ctx context.Context, op Op, name string, role Role, seg Segment, tz string) (u *User, back bool, err error) {
 	if op.Actor.Role != RoleAdmin {
-		return nil, s.refused(ctx, op, "user", 0, "add", Errorf(EFORBIDDEN, "err.admin_only"))
+		return nil, false, s.refused(ctx, op, "user", 0, "add", Errorf(EFORBIDDEN, "err.admin_only"))
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return nil, Errorf(EINVALID, "err.user_name_required")
+		return nil, false, Errorf(EINVALID, "err.user_name_required")
 	}
 	if err := CheckLength(FieldName, name); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !role.Valid() {
-		return nil, Errorf(EINVALID, "err.bad_role", string(role))
+		return nil, false, Errorf(EINVALID, "err.bad_role", string(role))
 	}
 	if !seg.Valid() {
-		return nil, Errorf(EINVALID, "err.bad_segment", string(seg))
+		return nil, false, Errorf(EINVALID, "err.bad_segment", string(seg))
 	}
 	if tz == "" {
 		tz = s.Config.DefaultTZ
 	}
 	if _, err := time.LoadLocation(tz); err != nil {
-		return nil, Errorf(EINVALID, "err.bad_tz", tz)
+		return nil, false, Errorf(EINVALID, "err.bad_tz", tz)
 	}
-	var u *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err = s.Store.Update(ctx, func(tx Tx) error {
 		if id, ok, err := replay(tx, op); err != nil {
 			return err
 		} else if ok {
@@ -1229,7 +1236,14 @@ func (s *Service) AddUser(ctx context.Context, op Op, name string, role Role, se
 		}
 		for _, x := range users {
 			if Fold(x.Name) == Fold(name) {
-				return Errorf(ECONFLICT, "err.user_exists", name)
+				if !x.Disabled {
+					return Errorf(ECONFLICT, "err.user_exists", name)
+				}
+				u, back = x, true
+				if err := s.reactivate(tx, op, x, role, seg, tz); err != nil {
+					return err
+				}
+				return remember(tx, op, u.ID)
 			}
 		}
 		u = &User{Name: name, Role: role, Segment: seg, TZ: tz, CreatedAt: s.now()}
@@ -1241,7 +1255,7 @@ func (s *Service) AddUser(ctx context.Context, op Op, name string, role Role, se
 		}
 		return remember(tx, op, u.ID)
 	})
-	return u, err
+	return u, back, err
 }
 
 // UpdateUser changes a user's name, role, segment, time zone or language. Admins change
@@ -1363,6 +1377,15 @@ func (s *Service) RedeemInviteLang(ctx context.Context, id Identity, code, lang 
 		u.Identities = append(u.Identities, id)
 		if u.Lang == "" {
 			u.Lang = lang
+		}
+		if u.Disabled {
+			// An admin invited someone removed: redeeming brings them back, as
+			// /team add with their name does, or the welcome would be followed by
+			// "not on the team" at the next message.
+			u.Disabled = false
+			if err := tx.AddAudit(&AuditEntry{At: s.now(), ActorID: inv.CreatedBy, Entity: "user", EntityID: u.ID, Action: "reactivate", Detail: "invite"}); err != nil {
+				return err
+			}
 		}
 		if err := tx.PutUser(u); err != nil {
 			return err

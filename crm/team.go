@@ -85,6 +85,27 @@ func (s *Service) RemoveUser(ctx context.Context, op Op, userID uint64) (*Remove
 	return out, nil
 }
 
+// reactivate brings back u, removed earlier, with the role, segment and time zone an
+// admin's /team add gives: their interests and history were kept, so only Disabled is
+// cleared. R13 holds: a new segment is refused while they still own open interests of
+// the old one.
+func (s *Service) reactivate(tx Tx, op Op, u *User, role Role, seg Segment, tz string) error {
+	if seg != u.Segment {
+		open, err := tx.OpenInterests(u.ID, "", 0)
+		if err != nil {
+			return err
+		}
+		if err := CheckUserSegment(u, seg, len(open)); err != nil {
+			return err
+		}
+	}
+	u.Disabled, u.Role, u.Segment, u.TZ = false, role, seg, tz
+	if err := tx.PutUser(u); err != nil {
+		return err
+	}
+	return tx.AddAudit(&AuditEntry{At: s.now(), ActorID: op.Actor.ID, Entity: "user", EntityID: u.ID, Action: "reactivate", Detail: fmt.Sprintf("%s %s", role, seg)})
+}
+
 // OpenOf returns one owner's open interests, by stage along the path (R3) and then
 // by next step: what a head reads to see how one manager is doing. Managers may ask
 // only for their own.

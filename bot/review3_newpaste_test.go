@@ -1,0 +1,30 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"crmbot/bot"
+)
+
+// Review 3: "/new" asks "Who is the contact?" and the manager pastes the client's email
+// signature (R2), as the README's /new + signature form invites. The whole paste is
+// stored as the contact's name (cmd_new.go answerNew "name": n.ContactName = v): five
+// lines with the position, company, phone and email inside the name, and no phone or
+// email on the contact.
+func TestReview3NewDialogSignaturePaste(t *testing.T) {
+	h := newHarness(t)
+	say := func(text string) string {
+		var out []string
+		for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: "console:admin", Name: "Admin", Chat: bot.ChatPrivate, Text: text}) {
+			out = append(out, r.Text)
+		}
+		return strings.Join(out, "\n")
+	}
+	say("/new")
+	got := say("Ivana Perić\nVoditeljica nabave\nOmega d.o.o.\nMob: 098 123 4567\nivana.peric@omega.hr")
+	if strings.Contains(got, "Ivana Perić\nVoditeljica") {
+		t.Errorf("the pasted signature is taken as the name:\n%s", got)
+	}
+}
