@@ -192,7 +192,7 @@ var sizeAliases = map[string]crm.CompanySize{
 }
 
 var (
-	reNextClause = regexp.MustCompile(`(?i)(?:[,;.]\s*|\n\s*|\s)(?:next|sljedeće|sljedece|sljedeći korak|sljedeci korak)\s*[:\s]\s*`)
+	reNextClause = regexp.MustCompile(`(?i)(?:^\s*|[,;.]\s*|\n\s*|\s)(?:next|sljedeće|sljedece|sljedeći korak|sljedeci korak)\s*[:\s]\s*`)
 	rePhoneLike  = regexp.MustCompile(`^\+?[\d\s().\-/]{6,}$`)
 	reEmail      = regexp.MustCompile(`[\w.+'-]+@[\w-]+(\.[\w-]+)+`)
 	reWebsite    = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?$`)
@@ -201,13 +201,14 @@ var (
 
 // splitNext separates "text, next <when> <what>" (or ", sljedeće <when> <what>") into
 // the text and the clause after "next". The clause is found only after a separator (", next", "; next", "next:") so
-// that "the next version" in a note is not mistaken for it.
+// that "the next version" in a note is not mistaken for it, or at the very start of
+// the text ("call: next tomorrow 14:00 …"), where text is then "" (no note typed).
 func splitNext(s string) (text, clause string, found bool) {
 	locs := reNextClause.FindAllStringIndex(s, -1)
 	for i := len(locs) - 1; i >= 0; i-- {
 		l := locs[i]
 		sep := s[l[0]:l[1]]
-		if strings.ContainsAny(sep, ",;.\n:") {
+		if l[0] == 0 || strings.ContainsAny(sep, ",;.\n:") {
 			return strings.TrimSpace(s[:l[0]]), strings.TrimSpace(s[l[1]:]), true
 		}
 	}
