@@ -111,7 +111,8 @@ func (c *conv) logText(d *dialog, v string, askNext bool) []Reply {
 		}
 		// Only a next step was typed: keep it and ask for the note, rather than
 		// store the step as the note.
-		d.Next = next
+		// Full keeps what was typed, so a command typed now asks before dropping it.
+		d.Next, d.Full = next, v
 		return []Reply{c.ask(d, "text", c.t("fixa.log.next_kept", c.echoWhen(next.Due)+" — "+c.what(next.What))+"\n"+c.t("log.ask_text", c.t("kind."+d.Kind)), [][]Button{{c.cancelButton()}})}
 	}
 	if err != nil {
