@@ -72,6 +72,7 @@ const (
 	keyDSTGap      = "date.err.dst_gap"
 	keyHalf        = "date.err.half"
 	keySpanNeedsIn = "date.err.span_needs_in"
+	keySmallHour   = "fixa.date.err.small_hour"
 )
 
 // token is one word of the input: s is folded (lower case, no diacritics, no trailing
@@ -830,6 +831,11 @@ func (p *parser) time(afterDay bool) (clock, bool, error) {
 			return bad(1)
 		}
 		h, _ := strconv.Atoi(w)
+		if n, _, _ := dayPartAt(p, lead+1); h < 8 && lead > 0 && !at && n == 0 {
+			// "nakon 2 sastanka" (after 2 meetings) is a count, and "poslije 5"
+			// likelier 17:00 than 05:00: a small bare hour after such a word is asked.
+			return clock{}, false, p.fail(keySmallHour, start, start+lead+1, fmt.Sprintf("%02d:00", h), fmt.Sprintf("%02d:00", h+12))
+		}
 		return ok(h, 0, 1)
 	case reNumber.MatchString(w) && len(w) <= 2 && lead == 0 && start == 0:
 		// "10 call them": a bare hour as the whole date.
