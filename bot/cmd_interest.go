@@ -101,6 +101,23 @@ func (c *conv) logText(d *dialog, v string, askNext bool) []Reply {
 		return []Reply{c.ask(d, "next", c.t("log.ask_next"), c.nextPresets())}
 	}
 	next, err := c.parseNext(clause)
+	if text == "" {
+		if err != nil {
+			// "next version ships fri" is a note that starts with the word, not a
+			// next step: keep it whole, as typed.
+			if !askNext {
+				c.setDialog(nil)
+				return c.saveLog(d.ID, crm.InteractionKind(d.Kind), v, nil)
+			}
+			d.Text = v
+			return []Reply{c.ask(d, "next", c.t("log.ask_next"), c.nextPresets())}
+		}
+		// Only a next step was typed: keep it and ask for the note, rather than
+		// store the step as the note.
+		// Full keeps what was typed, so a command typed now asks before dropping it.
+		d.Next, d.Full = next, v
+		return []Reply{c.ask(d, "text", c.t("fixa.log.next_kept", c.echoWhen(next.Due)+" — "+c.what(next.What))+"\n"+c.t("log.ask_text", c.t("kind."+d.Kind)), [][]Button{{c.cancelButton()}})}
+	}
 	if err != nil {
 		d.Text, d.Full = text, v
 		return c.askNextKept(d, err)
@@ -190,6 +207,14 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 	case "text":
 		if v == "" {
 			return []Reply{{Text: c.t("err.empty_text"), Private: true, Error: true}}
+		}
+		if d.Next != nil {
+			if _, _, has := splitNext(v); !has {
+				next := d.Next
+				c.setDialog(nil)
+				return c.saveLog(d.ID, crm.InteractionKind(d.Kind), v, next)
+			}
+			d.Next = nil // a next step typed with the note replaces the kept one
 		}
 		return c.logText(d, v, true)
 	case "next":

@@ -24,7 +24,10 @@ import (
 //	day = today | tomorrow | day after tomorrow | [next] weekday | next week
 //	      | d.m. | d.m.yyyy | d. m. yyyy. | d/m[/yyyy] | yyyy-mm-dd
 //	      | d month [yyyy] | month d [yyyy]                               (+ Croatian words)
-//	time = ["at"|"u"] (hh:mm | hh.mm | hh h | hhh | h(am|pm) | hh)         a bare hour only after a day
+//	time = [lead] (hh:mm | hh.mm | hh,mm | hh h | hhh | h(am|pm) | hh) ["i" (pol|mm)] [part of day]
+//	       | ["u"|"at"|"oko"] podne                                          a bare hour only after a day or a lead
+//	lead = at | u | @ | oko | nakon | poslije | od | iza | around | after
+//	part of day = poslijepodne | popodne | uvečer | navečer | ujutro | prijepodne | in the afternoon …
 
 // DefaultHour is the time of day given to a date named without one ("fri", "in 3
 // days"): a follow-up is a working-day thing, not midnight.
@@ -69,6 +72,7 @@ const (
 	keyDSTGap      = "date.err.dst_gap"
 	keyHalf        = "date.err.half"
 	keySpanNeedsIn = "date.err.span_needs_in"
+	keySmallHour   = "fixa.date.err.small_hour"
 )
 
 // token is one word of the input: s is folded (lower case, no diacritics, no trailing
@@ -186,6 +190,51 @@ var oneWords = map[string]bool{"a": true, "an": true, "one": true, "jedan": true
 var vagueWords = map[string]bool{
 	"morning": true, "afternoon": true, "evening": true, "tonight": true, "night": true, "noon": true, "midday": true, "lunch": true, "eod": true,
 	"ujutro": true, "jutro": true, "popodne": true, "navecer": true, "vecer": true, "podne": true, "rano": true,
+	"poslijepodne": true, "posljepodne": true, "prijepodne": true, "uvecer": true, "navece": true, "uvece": true, "ujutru": true,
+	"ponoc": true, "midnight": true,
+}
+
+// noonWords are noon itself, read as 12:00 after a day or "u"/"at"/"oko" ("sutra u
+// podne"); after "poslije"/"after" they are the afternoon, which is vague.
+var noonWords = map[string]bool{"podne": true, "noon": true, "midday": true}
+
+// timeLeads are the little words before an hour: "at 14", "u 14h", "oko 14h" (around),
+// "nakon 14", "poslije 14", "iza 14" (after), "od 14" (from). A reminder at the hour
+// named is the useful reading of each.
+var timeLeads = map[string]bool{
+	"at": true, "u": true, "@": true,
+	"oko": true, "nakon": true, "poslije": true, "od": true, "iza": true, "around": true, "after": true,
+}
+
+// dayParts are the parts of the day that may follow an hour ("u 3 poslijepodne", "8
+// uvečer", "3 in the afternoon"): pm moves 1–11 to the afternoon, am keeps them.
+var dayParts = []struct {
+	words    []string
+	pm, noon bool // noon: "12 popodne" is 12:00; "12 uvečer" is refused
+}{
+	{[]string{"in", "the", "afternoon"}, true, true},
+	{[]string{"in", "the", "evening"}, true, false},
+	{[]string{"in", "the", "morning"}, false, false},
+	{[]string{"at", "night"}, true, false},
+	{[]string{"poslije", "podne"}, true, true},
+	{[]string{"poslijepodne"}, true, true}, {[]string{"posljepodne"}, true, true}, {[]string{"popodne"}, true, true},
+	{[]string{"uvecer"}, true, false}, {[]string{"navecer"}, true, false}, {[]string{"navece"}, true, false}, {[]string{"uvece"}, true, false},
+	{[]string{"ujutro"}, false, false}, {[]string{"ujutru"}, false, false}, {[]string{"prijepodne"}, false, false},
+}
+
+// dayPartAt reports the part of the day at token k: its length in tokens (0: none),
+// whether it is after noon, and whether 12 is noon in it.
+func dayPartAt(p *parser, k int) (n int, pm, noon bool) {
+next:
+	for _, dp := range dayParts {
+		for j, w := range dp.words {
+			if p.peek(k+j) != w {
+				continue next
+			}
+		}
+		return len(dp.words), dp.pm, dp.noon
+	}
+	return 0, false, false
 }
 
 var (
@@ -195,13 +244,13 @@ var (
 	reSlash    = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})(?:/(\d+))?$`)
 	reDayDot   = regexp.MustCompile(`^(\d{1,2})\.$`)
 	reYear     = regexp.MustCompile(`^(\d{4})\.?$`)
-	reClock    = regexp.MustCompile(`^(\d{1,2})[:.](\d{1,2})(h)?$`)
+	reClock    = regexp.MustCompile(`^(\d{1,2})[:.,](\d{1,2})(h)?$`) // "14,30": the comma a phone keypad offers
 	reHourH    = regexp.MustCompile(`^(\d{1,2})h$`)
 	reAmPm     = regexp.MustCompile(`^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)$`)
 	reNumber   = regexp.MustCompile(`^\d+$`)
 	reDayNum   = regexp.MustCompile(`^(\d{1,2})(?:\.|st|nd|rd|th)?$`)
 	reShort    = regexp.MustCompile(`^(\d+)(m|min|h|d|w)$`)
-	reLooksDT  = regexp.MustCompile(`^\d{1,4}[:./-]\d|^\d{1,2}(h|am|pm)$|^\d+(m|min|d|w)$`)
+	reLooksDT  = regexp.MustCompile(`^\d{1,4}[:./-]\d|^\d{1,2},\d{1,2}$|^\d{1,2}(h|am|pm)$|^\d+(m|min|d|w)$`)
 	reBigClock = regexp.MustCompile(`^\d+[:.]\d+$`)
 )
 
@@ -428,6 +477,12 @@ func (p *parser) relative() (time.Time, bool, error) {
 			u = uu
 		}
 		p.i += k
+		// "za tjedan dana", "za mjesec dana", "za sat vremena": the Croatian way to
+		// say the span, whose last word is part of it, not of the next step.
+		switch nx := p.peek(0); {
+		case nx == "dana" && u >= uDay && u <= uYear, nx == "vremena" && (u == uHour || u == uMinute):
+			p.i++
+		}
 	case reHourH.MatchString(w):
 		// "14h" alone is the hour 14:00, as Croatians write it (and issue 9 lists it
 		// among the hour forms); an amount of hours needs "in"/"za": "in 2h". /snooze,
@@ -659,10 +714,12 @@ func (p *parser) time(afterDay bool) (clock, bool, error) {
 	}
 	start := p.i
 	lead := 0
-	switch p.peek(0) {
-	case "at", "u", "@":
+	if timeLeads[p.peek(0)] {
 		lead = 1
 	}
+	// at is "at"/"u": only after them is "2 sata" the hour ("u 2 sata"); "nakon 2
+	// sata" is an amount.
+	at := lead > 0 && (p.peek(0) == "at" || p.peek(0) == "u" || p.peek(0) == "@")
 	w := p.peek(lead)
 	bad := func(n int) (clock, bool, error) {
 		return clock{}, false, p.fail(keyBadTime, start, start+lead+n)
@@ -673,10 +730,49 @@ func (p *parser) time(afterDay bool) (clock, bool, error) {
 		}
 		p.i = start + lead + n
 		// "u 10 sati", "10 h", "10 o'clock": the word for hour is part of the time.
-		if s := p.peek(0); hourWord(s, lead > 0) || s == "o'clock" || s == "oclock" {
+		if s := p.peek(0); hourWord(s, at) || s == "o'clock" || s == "oclock" {
 			p.i++
 		}
+		// "u 14 i pol", "u 14 i 30": half past, and minutes, after a whole hour.
+		if m == 0 && (reNumber.MatchString(w) || reHourH.MatchString(w)) && p.peek(0) == "i" {
+			switch nx := p.peek(1); {
+			case nx == "pol" || nx == "po":
+				m, p.i = 30, p.i+2
+			case len(nx) == 2 && reNumber.MatchString(nx):
+				mm, _ := strconv.Atoi(nx)
+				if mm > 59 {
+					return clock{}, false, p.fail(keyBadTime, start, p.i+2)
+				}
+				m, p.i = mm, p.i+2
+			}
+		}
+		// "u 3 poslijepodne", "8 uvečer", "9 ujutro": the part of the day sets the
+		// half of the clock, or is refused when it contradicts the hour ("15 ujutro").
+		if k, pmPart, noon := dayPartAt(p, 0); k > 0 {
+			switch {
+			case h >= 1 && h <= 11 && pmPart:
+				h += 12
+			case h >= 1 && h <= 11, h == 12 && noon, h > 12 && pmPart:
+			default:
+				return clock{}, false, p.fail(keyBadTime, start, p.i+k)
+			}
+			p.i += k
+		}
 		return clock{h, m}, true, nil
+	}
+	if noonWords[w] {
+		// "sutra u podne" is 12:00; "poslije podne" is the afternoon, no time.
+		if lead > 0 && !at && p.peek(0) != "oko" && p.peek(0) != "around" {
+			return clock{}, false, p.fail(keyVague, start, start+lead+1)
+		}
+		if afterDay || lead > 0 || start == 0 {
+			p.i = start + lead + 1
+			return clock{12, 0}, true, nil
+		}
+	}
+	if lead > 0 && vagueWords[w] {
+		// "sutra u ponoć", "u jutro": refused, not left in the text at the default hour.
+		return clock{}, false, p.fail(keyVague, start, start+lead+1)
 	}
 	if h, err := strconv.Atoi(p.peek(lead + 1)); err == nil && (w == "pola" || w == "half") && h >= 0 && h <= 24 {
 		// "pola 3" is 2:30 to a Croatian and "half past 3" to others, and either may
@@ -684,7 +780,7 @@ func (p *parser) time(afterDay bool) (clock, bool, error) {
 		a, b := fmt.Sprintf("%02d:30", (h+23)%24), fmt.Sprintf("%02d:30", (h+11)%24)
 		return clock{}, false, p.fail(keyHalf, start, start+lead+2, a, b)
 	}
-	if nx := p.peek(lead + 1); reNumber.MatchString(w) && len(w) <= 4 && len(nx) > 1 && hasUnit(nx) && !hourWord(nx, lead > 0) {
+	if nx := p.peek(lead + 1); reNumber.MatchString(w) && len(w) <= 4 && len(nx) > 1 && hasUnit(nx) && !hourWord(nx, at) {
 		// "5 min call", "2 days", "5 dana": an amount of time, not the hour 5 or 2.
 		// Without "in"/"za" it is asked about, not guessed. One letter ("3 s Anom") is
 		// a word, not a unit.
@@ -735,6 +831,11 @@ func (p *parser) time(afterDay bool) (clock, bool, error) {
 			return bad(1)
 		}
 		h, _ := strconv.Atoi(w)
+		if n, _, _ := dayPartAt(p, lead+1); h < 8 && lead > 0 && !at && n == 0 {
+			// "nakon 2 sastanka" (after 2 meetings) is a count, and "poslije 5"
+			// likelier 17:00 than 05:00: a small bare hour after such a word is asked.
+			return clock{}, false, p.fail(keySmallHour, start, start+lead+1, fmt.Sprintf("%02d:00", h), fmt.Sprintf("%02d:00", h+12))
+		}
 		return ok(h, 0, 1)
 	case reNumber.MatchString(w) && len(w) <= 2 && lead == 0 && start == 0:
 		// "10 call them": a bare hour as the whole date.

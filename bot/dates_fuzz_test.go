@@ -27,7 +27,7 @@ func FuzzParseWhen(f *testing.F) {
 		zones = append(zones, loc)
 	}
 	base := time.Date(2026, 11, 25, 14, 4, 0, 0, time.UTC)
-	for _, s := range []string{"tomorrow 10 send proposal", "31.2.", "in 99999999 days", "u 14h", "3. 12. 2026.", "sutra u 14:30 nazvati"} {
+	for _, s := range []string{"tomorrow 10 send proposal", "31.2.", "in 99999999 days", "u 14h", "3. 12. 2026.", "sutra u 14:30 nazvati", "sutra oko 14 i pol popodne", "u 3 poslije podne", "za sat vremena", "tomorrow 3 in the afternoon"} {
 		f.Add(s, int64(0), uint8(1))
 	}
 	f.Fuzz(func(t *testing.T, text string, minutes int64, zone uint8) {

@@ -24,6 +24,9 @@ type dialog struct {
 	// Full is the note as typed, with a "next …" clause that could not be read as a
 	// date; it is kept so the user may save it whole.
 	Full string `json:"full,omitempty"`
+	// Next is the next step of a /log typed without a note ("call: next fri 10:00
+	// …"): it is kept while the note is asked for.
+	Next *crm.NextAction `json:"next,omitempty"`
 	// Pending is a command typed while this dialogue held unsaved text; it runs
 	// once the user has chosen to save or discard the draft. Back is the step the
 	// dialogue was at when it was interrupted.

@@ -57,7 +57,9 @@ func nonEmpty(ss ...string) []string {
 func canSaveDraft(d *dialog) bool {
 	switch d.Flow {
 	case "log":
-		return d.ID != 0 && firstNonEmpty(d.Text, d.Full) != ""
+		// A next step kept while its note is asked for is no note: saving it would
+		// store the step as the note.
+		return d.ID != 0 && firstNonEmpty(d.Text, d.Full) != "" && !(d.Text == "" && d.Next != nil)
 	case "new":
 		return d.New != nil && d.New.ContactName != "" && d.New.CompanyName != ""
 	}

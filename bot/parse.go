@@ -192,7 +192,7 @@ var sizeAliases = map[string]crm.CompanySize{
 }
 
 var (
-	reNextClause = regexp.MustCompile(`(?i)(?:[,;.]\s*|\n\s*|\s)(?:next|sljedeće|sljedece|sljedeći korak|sljedeci korak)\s*[:\s]\s*`)
+	reNextClause = regexp.MustCompile(`(?i)(?:^\s*|[,;.]\s*|\n\s*|\s)(?:next|sljedeće|sljedece|sljedeći korak|sljedeci korak)\s*[:\s]\s*`)
 	rePhoneLike  = regexp.MustCompile(`^\+?[\d\s().\-/]{6,}$`)
 	reEmail      = regexp.MustCompile(`[\w.+'-]+@[\w-]+(\.[\w-]+)+`)
 	reWebsite    = regexp.MustCompile(`(?i)^(https?://)?(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?$`)
@@ -201,13 +201,14 @@ var (
 
 // splitNext separates "text, next <when> <what>" (or ", sljedeće <when> <what>") into
 // the text and the clause after "next". The clause is found only after a separator (", next", "; next", "next:") so
-// that "the next version" in a note is not mistaken for it.
+// that "the next version" in a note is not mistaken for it, or at the very start of
+// the text ("call: next tomorrow 14:00 …"), where text is then "" (no note typed).
 func splitNext(s string) (text, clause string, found bool) {
 	locs := reNextClause.FindAllStringIndex(s, -1)
 	for i := len(locs) - 1; i >= 0; i-- {
 		l := locs[i]
 		sep := s[l[0]:l[1]]
-		if strings.ContainsAny(sep, ",;.\n:") {
+		if l[0] == 0 || strings.ContainsAny(sep, ",;.\n:") {
 			return strings.TrimSpace(s[:l[0]]), strings.TrimSpace(s[l[1]:]), true
 		}
 	}
@@ -352,6 +353,12 @@ func kindOfInterest(v string) crm.Kind {
 // a digit before it, one or two digits after it and then no more digits.
 var reDecimalComma = regexp.MustCompile(`\d,\d{1,2}(?:\D|$)`)
 
+// reCommaDash is a digit and ",-", the Croatian way to write no decimals ("12.000,-").
+var reCommaDash = regexp.MustCompile(`^\d,[-–]`)
+
+// reCommaDashAmount finds that ",-" (or ",--") in an amount, to read it as ",00".
+var reCommaDashAmount = regexp.MustCompile(`(\d),[-–]{1,2}(\D|$)`)
+
 // reThousandsComma is a comma between a digit and exactly three digits.
 var reThousandsComma = regexp.MustCompile(`^\d,\d{3}(?:\D|$)`)
 
@@ -380,6 +387,11 @@ func splitParts(s string) []string {
 		if s[i] == ',' && i > 0 && reDecimalComma.MatchString(s[i-1:min(len(s), i+4)]) {
 			continue
 		}
+		// "12.000,- kn" is a whole amount as Croatian price lists write it: the ",-"
+		// is its empty decimal part, not the end of the part.
+		if s[i] == ',' && i > 0 && reCommaDash.MatchString(s[i-1:min(len(s), i+2)]) && isValuePart(s[from:i]) {
+			continue
+		}
 		// "value: 12,000" (and "€1,250,000.00"): in a value part a comma before exactly
 		// three digits groups thousands; elsewhere "Gama,000" is left to split.
 		if s[i] == ',' && i > 0 && reThousandsComma.MatchString(s[i-1:min(len(s), i+5)]) && isValuePart(s[from:i]) {
@@ -404,12 +416,12 @@ var currencyAliases = map[string]string{
 }
 
 // parseAmount reads an estimated value in whole currency units: "12000 EUR",
-// "12 000 €", "12.000,00 kn", "€12,000", "12,000.00 USD". With both separators the last
+// "12 000 €", "12.000,00 kn", "12.000,- kn", "€12,000", "12,000.00 USD". With both separators the last
 // one is the decimal mark; a lone one is a decimal mark only when one or two digits
 // follow it. A non-zero decimal part is refused: values are whole units. The currency is "" when none is
 // written (the default applies); ok is false for anything else.
 func parseAmount(v string) (int64, string, bool) {
-	v = strings.TrimSpace(v)
+	v = strings.TrimSpace(reCommaDashAmount.ReplaceAllString(v, "${1},00${2}"))
 	cur := ""
 	num := v
 	// The currency may come before or after the number, with or without a space.

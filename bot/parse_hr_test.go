@@ -33,6 +33,11 @@ func TestParseAmount(t *testing.T) {
 		{in: "12000 dollars please", fail: true},
 		{in: "EUR 12000 EUR", fail: true},
 		{in: "12,000,0", fail: true},
+		{in: "12.000,- kn", n: 12000, cur: "HRK"},
+		{in: "12.000,-kn", n: 12000, cur: "HRK"},
+		{in: "500,- €", n: 500, cur: "EUR"},
+		{in: "12.000,-- kn", n: 12000, cur: "HRK"},
+		{in: "12,-5", fail: true},
 	} {
 		n, cur, ok := parseAmount(tc.in)
 		if ok == tc.fail || !tc.fail && (n != tc.n || cur != tc.cur) {
