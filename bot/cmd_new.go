@@ -286,6 +286,10 @@ func (c *conv) createInterest(n *crm.NewInterest) []Reply {
 	in := res.Interest
 	var b strings.Builder
 	b.WriteString(c.t("new.created", in.ID, res.Contact.FullName, res.Company.Name))
+	if in.Value > 0 {
+		// An amount is read in several forms (12.000,- kn, 12 000 €): echo what was stored.
+		b.WriteString("\n" + c.t("label.value") + " " + c.amount(in.Value, in.Currency))
+	}
 	b.WriteString("\n" + c.t("label.next") + " " + c.echoNext(in))
 	for _, l := range res.Links {
 		switch l.What {
