@@ -121,8 +121,21 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 			// A pasted signature (several lines) is read as /new reads one after the
 			// command, and confirmed: taken whole it would be a five-line name.
 			sig := ParseSignature(v)
+			if sig.ContactName == "" {
+				// "Ana\nKovač": a name broken over lines by a phone's Enter. Only when
+				// nothing else was read, and it reads as a name; it is confirmed.
+				if joined := strings.Join(strings.Fields(v), " "); sig.CompanyName == "" && sig.Position == "" &&
+					sig.Email == "" && sig.Phone == "" && sig.Mobile == "" && sig.Website == "" && looksLikeName(joined) {
+					sig.ContactName = joined
+				}
+			}
 			keepGiven(&sig, n)
 			d.New, d.Confirm = &sig, true
+			if sig.ContactName == "" {
+				// Asking again as if nothing had been typed would throw the lines away
+				// unexplained: say no name was found, and how to type it.
+				return []Reply{c.ask(d, "name", c.t("rf1.new.no_name")+"\n"+c.t("new.ask_name"), [][]Button{{c.cancelButton()}})}
+			}
 			return c.nextNewStep(d)
 		}
 		n.ContactName = v

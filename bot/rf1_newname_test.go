@@ -1,0 +1,46 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// The answer to "Who is the contact?" typed on several lines (a phone's Enter between
+// the first and last name, or a paste with no recognisable name) must not be thrown
+// away with the same question asked again as if nothing had been typed.
+func TestNewNameOnSeveralLines(t *testing.T) {
+	type step struct {
+		say  string
+		want []string // in the reply
+	}
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		// Every line plain and together a name: it is the name.
+		{"name split over lines", []step{
+			{"Ana\nKovač", []string{"Which company is Ana Kovač from?"}},
+			{"Acme d.o.o.", []string{"phone or email"}},
+			{"ana@acme.hr", []string{"Contact: Ana Kovač", "Company: Acme d.o.o.", "Is this right?"}},
+		}},
+		// No name among the lines: say so and how to type it; what was read is kept.
+		{"no name found", []step{
+			{"Acme d.o.o.\n+385 91 234 5678", []string{"no name", "one line"}},
+			{"Ivo Ivić", []string{"Contact: Ivo Ivić", "Company: Acme d.o.o.", "Phone: +385 91 234 5678", "Is this right?"}},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			fixbSay(h, "/new")
+			for _, s := range tc.steps {
+				got := fixbSay(h, s.say)
+				for _, w := range s.want {
+					if !strings.Contains(got, w) {
+						t.Errorf("after %q the reply lacks %q:\n%s", s.say, w, got)
+					}
+				}
+			}
+		})
+	}
+}
