@@ -77,12 +77,30 @@ func (c *conv) cmdLog(args string) []Reply {
 	kind, text, ok := parseKind(rest)
 	if !ok {
 		kind = crm.InteractionNote
+		if k, after, ok := kindBeforeNext(rest); ok {
+			kind, text = k, after
+		}
 	}
 	d.Kind = string(kind)
 	if strings.TrimSpace(text) == "" {
 		return []Reply{c.ask(d, "text", c.t("log.ask_text", c.t("kind."+string(kind))), [][]Button{{c.cancelButton()}})}
 	}
 	return c.logText(d, text, false)
+}
+
+// kindBeforeNext reads "call, next tomorrow 14:00 …" as "call: next …": a kind, a comma
+// and only a next step. Read as a note it would store "call" as a note of kind note and
+// never ask for the note. "call, they want 40 seats" stays a note as typed.
+func kindBeforeNext(s string) (crm.InteractionKind, string, bool) {
+	w, after := firstWord(s)
+	k, ok := kindAliases[crm.Fold(strings.TrimRight(w, ",;"))]
+	if !ok || !strings.ContainsAny(w, ",;") {
+		return "", "", false
+	}
+	if text, _, found := splitNext(after); !found || text != "" {
+		return "", "", false
+	}
+	return k, after, true
 }
 
 // logText takes the typed note of a /log (with an optional ", next <when> <what>"
