@@ -227,12 +227,18 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 			return []Reply{{Text: c.t("err.empty_text"), Private: true, Error: true}}
 		}
 		if d.Next != nil {
-			if _, _, has := splitNext(v); !has {
-				next := d.Next
-				c.setDialog(nil)
-				return c.saveLog(d.ID, crm.InteractionKind(d.Kind), v, next)
+			// A next step typed with the note replaces the kept one, but only one that
+			// reads as a date: "Next year they expand" is the note, and the kept step
+			// must not be dropped for it.
+			if _, clause, has := splitNext(v); has {
+				if _, err := c.parseNext(clause); err == nil {
+					d.Next = nil
+					return c.logText(d, v, true)
+				}
 			}
-			d.Next = nil // a next step typed with the note replaces the kept one
+			next := d.Next
+			c.setDialog(nil)
+			return c.saveLog(d.ID, crm.InteractionKind(d.Kind), v, next)
 		}
 		return c.logText(d, v, true)
 	case "next":
