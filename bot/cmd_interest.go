@@ -710,6 +710,11 @@ func (c *conv) answerFreeText(d *dialog, v string, button bool) []Reply {
 		if !ok {
 			return c.badID("usage.log")
 		}
+		// Refused now, while the text is still held: refused after the kind, the
+		// text would be gone with the dialogue.
+		if r := c.refuseChange(id, "log"); r != nil {
+			return r
+		}
 		d.ID = id
 		var bs []Button
 		for _, k := range crm.InteractionKinds {
