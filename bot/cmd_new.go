@@ -138,6 +138,16 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 			}
 			return c.nextNewStep(d)
 		}
+		if l := parseNewLine(v); strings.Contains(v, ",") && l.ContactName != "" && l.CompanyName != "" &&
+			(l.Phone != "" || l.Mobile != "" || l.Email != "" || l.Website != "" || l.Need != "" || l.Value != 0 ||
+				hasWordLike(strings.ToLower(l.CompanyName), companyMarks)) {
+			// "Marko Đurić, Acme d.o.o., 091 …": the one-line form of /new typed as
+			// the answer. Read as /new reads it, and confirmed; taken whole it would be
+			// a name with the company and phone inside. "Đurić, Marko" stays a name.
+			keepGiven(&l, n)
+			d.New, d.Confirm = &l, true
+			return c.nextNewStep(d)
+		}
 		n.ContactName = v
 	case "company":
 		if v == "" {

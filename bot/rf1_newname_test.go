@@ -7,8 +7,9 @@ import (
 
 // The answer to "Who is the contact?" typed on several lines (a phone's Enter between
 // the first and last name, or a paste with no recognisable name) must not be thrown
-// away with the same question asked again as if nothing had been typed.
-func TestNewNameOnSeveralLines(t *testing.T) {
+// away with the same question asked again as if nothing had been typed; the one-line
+// form of /new typed there must not become a name with the company inside.
+func TestNewNameAnswerForms(t *testing.T) {
 	type step struct {
 		say  string
 		want []string // in the reply
@@ -27,6 +28,14 @@ func TestNewNameOnSeveralLines(t *testing.T) {
 		{"no name found", []step{
 			{"Acme d.o.o.\n+385 91 234 5678", []string{"no name", "one line"}},
 			{"Ivo Ivić", []string{"Contact: Ivo Ivić", "Company: Acme d.o.o.", "Phone: +385 91 234 5678", "Is this right?"}},
+		}},
+		// The one-line form of /new typed as the answer is read as /new reads it.
+		{"one-line form", []step{
+			{"Marko Đurić, Acme d.o.o., 091 234 5678", []string{"Contact: Marko Đurić\n", "Company: Acme d.o.o.", "Phone: 091 234 5678", "Is this right?"}},
+		}},
+		// "Surname, Name" is a name, as before.
+		{"surname first", []step{
+			{"Đurić, Marko", []string{"Which company is Đurić, Marko from?"}},
 		}},
 	}
 	for _, tc := range cases {
