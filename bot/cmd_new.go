@@ -202,16 +202,31 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 }
 
 // keepGiven copies into sig what n already had and the signature did not give, so a
-// draft started with "/new … for @ana" keeps its owner.
+// draft started with "/new , Acme d.o.o., value: 5000 EUR, source: fair" or "… owner:
+// @ana" keeps its value, source and owner.
 func keepGiven(sig, n *crm.NewInterest) {
 	for _, f := range []struct{ to, from *string }{
 		{&sig.ContactName, &n.ContactName}, {&sig.Position, &n.Position}, {&sig.Email, &n.Email},
 		{&sig.Phone, &n.Phone}, {&sig.Mobile, &n.Mobile}, {&sig.CompanyName, &n.CompanyName},
 		{&sig.Website, &n.Website}, {&sig.Need, &n.Need}, {&sig.OIB, &n.OIB},
+		{&sig.Messenger, &n.Messenger}, {&sig.LineOfBusiness, &n.LineOfBusiness},
+		{&sig.Source, &n.Source}, {&sig.Note, &n.Note},
 	} {
 		if *f.to == "" {
 			*f.to = *f.from
 		}
+	}
+	if sig.Value == 0 {
+		sig.Value, sig.Currency = n.Value, n.Currency
+	}
+	if sig.CompanySize == "" {
+		sig.CompanySize = n.CompanySize
+	}
+	if sig.Kind == "" {
+		sig.Kind = n.Kind
+	}
+	if sig.Next == nil {
+		sig.Next = n.Next
 	}
 	if sig.OwnerID == 0 {
 		sig.OwnerID = n.OwnerID

@@ -53,3 +53,18 @@ func TestNewNameAnswerForms(t *testing.T) {
 		})
 	}
 }
+
+// What the /new line gave before the name was asked (value, size, source) survives a
+// signature pasted as the name.
+func TestNewNamePasteKeepsWhatWasGiven(t *testing.T) {
+	h := newHarness(t)
+	fixbSay(h, "/new , Acme d.o.o., value: 5000 EUR, large, source: fair")
+	fixbSay(h, "Marko Đurić\nVoditelj nabave\nmarko@acme.hr")
+	fixbSay(h, "yes")
+	card := fixbSay(h, "/show 1")
+	for _, w := range []string{"Value: 5 000 EUR", "Source: fair", "large", "marko@acme.hr"} {
+		if !strings.Contains(card, w) {
+			t.Errorf("card lacks %q:\n%s", w, card)
+		}
+	}
+}
