@@ -77,12 +77,30 @@ func (c *conv) cmdLog(args string) []Reply {
 	kind, text, ok := parseKind(rest)
 	if !ok {
 		kind = crm.InteractionNote
+		if k, after, ok := kindBeforeNext(rest); ok {
+			kind, text = k, after
+		}
 	}
 	d.Kind = string(kind)
 	if strings.TrimSpace(text) == "" {
 		return []Reply{c.ask(d, "text", c.t("log.ask_text", c.t("kind."+string(kind))), [][]Button{{c.cancelButton()}})}
 	}
 	return c.logText(d, text, false)
+}
+
+// kindBeforeNext reads "call, next tomorrow 14:00 …" as "call: next …": a kind, a comma
+// and only a next step. Read as a note it would store "call" as a note of kind note and
+// never ask for the note. "call, they want 40 seats" stays a note as typed.
+func kindBeforeNext(s string) (crm.InteractionKind, string, bool) {
+	w, after := firstWord(s)
+	k, ok := kindAliases[crm.Fold(strings.TrimRight(w, ",;"))]
+	if !ok || !strings.ContainsAny(w, ",;") {
+		return "", "", false
+	}
+	if text, _, found := splitNext(after); !found || text != "" {
+		return "", "", false
+	}
+	return k, after, true
 }
 
 // logText takes the typed note of a /log (with an optional ", next <when> <what>"
@@ -209,12 +227,18 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 			return []Reply{{Text: c.t("err.empty_text"), Private: true, Error: true}}
 		}
 		if d.Next != nil {
-			if _, _, has := splitNext(v); !has {
-				next := d.Next
-				c.setDialog(nil)
-				return c.saveLog(d.ID, crm.InteractionKind(d.Kind), v, next)
+			// A next step typed with the note replaces the kept one, but only one that
+			// reads as a date: "Next year they expand" is the note, and the kept step
+			// must not be dropped for it.
+			if _, clause, has := splitNext(v); has {
+				if _, err := c.parseNext(clause); err == nil {
+					d.Next = nil
+					return c.logText(d, v, true)
+				}
 			}
-			d.Next = nil // a next step typed with the note replaces the kept one
+			next := d.Next
+			c.setDialog(nil)
+			return c.saveLog(d.ID, crm.InteractionKind(d.Kind), v, next)
 		}
 		return c.logText(d, v, true)
 	case "next":
@@ -685,6 +709,11 @@ func (c *conv) answerFreeText(d *dialog, v string, button bool) []Reply {
 		id, ok := parseID(v)
 		if !ok {
 			return c.badID("usage.log")
+		}
+		// Refused now, while the text is still held: refused after the kind, the
+		// text would be gone with the dialogue.
+		if r := c.refuseChange(id, "log"); r != nil {
+			return r
 		}
 		d.ID = id
 		var bs []Button

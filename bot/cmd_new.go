@@ -121,8 +121,31 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 			// A pasted signature (several lines) is read as /new reads one after the
 			// command, and confirmed: taken whole it would be a five-line name.
 			sig := ParseSignature(v)
+			if sig.ContactName == "" {
+				// "Ana\nKovač": a name broken over lines by a phone's Enter. Only when
+				// nothing else was read, and it reads as a name; it is confirmed.
+				if joined := strings.Join(strings.Fields(v), " "); sig.CompanyName == "" && sig.Position == "" &&
+					sig.Email == "" && sig.Phone == "" && sig.Mobile == "" && sig.Website == "" && looksLikeName(joined) {
+					sig.ContactName = joined
+				}
+			}
 			keepGiven(&sig, n)
 			d.New, d.Confirm = &sig, true
+			if sig.ContactName == "" {
+				// Asking again as if nothing had been typed would throw the lines away
+				// unexplained: say no name was found, and how to type it.
+				return []Reply{c.ask(d, "name", c.t("rf1.new.no_name")+"\n"+c.t("new.ask_name"), [][]Button{{c.cancelButton()}})}
+			}
+			return c.nextNewStep(d)
+		}
+		if l := parseNewLine(v); strings.Contains(v, ",") && l.ContactName != "" && l.CompanyName != "" &&
+			(l.Phone != "" || l.Mobile != "" || l.Email != "" || l.Website != "" || l.Need != "" || l.Value != 0 ||
+				hasWordLike(strings.ToLower(l.CompanyName), companyMarks)) {
+			// "Marko Đurić, Acme d.o.o., 091 …": the one-line form of /new typed as
+			// the answer. Read as /new reads it, and confirmed; taken whole it would be
+			// a name with the company and phone inside. "Đurić, Marko" stays a name.
+			keepGiven(&l, n)
+			d.New, d.Confirm = &l, true
 			return c.nextNewStep(d)
 		}
 		n.ContactName = v
@@ -179,16 +202,31 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 }
 
 // keepGiven copies into sig what n already had and the signature did not give, so a
-// draft started with "/new … for @ana" keeps its owner.
+// draft started with "/new , Acme d.o.o., value: 5000 EUR, source: fair" or "… owner:
+// @ana" keeps its value, source and owner.
 func keepGiven(sig, n *crm.NewInterest) {
 	for _, f := range []struct{ to, from *string }{
 		{&sig.ContactName, &n.ContactName}, {&sig.Position, &n.Position}, {&sig.Email, &n.Email},
 		{&sig.Phone, &n.Phone}, {&sig.Mobile, &n.Mobile}, {&sig.CompanyName, &n.CompanyName},
 		{&sig.Website, &n.Website}, {&sig.Need, &n.Need}, {&sig.OIB, &n.OIB},
+		{&sig.Messenger, &n.Messenger}, {&sig.LineOfBusiness, &n.LineOfBusiness},
+		{&sig.Source, &n.Source}, {&sig.Note, &n.Note},
 	} {
 		if *f.to == "" {
 			*f.to = *f.from
 		}
+	}
+	if sig.Value == 0 {
+		sig.Value, sig.Currency = n.Value, n.Currency
+	}
+	if sig.CompanySize == "" {
+		sig.CompanySize = n.CompanySize
+	}
+	if sig.Kind == "" {
+		sig.Kind = n.Kind
+	}
+	if sig.Next == nil {
+		sig.Next = n.Next
 	}
 	if sig.OwnerID == 0 {
 		sig.OwnerID = n.OwnerID

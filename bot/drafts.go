@@ -116,7 +116,7 @@ func (c *conv) answerInterrupt(d *dialog, v string) []Reply {
 	switch strings.ToLower(v) {
 	case "save":
 		if !canSaveDraft(d) {
-			return []Reply{{Text: c.t("draft.hint"), Private: true}}
+			return c.draftHint(d)
 		}
 		out = c.saveDraft(d)
 		if c.d != nil {
@@ -131,7 +131,7 @@ func (c *conv) answerInterrupt(d *dialog, v string) []Reply {
 		d.Step, d.Pending = d.Back, ""
 		return c.reask(d)
 	default:
-		return []Reply{{Text: c.t("draft.hint"), Private: true}}
+		return c.draftHint(d)
 	}
 	if !strings.HasPrefix(d.Pending, "/") {
 		// Text typed after a stale draft: read it as if no dialogue were open.
@@ -198,4 +198,13 @@ func (c *conv) reask(d *dialog) []Reply {
 	}
 	c.setDialog(nil)
 	return []Reply{{Text: c.t("err.stale_button"), Private: true}}
+}
+
+// draftHint says which buttons the interrupt question offers: a draft that cannot be
+// saved as it stands has no Save, so the hint must not send the user to one.
+func (c *conv) draftHint(d *dialog) []Reply {
+	if !canSaveDraft(d) {
+		return []Reply{{Text: c.t("rf1.draft.hint_unsavable"), Private: true}}
+	}
+	return []Reply{{Text: c.t("draft.hint"), Private: true}}
 }

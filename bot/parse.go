@@ -259,8 +259,10 @@ func parseNewLine(s string) crm.NewInterest {
 		}
 		pos++
 	}
-	if len(need) > 0 && n.Need == "" {
-		n.Need = strings.Join(need, ", ")
+	if len(need) > 0 {
+		// Parts not read as anything else belong to the need, also when a labelled
+		// need: was given ("need: cameras, 5 rooms"): dropping them loses what was typed.
+		n.Need = strings.Join(append(nonEmpty(n.Need), need...), ", ")
 	}
 	return n
 }
@@ -375,6 +377,20 @@ func isValuePart(p string) bool {
 	return false
 }
 
+// isNeedPart reports whether p is labelled as the client's need, where a price may be
+// written "12,- kn po komadu": its ",-" is not the end of the part.
+func isNeedPart(p string) bool {
+	k, _, ok := strings.Cut(p, ":")
+	if !ok {
+		return false
+	}
+	switch crm.Fold(strings.TrimSpace(k)) {
+	case "need", "needs", "wants", "potreba", "treba":
+		return true
+	}
+	return false
+}
+
 // splitParts splits a /new line at commas and semicolons, except the decimal comma of
 // an amount, so "value: 12.000,00 kn" stays one part.
 func splitParts(s string) []string {
@@ -389,7 +405,7 @@ func splitParts(s string) []string {
 		}
 		// "12.000,- kn" is a whole amount as Croatian price lists write it: the ",-"
 		// is its empty decimal part, not the end of the part.
-		if s[i] == ',' && i > 0 && reCommaDash.MatchString(s[i-1:min(len(s), i+2)]) && isValuePart(s[from:i]) {
+		if s[i] == ',' && i > 0 && reCommaDash.MatchString(s[i-1:min(len(s), i+2)]) && (isValuePart(s[from:i]) || isNeedPart(s[from:i])) {
 			continue
 		}
 		// "value: 12,000" (and "€1,250,000.00"): in a value part a comma before exactly
