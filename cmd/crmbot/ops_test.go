@@ -128,11 +128,16 @@ func TestDoctorSaysWhatIsReadableAndSalvages(t *testing.T) {
 		!(strings.Contains(o, "problem: root buckets") || strings.Contains(o, "bucket users: ")) {
 		t.Fatalf("doctor on a truncated file: %v\n%s", err, o)
 	}
-	// The cut loses some buckets (which ones depends on the layout): salvage must
-	// name them and end with status 3, never report a full success.
+	// What the cut loses depends on the layout the seeding chat left: sometimes a
+	// bucket or the end of one, sometimes only free pages. Salvage must be honest
+	// either way: status 3 naming what it lost, or status 0 saying it copied all.
 	salvaged := filepath.Join(dir, "salvaged.db")
 	o, err = runCmd(t, "", "doctor", "--salvage", salvaged, bad)
-	if exitCode(err) != 3 || !strings.Contains(o, ": LOST, not found") || strings.Contains(o, "salvaged all") {
+	lost := strings.Contains(o, ": LOST, not found") || strings.Contains(o, "the rest is unreadable")
+	switch {
+	case err != nil && exitCode(err) == 3 && lost && !strings.Contains(o, "salvaged all"):
+	case err == nil && !lost && strings.Contains(o, "salvaged all"):
+	default:
 		t.Fatalf("salvage: %v\n%s", err, o)
 	}
 	// A cut right after the meta pages: nothing is recovered, and salvage says so.
