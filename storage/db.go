@@ -35,6 +35,10 @@ type Options struct {
 	// ReadOnly opens without writing anything, not even the schema migration: for
 	// checking backups and for doctor, which must leave the file as they found it.
 	ReadOnly bool
+	// Repair opens read-write a file that lacks some of its buckets, for
+	// doctor --rebuild to recreate the indexes. Without it such a file is refused
+	// as damaged: every write touching the missing bucket would fail.
+	Repair bool
 	// noSync skips fsync. Only the benchmark dataset generator sets it: it writes
 	// millions of records it can regenerate, and durability would cost it minutes.
 	noSync bool
@@ -104,7 +108,29 @@ func Open(path string, opts Options) (db *DB, err error) {
 		bdb.Close()
 		return nil, fmt.Errorf("migrate database %s: %w", path, err)
 	}
+	if !opts.Repair {
+		var missing []byte
+		bdb.View(func(btx *bolt.Tx) error { missing = missingBucket(btx); return nil })
+		if missing != nil {
+			bdb.Close()
+			return nil, damaged(path, "bucket %s is missing", missing)
+		}
+	}
 	return db, nil
+}
+
+// missingBucket is the first bucket of the current schema the file lacks, nil when
+// none. Migrations create every bucket, so at the current schema a missing one is
+// damage (Verify says which Rebuild recreates); serving on would panic or misread.
+func missingBucket(btx *bolt.Tx) []byte {
+	for _, list := range [][][]byte{recordBuckets, indexBuckets} {
+		for _, name := range list {
+			if btx.Bucket(name) == nil {
+				return name
+			}
+		}
+	}
+	return nil
 }
 
 func inUse(path string, err error) error {

@@ -206,7 +206,25 @@ func TestVerifyReportsMissingBuckets(t *testing.T) {
 		t.Run(string(tt.bucket), func(t *testing.T) {
 			db := mustOpen(t)
 			seed(t, db)
-			db = corrupt(t, db, func(btx *bolt.Tx) error { return btx.DeleteBucket(tt.bucket) })
+			path := db.Path()
+			db.Close()
+			bdb, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := bdb.Update(func(btx *bolt.Tx) error { return btx.DeleteBucket(tt.bucket) }); err != nil {
+				t.Fatal(err)
+			}
+			bdb.Close()
+			if _, err := Open(path, Options{MustExist: true}); err == nil || !strings.Contains(err.Error(), string(tt.bucket)) {
+				t.Fatalf("read-write open without %s: %v, want it refused", tt.bucket, err)
+			}
+			// As doctor --rebuild opens it.
+			db, err = Open(path, Options{MustExist: true, Repair: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
 			problems, err := db.Verify(t.Context())
 			if err != nil {
 				t.Fatal(err)

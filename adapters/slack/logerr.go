@@ -73,3 +73,20 @@ func errClass(err error) string {
 	}
 	return fmt.Sprintf("%T", err)
 }
+
+// scrubbed is an error whose text is logErr's: what an exported method returns
+// leaves the adapter (the scheduler logs it and keeps it in the outbox record), so
+// it must not quote a URL that is a capability (a response_url, a file upload_url).
+// Unwrap keeps errors.Is and errors.As working on the original.
+type scrubbed struct{ err error }
+
+func (e scrubbed) Error() string { return logErr(e.err) }
+func (e scrubbed) Unwrap() error { return e.err }
+
+// scrub wraps err so that its text is safe to log and store; nil stays nil.
+func scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	return scrubbed{err}
+}

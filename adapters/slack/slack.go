@@ -316,7 +316,14 @@ var _ bot.Notifier = (*Adapter)(nil)
 // a channel ("slack:T…/C…", as /channel records it). A permanent failure (the user
 // is deactivated, the channel archived or the bot not in it) wraps
 // bot.ErrUnreachable.
+//
+// Its error goes to the scheduler's log and the outbox record, so its text is
+// scrubbed of URLs (an upload_url is a capability).
 func (a *Adapter) Notify(ctx context.Context, to crm.Identity, reply bot.Reply) error {
+	return scrub(a.notify(ctx, to, reply))
+}
+
+func (a *Adapter) notify(ctx context.Context, to crm.Identity, reply bot.Reply) error {
 	team, id, ok := parseIdentity(to)
 	if !ok {
 		return fmt.Errorf("%w: %q is not a Slack identity", bot.ErrUnreachable, to)

@@ -58,7 +58,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if !d.Sound() {
 		return exitError{3, fmt.Sprintf("database %s is damaged (see above); crmbot doctor --salvage NEW.db %s copies every readable record into a new file, or restore a backup", c.DB, c.DB)}
 	}
-	db, err := storage.Open(c.DB, storage.Options{ReadOnly: !*rebuild, MustExist: true})
+	db, err := storage.Open(c.DB, storage.Options{ReadOnly: !*rebuild, Repair: *rebuild, MustExist: true})
 	if err != nil {
 		return err
 	}

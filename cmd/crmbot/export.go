@@ -325,8 +325,13 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := verifyFile(ctx, backup); err != nil {
 		return fmt.Errorf("refusing to restore %s: %w", backup, err)
 	}
-	_, err := os.Stat(c.DB)
+	fi, err := os.Stat(c.DB)
 	exists := err == nil
+	if exists && !fi.Mode().IsRegular() {
+		// A directory or device is a wrong --db, not a database to replace: say so
+		// before anything is copied next to it.
+		return &storage.FileError{Path: c.DB, Problem: storage.FileNotRegular}
+	}
 	switch {
 	case !exists && !*create:
 		return &storage.FileError{Path: c.DB, Problem: storage.FileMissing}
