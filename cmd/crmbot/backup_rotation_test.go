@@ -6,13 +6,13 @@ import (
 	"testing"
 )
 
-// Review2: README's backup example names a manual copy
+// README's backup example names a manual copy
 // /backups/crmbot-$(date +%F).db (crmbot-2026-11-20.db). In the directory the daily
 // backups rotate in, such a copy matches the rotation's pattern, sorts before every
 // daily one ('-' < '1') and is the first deleted: the copy an operator made by hand
 // before an upgrade is gone a day later, silently. Rotation must delete only the
 // names it writes (crmbot-YYYYMMDD-HHMMSS.db).
-func TestReview2RotationKeepsManualBackups(t *testing.T) {
+func TestRotationKeepsManualBackups(t *testing.T) {
 	dir := t.TempDir()
 	manual := filepath.Join(dir, "crmbot-2026-11-20.db")
 	for _, name := range []string{"crmbot-2026-11-20.db", "crmbot-20261121-030000.db", "crmbot-20261122-030000.db"} {

@@ -8,10 +8,10 @@ import (
 	"crmbot/bot"
 )
 
-// Review 3: a Croatian reader's morning digest dates itself in English
+// Regression: a Croatian reader's morning digest dates itself in English
 // ("Pregled za Wed 25 Nov:", push.go's l.Format("Mon 2 Jan")); the skipped-digest note
 // does too (scan_digests.go's conv.day). Every other Croatian date is "sri 25. 11.".
-func TestReview3CroatianDigestDate(t *testing.T) {
+func TestCroatianDigestDate(t *testing.T) {
 	h := newHarness(t)
 	say := func(text string) string {
 		var out []string
@@ -27,9 +27,9 @@ func TestReview3CroatianDigestDate(t *testing.T) {
 	}
 }
 
-// Review 3: Croatian /settings lists the working days as "mon,tue,wed,thu,fri"
+// Regression: Croatian /settings lists the working days as "mon,tue,wed,thu,fri"
 // (cmd_schedule.go: d.String()[:3]), while the same reply teaches "pon-pet".
-func TestReview3CroatianSettingsDays(t *testing.T) {
+func TestCroatianSettingsDays(t *testing.T) {
 	h := newHarness(t)
 	say := func(text string) string {
 		var out []string

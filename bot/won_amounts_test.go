@@ -2,9 +2,9 @@ package bot
 
 import "testing"
 
-// Review: /won's amount reader is a second, weaker copy of parseAmount. It stores
+// /won's amount reader is a second, weaker copy of parseAmount. It stores
 // "12 000 €" as 12 and "12000 kn" in the interest's currency, with the rest as the note.
-func TestReviewWonValueReadWhole(t *testing.T) {
+func TestWonValueReadWhole(t *testing.T) {
 	for _, c := range []struct {
 		in  string
 		v   int64

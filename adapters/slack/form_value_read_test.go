@@ -5,11 +5,11 @@ import (
 	"testing"
 )
 
-// Review2: the new-interest form reads its value field by deleting spaces and
+// the new-interest form reads its value field by deleting spaces and
 // commas, so a Croatian "12 000,00" (twelve thousand) is stored as 1 200 000 and
 // "30,5" as 305, silently. /new and /edit read the same text as 12000 (or refuse
 // it); the form must not store a different number than was typed.
-func TestReview2FormValueCommaDecimal(t *testing.T) {
+func TestFormValueCommaDecimal(t *testing.T) {
 	for _, tt := range []struct {
 		typed string
 		bad   int64 // what the form must not store
@@ -31,10 +31,10 @@ func TestReview2FormValueCommaDecimal(t *testing.T) {
 	}
 }
 
-// Review2: a head's "/crm pipeline @Marija Manager" in a channel lists Marija's
+// a head's "/crm pipeline @Marija Manager" in a channel lists Marija's
 // open interests (client and contact names) and is posted for the whole channel;
 // README says only reports are posted there and a client's details never are.
-func TestReview2HeadsPipelineOfAManagerStaysOutOfTheChannel(t *testing.T) {
+func TestHeadsPipelineOfAManagerStaysOutOfTheChannel(t *testing.T) {
 	e := newEnv(t)
 	e.addManager()
 	e.command(testManager, "D2", "new Ivan Horvat, Acme Trading", "tr-new")

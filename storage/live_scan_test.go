@@ -9,12 +9,12 @@ import (
 	"crmbot/crm"
 )
 
-// Review2: crmbot doctor runs Scan with plain reads and no lock. On a database a
+// crmbot doctor runs Scan with plain reads and no lock. On a database a
 // running crmbot is writing, the scan reads pages from different transactions and
 // reports a sound file as damaged ("unexpected page type 0x10 in a tree"), so doctor
 // exits 3 and advises --salvage. A file held by a writer must be refused as in use
 // (as Open does), or scanned under the lock — never reported damaged.
-func TestReview2ScanOfALiveDatabaseNeverReportsDamage(t *testing.T) {
+func TestScanOfALiveDatabaseNeverReportsDamage(t *testing.T) {
 	path := fixture(t)
 	db, err := Open(path, Options{Now: func() time.Time { return t0 }})
 	if err != nil {

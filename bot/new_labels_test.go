@@ -2,9 +2,9 @@ package bot
 
 import "testing"
 
-// Review: /new's labels. "value: 12,000" (the README's €12,000 form) is split at the
+// /new's labels. "value: 12,000" (the README's €12,000 form) is split at the
 // comma: 12 stored, "000" put in the need; "segment: retail" must be honoured.
-func TestReviewNewLineLabels(t *testing.T) {
+func TestNewLineLabels(t *testing.T) {
 	n := parseNewLine("Iva Ivić, Gama, value: 12,000 EUR")
 	if n.Value != 12000 || n.Need != "" {
 		t.Errorf("value: 12,000 EUR => value %d, need %q", n.Value, n.Need)

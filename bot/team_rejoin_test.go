@@ -10,12 +10,12 @@ import (
 	"crmbot/crm"
 )
 
-// Review 3: someone removed with /team remove (on leave, say) cannot be brought back.
+// Regression: someone removed with /team remove (on leave, say) cannot be brought back.
 // /team add says "Ana Horvat je već u timu"; /team invite issues a code, /start takes it
 // and links the account, and every message then answers "You are not on the sales team
 // yet… send me the invite code (/start CODE)" — the user stays Disabled
 // (RedeemInviteLang never clears it; AddUser refuses the name).
-func TestReview3RemovedCannotRejoin(t *testing.T) {
+func TestRemovedPersonCanRejoin(t *testing.T) {
 	h := newHarness(t)
 	say := func(id crm.Identity, text string) string {
 		var out []string

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// Review: a leading number followed by a unit or a month name is not an hour.
+// a leading number followed by a unit or a month name is not an hour.
 // "5 min", "2 days", "3 dec", "15 jan", "3 prosinca" must be read as meant or
 // refused, never stored as tomorrow 05:00 / 02:00 / 03:00 / 15:00.
-func TestReviewLeadingNumberIsNotAnHour(t *testing.T) {
+func TestLeadingNumberIsNotAnHour(t *testing.T) {
 	loc, _ := time.LoadLocation("Europe/Zagreb")
 	now := time.Date(2026, 11, 25, 15, 4, 0, 0, loc)
 	// A month after the number is the day it names: read as meant, not refused.
@@ -21,9 +21,9 @@ func TestReviewLeadingNumberIsNotAnHour(t *testing.T) {
 	}
 }
 
-// Review: issue 9 lists "14h" among the hour forms, and in Croatian "9h" is 09:00;
+// issue 9 lists "14h" among the hour forms, and in Croatian "9h" is 09:00;
 // the grammar reads a lone "9h" as "in 9 hours".
-func TestReviewLoneHourH(t *testing.T) {
+func TestLoneHourH(t *testing.T) {
 	loc, _ := time.LoadLocation("Europe/Zagreb")
 	now := time.Date(2026, 11, 25, 22, 35, 0, 0, loc)
 	for _, in := range []string{"9h nazvati", "14h nazvati"} {

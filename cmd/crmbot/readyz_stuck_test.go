@@ -12,12 +12,12 @@ import (
 	"crmbot/storage"
 )
 
-// Review2: /readyz counts every pending outbox message, whatever its platform.
+// /readyz counts every pending outbox message, whatever its platform.
 // A message for a platform this serve has no adapter for (a channel or a person on
 // Slack while only Telegram runs, after Slack was turned off) is never delivered,
 // so after CRMBOT_OUTBOX_STUCK the server is unready for good, though Telegram is
 // connected and delivering. Only platforms with a running adapter can be stuck.
-func TestReview2ReadyzIgnoresPlatformsWithoutAdapter(t *testing.T) {
+func TestReadyzIgnoresPlatformsWithoutAdapter(t *testing.T) {
 	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -9,10 +9,10 @@ import (
 	"crmbot/crm"
 )
 
-// Review 3: a manager who logs a call on a colleague's interest is asked the kind, the
+// Regression: a manager who logs a call on a colleague's interest is asked the kind, the
 // note and the next step, and only then refused ("#1 pripada drugom komercijalistu"):
 // the note just typed is gone. The refusal belongs before the first question.
-func TestReview3LogOnColleaguesInterestLosesNote(t *testing.T) {
+func TestLogOnColleaguesInterestRefusedFirst(t *testing.T) {
 	h := newHarness(t)
 	say := func(id crm.Identity, text string) string {
 		var out []string

@@ -11,9 +11,9 @@ import (
 	"crmbot/storage"
 )
 
-// Review: with managers seeing only their own interests, a duplicate phone typed by
+// with managers seeing only their own interests, a duplicate phone typed by
 // another manager must not reveal the other manager's contact and company.
-func TestReviewOwnOnlyDuplicateLeak(t *testing.T) {
+func TestOwnOnlyDuplicateRevealsNothing(t *testing.T) {
 	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -18,10 +18,10 @@ type syncBuf struct {
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// Review2: a slash command's response_url (https://hooks.slack.com/commands/T…/…/<secret>)
+// a slash command's response_url (https://hooks.slack.com/commands/T…/…/<secret>)
 // lets whoever holds it post into the channel for 30 minutes. When posting to it
 // fails, the adapter logs the net/http error, which quotes the whole URL.
-func TestReview2ResponseURLSecretNotLogged(t *testing.T) {
+func TestResponseURLSecretNotLogged(t *testing.T) {
 	logs := &syncBuf{}
 	e := newEnvWith(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
 	e.addManager()

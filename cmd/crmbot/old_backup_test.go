@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Review2: testdata/schema2-backup.bbolt is a backup written by the release before
+// testdata/schema2-backup.bbolt is a backup written by the release before
 // this one (c7ba7a8: schema version 2, no idx_company_oib bucket, records in binary
 // version 2), one interest with its first follow-up. After an upgrade an operator
 // must be able to check it and restore it.
@@ -17,7 +17,7 @@ import (
 // a nil pointer in storage.compareIndex (the missing idx_company_oib bucket); once
 // the file is migrated, doctor still reports idx_interest_due and idx_interest_owndue
 // values as wrong (version byte 02 vs 03), so restore refuses every older backup.
-func TestReview2RestoreABackupOfThePreviousRelease(t *testing.T) {
+func TestRestoreABackupOfThePreviousRelease(t *testing.T) {
 	t.Setenv("TELEGRAM_BOT_TOKEN", "")
 	t.Setenv("SLACK_BOT_TOKEN", "")
 	dir := t.TempDir()

@@ -9,10 +9,10 @@ import (
 	"crmbot/crm"
 )
 
-// Review2: "/pipeline @ana" by a head in a group lists Ana's open interests with
+// "/pipeline @ana" by a head in a group lists Ana's open interests with
 // client names; the reply must never reach the room (Telegram group, or a Slack
 // channel where a head's /crm pipeline is posted visibly).
-func TestReview2PipelineNamedOwnerStaysOutOfGroup(t *testing.T) {
+func TestPipelineNamedOwnerStaysOutOfGroup(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	admin, _ := h.svc.Authenticate(ctx, "console:admin")

@@ -8,10 +8,10 @@ import (
 	"crmbot/bot"
 )
 
-// Review 3: a /log with no note before its next step ("call: next tomorrow 14:00 …",
+// Regression: a /log with no note before its next step ("call: next tomorrow 14:00 …",
 // "poziv: sljedeće sutra 14:00 …") stores "next tomorrow 14:00 send offer" as the note
 // and keeps the old next step: splitNext finds "next" only after a separator.
-func TestReview3LogNextWithoutNote(t *testing.T) {
+func TestLogNextWithoutNote(t *testing.T) {
 	for _, line := range []string{"/log 1 call: next tomorrow 14:00 send offer", "/log 1 poziv: sljedeće sutra 14:00 poslati ponudu", "/log 1 demo next tomorrow 14:00 send offer"} {
 		h := newHarness(t)
 		say := func(text string) string {

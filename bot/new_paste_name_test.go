@@ -8,12 +8,12 @@ import (
 	"crmbot/bot"
 )
 
-// Review 3: "/new" asks "Who is the contact?" and the manager pastes the client's email
+// Regression: "/new" asks "Who is the contact?" and the manager pastes the client's email
 // signature (R2), as the README's /new + signature form invites. The whole paste is
 // stored as the contact's name (cmd_new.go answerNew "name": n.ContactName = v): five
 // lines with the position, company, phone and email inside the name, and no phone or
 // email on the contact.
-func TestReview3NewDialogSignaturePaste(t *testing.T) {
+func TestNewDialogSignaturePaste(t *testing.T) {
 	h := newHarness(t)
 	say := func(text string) string {
 		var out []string
