@@ -134,7 +134,7 @@ func (c *conv) logText(d *dialog, v string, askNext bool) []Reply {
 		// store the step as the note.
 		// Full keeps what was typed, so a command typed now asks before dropping it.
 		d.Next, d.Full = next, v
-		return []Reply{c.ask(d, "text", c.t("fixa.log.next_kept", c.echoWhen(next.Due)+" — "+c.what(next.What))+"\n"+c.t("log.ask_text", c.t("kind."+d.Kind)), [][]Button{{c.cancelButton()}})}
+		return []Reply{c.ask(d, "text", c.t("log.next_kept", c.echoWhen(next.Due)+" — "+c.what(next.What))+"\n"+c.t("log.ask_text", c.t("kind."+d.Kind)), [][]Button{{c.cancelButton()}})}
 	}
 	if err != nil {
 		d.Text, d.Full = text, v

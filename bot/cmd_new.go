@@ -134,7 +134,7 @@ func (c *conv) answerNew(d *dialog, v string, button bool) []Reply {
 			if sig.ContactName == "" {
 				// Asking again as if nothing had been typed would throw the lines away
 				// unexplained: say no name was found, and how to type it.
-				return []Reply{c.ask(d, "name", c.t("rf1.new.no_name")+"\n"+c.t("new.ask_name"), [][]Button{{c.cancelButton()}})}
+				return []Reply{c.ask(d, "name", c.t("new.no_name")+"\n"+c.t("new.ask_name"), [][]Button{{c.cancelButton()}})}
 			}
 			return c.nextNewStep(d)
 		}

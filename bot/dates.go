@@ -72,7 +72,7 @@ const (
 	keyDSTGap      = "date.err.dst_gap"
 	keyHalf        = "date.err.half"
 	keySpanNeedsIn = "date.err.span_needs_in"
-	keySmallHour   = "fixa.date.err.small_hour"
+	keySmallHour   = "date.err.small_hour"
 )
 
 // token is one word of the input: s is folded (lower case, no diacritics, no trailing

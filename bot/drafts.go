@@ -204,7 +204,7 @@ func (c *conv) reask(d *dialog) []Reply {
 // saved as it stands has no Save, so the hint must not send the user to one.
 func (c *conv) draftHint(d *dialog) []Reply {
 	if !canSaveDraft(d) {
-		return []Reply{{Text: c.t("rf1.draft.hint_unsavable"), Private: true}}
+		return []Reply{{Text: c.t("draft.hint_unsavable"), Private: true}}
 	}
 	return []Reply{{Text: c.t("draft.hint"), Private: true}}
 }
