@@ -1,11 +1,8 @@
 package bot_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"crmbot/bot"
 )
 
 // Regression: a Croatian reader's morning digest dates itself in English
@@ -13,13 +10,7 @@ import (
 // does too (scan_digests.go's conv.day). Every other Croatian date is "sri 25. 11.".
 func TestCroatianDigestDate(t *testing.T) {
 	h := newHarness(t)
-	say := func(text string) string {
-		var out []string
-		for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: "console:admin", Name: "Admin", Chat: bot.ChatPrivate, Text: text}) {
-			out = append(out, r.Text)
-		}
-		return strings.Join(out, "\n")
-	}
+	say := func(text string) string { return h.sayAs("console:admin", text) }
 	say("/lang hr")
 	got := say("/digest")
 	if strings.Contains(got, "Wed") || strings.Contains(got, "Nov") {
@@ -31,13 +22,7 @@ func TestCroatianDigestDate(t *testing.T) {
 // (cmd_schedule.go: d.String()[:3]), while the same reply teaches "pon-pet".
 func TestCroatianSettingsDays(t *testing.T) {
 	h := newHarness(t)
-	say := func(text string) string {
-		var out []string
-		for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: "console:admin", Name: "Admin", Chat: bot.ChatPrivate, Text: text}) {
-			out = append(out, r.Text)
-		}
-		return strings.Join(out, "\n")
-	}
+	say := func(text string) string { return h.sayAs("console:admin", text) }
 	say("/lang hr")
 	if got := say("/settings"); strings.Contains(got, "mon") {
 		t.Errorf("Croatian /settings names the days in English: %s", got)

@@ -1,12 +1,8 @@
 package bot_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"crmbot/bot"
-	"crmbot/crm"
 )
 
 // Regression: a manager who logs a call on a colleague's interest is asked the kind, the
@@ -14,13 +10,7 @@ import (
 // the note just typed is gone. The refusal belongs before the first question.
 func TestLogOnColleaguesInterestRefusedFirst(t *testing.T) {
 	h := newHarness(t)
-	say := func(id crm.Identity, text string) string {
-		var out []string
-		for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: id, Name: "T", Chat: bot.ChatPrivate, Text: text}) {
-			out = append(out, r.Text)
-		}
-		return strings.Join(out, "\n")
-	}
+	say := h.sayAs
 	say("console:admin", "/team add Ana Horvat manager corporate Europe/Zagreb console:ana")
 	say("console:admin", "/team add Ivo Ivić manager corporate Europe/Zagreb console:ivo")
 	say("console:ana", "/new Marko Đurić, Acme d.o.o.")

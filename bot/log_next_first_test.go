@@ -1,11 +1,8 @@
 package bot_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"crmbot/bot"
 )
 
 // Regression: a /log with no note before its next step ("call: next tomorrow 14:00 …",
@@ -14,13 +11,7 @@ import (
 func TestLogNextWithoutNote(t *testing.T) {
 	for _, line := range []string{"/log 1 call: next tomorrow 14:00 send offer", "/log 1 poziv: sljedeće sutra 14:00 poslati ponudu", "/log 1 demo next tomorrow 14:00 send offer"} {
 		h := newHarness(t)
-		say := func(text string) string {
-			var out []string
-			for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: "console:admin", Name: "Admin", Chat: bot.ChatPrivate, Text: text}) {
-				out = append(out, r.Text)
-			}
-			return strings.Join(out, "\n")
-		}
+		say := func(text string) string { return h.sayAs("console:admin", text) }
 		say("/new Marko Đurić, Acme d.o.o.")
 		got := say(line)
 		if !strings.Contains(got, "14:00") {

@@ -1,11 +1,8 @@
 package bot_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"crmbot/bot"
 )
 
 // Regression: "/new" asks "Who is the contact?" and the manager pastes the client's email
@@ -15,13 +12,7 @@ import (
 // email on the contact.
 func TestNewDialogSignaturePaste(t *testing.T) {
 	h := newHarness(t)
-	say := func(text string) string {
-		var out []string
-		for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: "console:admin", Name: "Admin", Chat: bot.ChatPrivate, Text: text}) {
-			out = append(out, r.Text)
-		}
-		return strings.Join(out, "\n")
-	}
+	say := func(text string) string { return h.sayAs("console:admin", text) }
 	say("/new")
 	got := say("Ivana Perić\nVoditeljica nabave\nOmega d.o.o.\nMob: 098 123 4567\nivana.peric@omega.hr")
 	if strings.Contains(got, "Ivana Perić\nVoditeljica") {

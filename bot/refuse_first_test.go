@@ -2,13 +2,11 @@ package bot_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"crmbot/bot"
 	"crmbot/crm"
-	"crmbot/storage"
 )
 
 // A command that would ask questions about a colleague's interest is refused before
@@ -17,24 +15,8 @@ import (
 func TestRefusedBeforeFirstQuestion(t *testing.T) {
 	cmds := []string{"/log 1", "/log 1 call", "/next 1", "/stage 1", "/lost 1", "/edit 1", "/edit 1 phone"}
 	for _, ownOnly := range []bool{false, true} {
-		db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		clk := &clock{t: start}
-		svc := crm.NewService(db, clk.Now, crm.Config{DefaultRegion: "HR", Currency: "EUR", ManagersSeeOwnOnly: ownOnly})
-		if _, err := svc.EnsureAdmin(context.Background(), "console:admin", "Admin"); err != nil {
-			t.Fatal(err)
-		}
-		eng := bot.New(svc, bot.Options{Clock: clk.Now})
-		say := func(id crm.Identity, text string) string {
-			var out []string
-			for _, r := range eng.Handle(context.Background(), bot.Request{Identity: id, Name: "T", Chat: bot.ChatPrivate, Text: text}) {
-				out = append(out, r.Text)
-			}
-			return strings.Join(out, "\n")
-		}
+		h := newHarnessWith(t, crm.Config{DefaultRegion: "HR", Currency: "EUR", ManagersSeeOwnOnly: ownOnly})
+		say := h.sayAs
 		say("console:admin", "/team add Ana Horvat manager corporate Europe/Zagreb console:ana")
 		say("console:admin", "/team add Ivo Ivić manager corporate Europe/Zagreb console:ivo")
 		say("console:ana", "/new Marko Đurić, Acme d.o.o.")

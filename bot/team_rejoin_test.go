@@ -1,13 +1,9 @@
 package bot_test
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
-
-	"crmbot/bot"
-	"crmbot/crm"
 )
 
 // Regression: someone removed with /team remove (on leave, say) cannot be brought back.
@@ -17,13 +13,7 @@ import (
 // (RedeemInviteLang never clears it; AddUser refuses the name).
 func TestRemovedPersonCanRejoin(t *testing.T) {
 	h := newHarness(t)
-	say := func(id crm.Identity, text string) string {
-		var out []string
-		for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: id, Name: "Ana", Chat: bot.ChatPrivate, Text: text}) {
-			out = append(out, r.Text)
-		}
-		return strings.Join(out, "\n")
-	}
+	say := h.sayAs
 	say("console:admin", "/team add Ana Horvat manager corporate Europe/Zagreb")
 	say("console:admin", "/team remove @ana")
 	inv := say("console:admin", "/team invite @ana")

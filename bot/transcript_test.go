@@ -35,18 +35,48 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, crm.Config{DefaultRegion: "HR", Currency: "EUR"})
+}
+
+// newHarnessWith is newHarness with another service configuration (own-only mode).
+func newHarnessWith(t *testing.T, cfg crm.Config) *harness {
+	t.Helper()
 	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	clk := &clock{t: start}
-	svc := crm.NewService(db, clk.Now, crm.Config{DefaultRegion: "HR", Currency: "EUR"})
+	svc := crm.NewService(db, clk.Now, cfg)
 	if _, err := svc.EnsureAdmin(context.Background(), "console:admin", "Admin"); err != nil {
 		t.Fatal(err)
 	}
 	eng := bot.New(svc, bot.Options{Clock: clk.Now, Admins: []crm.Identity{"telegram:999"}})
 	return &harness{t: t, db: db, svc: svc, eng: eng, clock: clk}
+}
+
+// sayAs sends text from id in a private chat and returns the replies' texts, one per
+// line.
+func (h *harness) sayAs(id crm.Identity, text string) string {
+	var out []string
+	for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: id, Name: "T", Chat: bot.ChatPrivate, Text: text}) {
+		out = append(out, r.Text)
+	}
+	return strings.Join(out, "\n")
+}
+
+// sayAsWithButtons is sayAs with each reply's button labels after its text, "[Label]".
+func (h *harness) sayAsWithButtons(id crm.Identity, text string) string {
+	var out []string
+	for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: id, Name: "T", Chat: bot.ChatPrivate, Text: text}) {
+		out = append(out, r.Text)
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				out = append(out, "["+b.Label+"]")
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestTranscripts runs every testdata/*.txt conversation. A transcript is lines of:

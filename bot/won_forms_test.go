@@ -1,11 +1,8 @@
 package bot_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"crmbot/bot"
 )
 
 // Regression: /won reads its value only after the bare words value/for/vrijednost/iznos.
@@ -16,13 +13,7 @@ import (
 func TestWonValueForms(t *testing.T) {
 	for _, line := range []string{"/won 1 vrijednost: 30.000 €", "/won 1 za 30.000 €", "/won 1 value: 30000 EUR", "/won 1 30.000 €"} {
 		h := newHarness(t)
-		say := func(text string) string {
-			var out []string
-			for _, r := range h.eng.Handle(context.Background(), bot.Request{Identity: "console:admin", Name: "Admin", Chat: bot.ChatPrivate, Text: text}) {
-				out = append(out, r.Text)
-			}
-			return strings.Join(out, "\n")
-		}
+		say := func(text string) string { return h.sayAs("console:admin", text) }
 		say("/lang hr")
 		say("/new Marko Đurić, Acme d.o.o.")
 		got := say(line)
