@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -137,11 +138,28 @@ func (c *conv) logText(d *dialog, v string, askNext bool) []Reply {
 		return []Reply{c.ask(d, "text", c.t("log.next_kept", c.echoWhen(next.Due)+" — "+c.what(next.What))+"\n"+c.t("log.ask_text", c.t("kind."+d.Kind)), [][]Button{{c.cancelButton()}})}
 	}
 	if err != nil {
-		d.Text, d.Full = text, v
+		d.Text, d.Full, d.What = text, v, whatAfter(clause, err)
 		return c.askNextKept(d, err)
 	}
 	c.setDialog(nil)
 	return c.saveLog(d.ID, crm.InteractionKind(d.Kind), text, next)
+}
+
+// whatAfter returns the words after the unreadable date part of a next-step clause
+// ("31.11. nazvati" → "nazvati"), so asking for the date again does not lose what to do.
+func whatAfter(clause string, err error) string {
+	part := ""
+	var de *DateError
+	if errors.As(err, &de) {
+		part = de.Part
+	} else if ce := crm.AsError(err); ce != nil && (strings.HasPrefix(ce.Key, "date.err.") || ce.Key == keyNoDate) && len(ce.Args) > 0 {
+		part, _ = ce.Args[0].(string) // dateErr puts the unreadable part first
+	}
+	i := strings.Index(clause, part)
+	if part == "" || i < 0 {
+		return ""
+	}
+	return strings.TrimSpace(clause[i+len(part):])
 }
 
 // askNextKept asks again for the next step of a /log whose note is kept, after err
@@ -153,7 +171,11 @@ func (c *conv) askNextKept(d *dialog, err error) []Reply {
 		bs = append(bs[:len(bs)-1], []Button{{Label: c.t("btn.keep_in_note"), Action: "whole"}}, bs[len(bs)-1])
 	}
 	r := c.errReply(err)
-	return []Reply{r, c.ask(d, "next", c.t("log.kept", clip(d.Text, 200))+"\n"+c.t("log.ask_next_kept"), bs)}
+	kept := c.t("log.kept", clip(d.Text, 200))
+	if d.What != "" {
+		kept += "\n" + c.t("log.kept_what", clip(d.What, 200))
+	}
+	return []Reply{r, c.ask(d, "next", kept+"\n"+c.t("log.ask_next_kept"), bs)}
 }
 
 // parseNext reads "<when> [what]" into a next action; the what defaults to "follow up".
@@ -250,6 +272,9 @@ func (c *conv) answerLog(d *dialog, v string, button bool) []Reply {
 			n, err := c.parseNext(v)
 			if err != nil {
 				return c.askNextKept(d, err)
+			}
+			if n.What == "next.followup" && d.What != "" {
+				n.What = d.What // typed with the date that could not be read
 			}
 			next = n
 		}

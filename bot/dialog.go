@@ -40,8 +40,11 @@ type dialog struct {
 	Match *crm.Match `json:"match,omitempty"`
 	// Change is a stage move of a closed interest waiting for the user to confirm
 	// the reopening.
-	Change  *crm.StageChange `json:"change,omitempty"`
-	Updated time.Time        `json:"updated"`
+	Change *crm.StageChange `json:"change,omitempty"`
+	// What is what to do next, typed after a date that could not be read: a preset
+	// or a retyped date keeps it instead of "follow up".
+	What    string    `json:"what,omitempty"`
+	Updated time.Time `json:"updated"`
 	// Parent is the dialogue a forwarded message interrupted: it resumes when the
 	// offer to log the forward is done or cancelled.
 	Parent *dialog `json:"parent,omitempty"`
