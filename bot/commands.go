@@ -113,6 +113,9 @@ func (c *conv) dispatch() []Reply {
 func (c *conv) runCommand(name, args string) (out []Reply) {
 	cmd := commandIndex[name]
 	if cmd == nil {
+		if near := nearestCommand(name); near != "" {
+			return []Reply{{Text: c.t("err.unknown_command_near", name, near), Private: true, Error: true}}
+		}
 		return []Reply{{Text: c.t("err.unknown_command", name), Private: true, Error: true}}
 	}
 	if c.req.Chat == ChatGroup && !cmd.group {
@@ -211,4 +214,53 @@ func (c *conv) cmdCancel(string) []Reply {
 	}
 	c.setDialog(nil)
 	return []Reply{{Text: c.t("cancel.done"), Private: true}}
+}
+
+// nearestCommand names the command a mistyped name most likely meant ("nwe" → "new",
+// "pipline" → "pipeline"): the one within two edits, when exactly one is closest. The
+// user is told, never taken there: a guess must not run a command.
+func nearestCommand(name string) string {
+	if len(name) < 2 {
+		return ""
+	}
+	best, bestD, tie := "", 3, false
+	for n, cmd := range commandIndex {
+		d := editDistance(name, n)
+		switch {
+		case d < bestD:
+			best, bestD, tie = cmd.name, d, false
+		case d == bestD && cmd.name != best:
+			tie = true
+		}
+	}
+	if tie {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Damerau–Levenshtein distance (adjacent swaps count once) between
+// two short ASCII words.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }

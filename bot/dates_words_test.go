@@ -46,3 +46,14 @@ func TestHourBehindAWord(t *testing.T) {
 		}
 	}
 }
+
+func TestNearestCommand(t *testing.T) {
+	for in, want := range map[string]string{
+		"nwe": "new", "pipline": "pipeline", "lgo": "log", "shwo": "show", "tema": "team",
+		"frobnicate": "", "x": "", "stg": "",
+	} {
+		if got := nearestCommand(in); got != want {
+			t.Errorf("nearestCommand(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
