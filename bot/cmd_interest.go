@@ -337,16 +337,30 @@ func (c *conv) answerNext(d *dialog, v string) []Reply {
 		v = "in 3 days"
 	}
 	c.setDialog(nil)
-	return c.setNext(d.ID, v)
+	return c.setNextKeeping(d.ID, v, d.What)
 }
 
-func (c *conv) setNext(id uint64, clause string) []Reply {
+func (c *conv) setNext(id uint64, clause string) []Reply { return c.setNextKeeping(id, clause, "") }
+
+// setNextKeeping sets the next step from clause; what, when not empty, is what to do,
+// kept from an earlier attempt whose date could not be read.
+func (c *conv) setNextKeeping(id uint64, clause, what string) []Reply {
 	next, err := c.parseNext(clause)
 	if err != nil {
 		// Ask again for the date alone, with the presets one press away, instead of
-		// ending the exchange with an error.
-		d := &dialog{Flow: "next", ID: id}
-		return []Reply{c.errReply(err), c.ask(d, "when", c.t("next.ask", id), c.nextPresets()[:2])}
+		// ending the exchange with an error; what was typed after the date is kept.
+		d := &dialog{Flow: "next", ID: id, What: whatAfter(clause, err)}
+		if d.What == "" {
+			d.What = what
+		}
+		prompt := c.t("next.ask", id)
+		if d.What != "" {
+			prompt = c.t("log.kept_what", clip(d.What, 200)) + "\n" + prompt
+		}
+		return []Reply{c.errReply(err), c.ask(d, "when", prompt, c.nextPresets()[:2])}
+	}
+	if next.What == "next.followup" && what != "" {
+		next.What = what
 	}
 	in, err := c.e.svc.SetNext(c.ctx, c.op(), id, *next)
 	if err != nil {
