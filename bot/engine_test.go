@@ -10,6 +10,7 @@ import (
 	"crmbot/bot"
 	"crmbot/crm"
 	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 // A restart in the middle of a dialogue loses nothing: the state is in the database.
@@ -108,11 +109,7 @@ func TestCatalogComplete(t *testing.T) {
 
 // CRMBOT_ADMINS lists Slack admins by user id; identities carry the team too.
 func TestSlackAdminByUserID(t *testing.T) {
-	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storagetest.Open(t)
 	svc := crm.NewService(db, func() time.Time { return start }, crm.Config{})
 	e := bot.New(svc, bot.Options{Admins: []crm.Identity{"slack:U012AB"}})
 	got := e.Handle(context.Background(), bot.Request{Identity: "slack:T1/U012AB", Name: "Ana", Text: "/team"})
@@ -128,11 +125,7 @@ func TestSlackAdminByUserID(t *testing.T) {
 // With CRMBOT_OWN_ONLY a manager sees only their own interests, and another's number
 // is answered as if it did not exist.
 func TestOwnOnlyHidesOtherManagersInterests(t *testing.T) {
-	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storagetest.Open(t)
 	now := func() time.Time { return start }
 	svc := crm.NewService(db, now, crm.Config{ManagersSeeOwnOnly: true})
 	ctx := context.Background()

@@ -2,22 +2,17 @@ package bot
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"crmbot/crm"
-	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 func langEngine(t *testing.T, opts Options) (*Engine, *crm.Service) {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storagetest.Open(t)
 	now := func() time.Time { return time.Date(2026, 11, 25, 15, 4, 0, 0, time.UTC) }
 	svc := crm.NewService(db, now, crm.Config{})
 	opts.Clock = now

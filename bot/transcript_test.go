@@ -13,6 +13,7 @@ import (
 	"crmbot/bot"
 	"crmbot/crm"
 	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.txt transcripts with the replies the engine gives now")
@@ -41,11 +42,7 @@ func newHarness(t *testing.T) *harness {
 // newHarnessWith is newHarness with another service configuration (own-only mode).
 func newHarnessWith(t *testing.T, cfg crm.Config) *harness {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storagetest.Open(t)
 	clk := &clock{t: start}
 	svc := crm.NewService(db, clk.Now, cfg)
 	if _, err := svc.EnsureAdmin(context.Background(), "console:admin", "Admin"); err != nil {

@@ -2,21 +2,17 @@ package crm_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"crmbot/crm"
-	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 // Users created without a zone get the configured default, not UTC.
 func TestDefaultTZ(t *testing.T) {
 	for _, tt := range []struct{ cfg, want string }{{"Europe/Zagreb", "Europe/Zagreb"}, {"", "UTC"}, {"Mars/Olympus", "UTC"}} {
-		db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := storagetest.Open(t)
 		ctx := context.Background()
 		svc := crm.NewService(db, func() time.Time { return time.Date(2026, 11, 25, 15, 4, 0, 0, time.UTC) }, crm.Config{DefaultTZ: tt.cfg})
 		adm, err := svc.EnsureAdmin(ctx, "console:admin", "Admin")
@@ -30,6 +26,5 @@ func TestDefaultTZ(t *testing.T) {
 		if adm.TZ != tt.want || ana.TZ != tt.want {
 			t.Errorf("DefaultTZ %q: admin in %q, Ana in %q; want %q", tt.cfg, adm.TZ, ana.TZ, tt.want)
 		}
-		db.Close()
 	}
 }

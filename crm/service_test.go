@@ -3,13 +3,13 @@ package crm_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"crmbot/crm"
 	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 type fixture struct {
@@ -25,11 +25,8 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storagetest.Open(t)
+	var err error
 	f := &fixture{t: t, db: db, now: time.Date(2026, 11, 25, 15, 4, 0, 0, time.UTC), ctx: context.Background()}
 	f.svc = crm.NewService(db, func() time.Time { return f.now }, crm.Config{})
 	if f.adm, err = f.svc.EnsureAdmin(f.ctx, "console:admin", "Admin"); err != nil {

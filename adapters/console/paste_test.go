@@ -14,7 +14,7 @@ import (
 	"crmbot/adapters/console"
 	"crmbot/bot"
 	"crmbot/crm"
-	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 func TestPasteReader(t *testing.T) {
@@ -43,11 +43,7 @@ func TestPasteReader(t *testing.T) {
 // terminal, and returns what it printed.
 func interactive(t *testing.T, input string) string {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storagetest.Open(t)
 	now := time.Date(2026, 11, 25, 15, 4, 0, 0, time.UTC)
 	svc := crm.NewService(db, func() time.Time { return now }, crm.Config{})
 	id := crm.Identity("console:tester")

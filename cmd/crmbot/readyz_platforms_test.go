@@ -4,13 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"crmbot/crm"
-	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 // /readyz is stuck only over a due message of a platform whose adapter runs.
@@ -35,12 +34,8 @@ func TestReadyzOutboxStuckPerPlatform(t *testing.T) {
 			[]readiness{{"telegram", connected(true)}, {"slack", connected(true)}}, 503, "slack message"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			err = db.Update(context.Background(), func(tx crm.Tx) error {
+			db := storagetest.Open(t)
+			err := db.Update(context.Background(), func(tx crm.Tx) error {
 				for target, age := range tc.targets {
 					_, err := tx.Enqueue(&crm.OutboxMessage{Key: "k:" + target, Target: crm.Identity(target), Payload: []byte("x"),
 						Created: now.Add(-age), NotBefore: now.Add(-age), State: crm.OutboxPending})

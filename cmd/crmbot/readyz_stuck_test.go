@@ -4,12 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"crmbot/crm"
-	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 // /readyz counts every pending outbox message, whatever its platform.
@@ -18,13 +17,9 @@ import (
 // so after CRMBOT_OUTBOX_STUCK the server is unready for good, though Telegram is
 // connected and delivering. Only platforms with a running adapter can be stuck.
 func TestReadyzIgnoresPlatformsWithoutAdapter(t *testing.T) {
-	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storagetest.Open(t)
 	now := time.Now()
-	err = db.Update(context.Background(), func(tx crm.Tx) error {
+	err := db.Update(context.Background(), func(tx crm.Tx) error {
 		_, err := tx.Enqueue(&crm.OutboxMessage{Key: "headdigest:2026-11-01", Target: "slack:T1/C1", Payload: []byte("x"),
 			Created: now.Add(-48 * time.Hour), NotBefore: now.Add(-48 * time.Hour), State: crm.OutboxPending})
 		return err

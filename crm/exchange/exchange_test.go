@@ -16,6 +16,7 @@ import (
 	"crmbot/crm"
 	"crmbot/crm/exchange"
 	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden exports in testdata/")
@@ -32,11 +33,7 @@ type fixture struct {
 
 func open(t *testing.T) *fixture {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "crm.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storagetest.Open(t)
 	f := &fixture{t: t, db: db, now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), ctx: context.Background()}
 	f.svc = crm.NewService(db, func() time.Time { return f.now }, crm.Config{DefaultRegion: "HR", Currency: "EUR"})
 	return f
