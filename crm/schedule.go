@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -182,3 +183,38 @@ func parseClock(s string) (int, error) {
 
 // FormatClock renders minutes after midnight as "08:30".
 func FormatClock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
+
+// SetSchedule sets a user's working hours and digest time ("08:30" or "off"); nil
+// leaves a field unchanged.
+func (s *Service) SetSchedule(ctx context.Context, op Op, userID uint64, work *WorkSchedule, digestAt *string) (*User, error) {
+	if op.Actor.ID != userID && op.Actor.Role != RoleAdmin {
+		return nil, s.refused(ctx, op, "user", userID, "schedule", Errorf(EFORBIDDEN, "err.admin_only"))
+	}
+	if digestAt != nil && *digestAt != "off" {
+		m, err := parseClock(*digestAt)
+		if err != nil {
+			return nil, Errorf(EINVALID, "err.bad_clock", *digestAt)
+		}
+		v := FormatClock(m)
+		digestAt = &v
+	}
+	var u *User
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		if u, err = tx.User(userID); err != nil {
+			return err
+		}
+		if work != nil {
+			w := *work
+			u.Work = &w
+		}
+		if digestAt != nil {
+			u.DigestAt = *digestAt
+		}
+		if err := tx.PutUser(u); err != nil {
+			return err
+		}
+		return tx.AddAudit(&AuditEntry{At: s.now(), ActorID: op.Actor.ID, Entity: "user", EntityID: u.ID, Action: "schedule"})
+	})
+	return u, err
+}
