@@ -147,6 +147,9 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 			e.log.Warn("mark reachable", "err", err)
 		}
 	}
+	if req.structuredRequest() {
+		return c.structured()
+	}
 	var stale *dialog
 	if c.d, stale, err = e.loadDialog(ctx, req.Identity); err != nil {
 		return c.fail(err)
@@ -189,6 +192,9 @@ func commandLabel(req Request) string {
 	if req.Action != "" {
 		return "button"
 	}
+	if req.structuredRequest() {
+		return "form"
+	}
 	name, _ := splitCommand(req.Text)
 	if name == "" {
 		return "text"
@@ -223,7 +229,7 @@ func (e *Engine) stranger(ctx context.Context, req Request, err error) []Reply {
 	lang := e.strangerLang(req)
 	if crm.ErrorCode(err) != crm.EUNAUTHORIZED {
 		e.log.Error("authenticate", "err", err)
-		return []Reply{{Text: e.cat.T(lang, "err.internal"), Private: true}}
+		return []Reply{{Text: e.cat.T(lang, "err.internal"), Private: true, Error: true}}
 	}
 	if req.Chat == ChatGroup && !req.Ephemeral {
 		return nil // strangers' chatter in a group is not ours to answer
@@ -239,12 +245,12 @@ func (e *Engine) stranger(ctx context.Context, req Request, err error) []Reply {
 				e.log.Error("redeem invite", "err", err)
 				return []Reply{{Text: e.cat.T(lang, "err.internal"), Private: true}}
 			}
-			return []Reply{{Text: e.cat.T(lang, "err.bad_invite"), Private: true}}
+			return []Reply{{Text: e.cat.T(lang, "err.bad_invite"), Private: true, Error: true}}
 		}
 		lang = e.userLang(u)
 		return []Reply{{Text: e.cat.T(lang, "welcome.linked", u.Name, e.cat.T(lang, "role."+string(u.Role))) + "\n" + e.cat.T(lang, "help.short"), Private: true}}
 	}
-	return []Reply{{Text: e.cat.T(lang, "err.unknown_identity", string(req.Identity)), Private: true}}
+	return []Reply{{Text: e.cat.T(lang, "err.unknown_identity", string(req.Identity)), Private: true, Error: true}}
 }
 
 // fail turns an error into the reply a user sees: the catalog message of a crm error,

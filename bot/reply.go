@@ -60,6 +60,12 @@ type Request struct {
 	// stranger and becomes the language of someone who first links; a language the
 	// person chose with /lang always wins.
 	Lang string
+	// Form is a form submitted in one go (a Slack modal), handled as /new or /log
+	// would handle its values; with View ViewForm, the form to show, prefilled.
+	Form *Form
+	// View asks for a structured answer the platform draws itself (ViewHome,
+	// ViewForm) instead of a line of conversation.
+	View string
 }
 
 // Button is a choice offered with a reply. Action is sent back in Request.Action when
@@ -98,6 +104,13 @@ type Reply struct {
 	// asked before is still open, so the choices offered with it still stand (the
 	// terminal keeps its numbered buttons).
 	Error bool
+	// FieldErrors, on the refusal of a submitted form, are the messages to show on
+	// its fields, keyed by field name (FieldContact, …); Text holds them all.
+	FieldErrors map[string]string
+	// Home is the answer to a ViewHome request.
+	Home *HomeView
+	// FormView is the answer to a ViewForm request: the form to draw.
+	FormView *FormView
 }
 
 // Card is a titled set of labelled fields with a free-text part after them.

@@ -2,12 +2,13 @@ package slack
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"crmbot/bot"
-	"crmbot/crm"
 )
 
 // busyText answers a request the queue has no room for.
@@ -30,8 +31,8 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 	var done func(ctx context.Context, answered bool)
 	if sc.TriggerID != "" {
 		key := "cmd:" + sc.TriggerID
-		_, err := a.svc.Authenticate(ctx, id)
-		durable := crm.ErrorCode(err) != crm.EUNAUTHORIZED
+		p, err := a.engine.Who(ctx, id)
+		durable := err != nil || p.Known
 		first, err := a.claim(ctx, key, durable)
 		if err != nil {
 			a.log.Error("slack: cannot record command", "err", logErr(err))
@@ -43,23 +44,18 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 		done = func(ctx context.Context, answered bool) { a.settle(ctx, key, durable && answered) }
 	}
 	if (text == "/new" || text == "/log") && sc.TriggerID != "" {
-		if u, err := a.svc.Authenticate(ctx, id); err == nil {
-			mctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
-			defer cancel()
-			var err error
-			if text == "/new" {
-				err = a.openNewModal(mctx, sc.TriggerID, u, sc.ChannelID)
-			} else {
-				err = a.openLogModal(mctx, sc.TriggerID, u, logPrefill{Channel: sc.ChannelID})
-			}
-			if err == nil {
-				done(ctx, true)
-				return nil
-			}
+		mctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+		defer cancel()
+		err := a.openForm(mctx, sc.TriggerID, id, bot.Form{Name: strings.TrimPrefix(text, "/")}, sc.ChannelID)
+		if err == nil {
+			done(ctx, true)
+			return nil
+		}
+		if !errors.Is(err, errNoForm) {
 			a.log.Warn("slack: views.open failed; falling back to the chat dialogue", "err", logErr(err))
 		}
-		// A stranger gets the engine's refusal; an admin on first contact, or a
-		// failed views.open, the step-by-step dialogue.
+		// A stranger gets the engine's refusal; a failed views.open, the
+		// step-by-step dialogue.
 	}
 	// In a channel the answers go to the person alone (response_type ephemeral),
 	// except the reports meant for the room; the engine runs every command there,

@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"crmbot/bot"
-	"crmbot/crm"
 )
 
 // ask queues an engine request behind the earlier ones of the same person. prepare,
@@ -52,7 +51,7 @@ func (a *Adapter) fillName(ctx context.Context, req *bot.Request) {
 	if req.Name != "" && req.Lang != "" {
 		return
 	}
-	if _, err := a.svc.Authenticate(ctx, req.Identity); crm.ErrorCode(err) != crm.EUNAUTHORIZED {
+	if p, err := a.engine.Who(ctx, req.Identity); err != nil || p.Known {
 		return
 	}
 	if _, uid, ok := parseIdentity(req.Identity); ok {
@@ -176,13 +175,11 @@ func (a *Adapter) chartTrouble(err error) (string, []any) {
 	return "slack.chart_refused", []any{se.Err}
 }
 
-// langOf is the language of a Slack user on the team; "" (the default) for a
-// stranger.
+// langOf is the language of a Slack user: their own on the team, the default for
+// a stranger (and "", the default too, when the engine cannot tell).
 func (a *Adapter) langOf(ctx context.Context, user, team string) string {
-	if u, err := a.svc.Authenticate(ctx, identity(team, user)); err == nil {
-		return u.Lang
-	}
-	return ""
+	p, _ := a.engine.Who(ctx, identity(team, user))
+	return p.Lang
 }
 
 // tell queues a message of the adapter's own (a catalog key) to the person of rt
@@ -202,11 +199,7 @@ func (a *Adapter) tell(rt route, key string, args ...any) bool {
 // pressed, the command runs again as if asked in the channel, under the engine's
 // rules for a group, and its answer is posted there.
 func (a *Adapter) shareBlock(ctx context.Context, rt route) slack.Block {
-	lang := ""
-	if u, err := a.svc.Authenticate(ctx, identity(rt.team, rt.user)); err == nil {
-		lang = u.Lang
-	}
-	return slack.NewActionBlock("share", button(actionShare, rt.share, a.t(lang, "slack.share")))
+	return slack.NewActionBlock("share", button(actionShare, rt.share, a.t(a.langOf(ctx, rt.user, rt.team), "slack.share")))
 }
 
 // slashForm finds the "/command" words of the engine's texts.

@@ -373,7 +373,7 @@ func (e *env) config() Config {
 // start creates an adapter on the database and runs it.
 func (e *env) start() {
 	e.t.Helper()
-	a, err := New(e.config(), e.engine, e.svc)
+	a, err := New(e.config(), e.engine, e.svc.Store)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -7,12 +7,13 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"crmbot/bot"
 	"crmbot/crm"
 )
 
 // maxHomeItems keeps the Home view under Slack's 100-block limit (each follow-up
 // takes two blocks).
-const maxHomeItems = 40
+const maxHomeItems = bot.MaxHomeItems
 
 // RefreshHome publishes the App Home tab of a Slack identity ("slack:T…/U…"): the
 // person's follow-ups that are overdue and due today, with buttons to log, open the
@@ -36,19 +37,27 @@ func (a *Adapter) publishHome(ctx context.Context, id crm.Identity, strangers bo
 	if !ok || !isUserID(uid) {
 		return nil
 	}
+	replies := a.engine.Handle(ctx, bot.Request{Identity: id, View: bot.ViewHome, Chat: bot.ChatPrivate})
 	var bs []slack.Block
-	u, err := a.svc.Authenticate(ctx, id)
-	switch {
-	case crm.ErrorCode(err) == crm.EUNAUTHORIZED:
+	for _, r := range replies {
+		if r.Home != nil {
+			bs = homeBlocks(r.Home)
+			break
+		}
+	}
+	if bs == nil {
+		// The engine's refusal (someone not on the team) or its apology: shown on
+		// the tab only when it was opened, never put there by another request.
 		if !strangers {
 			return nil
 		}
-		bs = []slack.Block{section(a.t("", "err.unknown_identity", string(id)))}
-	case err != nil:
-		return err
-	default:
-		if bs, err = a.homeBlocks(ctx, u); err != nil {
-			return err
+		for _, r := range replies {
+			if strings.TrimSpace(r.Text) != "" {
+				bs = append(bs, section(clip(r.Text, maxSectionText)))
+			}
+		}
+		if bs == nil {
+			return nil
 		}
 	}
 	req := slack.PublishViewContextRequest{UserID: uid, View: slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: bs}}}
@@ -66,61 +75,48 @@ func button(actionID, value, label string) *slack.ButtonBlockElement {
 	return slack.NewButtonBlockElement(actionID, value, slack.NewTextBlockObject(slack.PlainTextType, clip(label, maxButtonLabel), true, false))
 }
 
-func (a *Adapter) homeBlocks(ctx context.Context, u *crm.User) ([]slack.Block, error) {
-	due, err := a.svc.Today(ctx, u)
-	if err != nil {
-		return nil, err
+// homeButton draws one of the home's buttons: "/new" and "/log [id]" open their
+// forms at once (the trigger_id lives three seconds), any other runs its command
+// through the engine as a pressed button does.
+func homeButton(b bot.Button, actionID string) *slack.ButtonBlockElement {
+	switch name, arg, _ := strings.Cut(b.Action, " "); name {
+	case "/new":
+		return button(actionOpenNew, "new", b.Label)
+	case "/log":
+		return button(actionOpenLog, arg, b.Label)
 	}
-	lang := u.Lang
+	return button(actionID, b.Action, b.Label)
+}
+
+// homeBlocks draws the engine's home: a header, who the person is, the entry
+// points, then each follow-up with its buttons (maxHomeItems of them at most).
+func homeBlocks(h *bot.HomeView) []slack.Block {
+	var top []slack.BlockElement
+	for i, b := range h.Actions {
+		top = append(top, homeButton(b, "home_top_"+strconv.Itoa(i)))
+	}
 	bs := []slack.Block{
-		slack.NewHeaderBlock(plain(clip(a.t(lang, "today.title"), 150))),
-		slack.NewActionBlock("home_top",
-			button(actionOpenNew, "new", a.t(lang, "btn.new_interest")),
-			button(actionOpenLog, "", a.t(lang, "btn.log")),
-		),
+		slack.NewHeaderBlock(plain(clip(h.Title, 150))),
+		slack.NewContextBlock("home_who", slack.NewTextBlockObject(slack.PlainTextType, clip(h.Name+" · "+h.Role, 150), false, false)),
+		slack.NewActionBlock("home_top", top...),
 		slack.NewDividerBlock(),
 	}
-	if len(due) == 0 {
-		return append(bs, section(a.t(lang, "today.none"))), nil
+	if h.Empty != "" {
+		bs = append(bs, section(h.Empty))
 	}
-	for i, sm := range due {
+	for i, it := range h.Items {
 		if i == maxHomeItems {
-			bs = append(bs, section("… +"+strconv.Itoa(len(due)-i)+" — "+slackForms("/today", false)))
 			break
 		}
-		in := sm.Interest
-		id := strconv.FormatUint(in.ID, 10)
-		var b strings.Builder
-		b.WriteString("#" + id + " " + sm.Company)
-		if sm.Contact != "" {
-			b.WriteString(" — " + sm.Contact)
+		id := strconv.FormatUint(it.ID, 10)
+		var els []slack.BlockElement
+		for j, b := range it.Buttons {
+			els = append(els, homeButton(b, "home_"+id+"_"+strconv.Itoa(j)))
 		}
-		b.WriteString("\n" + a.followUpLine(u, in))
-		bs = append(bs, section(b.String()), slack.NewActionBlock("home_"+id,
-			button(actionOpenLog, id, a.t(lang, "btn.log")+" #"+id),
-			button("home_card_"+id, "/show "+id, a.t(lang, "btn.card")),
-			button("home_snooze_"+id, "/snooze "+id+" tomorrow", a.t(lang, "btn.snooze_tomorrow")),
-		))
+		bs = append(bs, section(it.Title+"\n"+it.Next), slack.NewActionBlock("home_"+id, els...))
 	}
-	return bs, nil
-}
-
-// followUps is what the adapter uses, when the engine offers it, to word a
-// follow-up exactly as the chat does; *bot.Engine satisfies it.
-type followUps interface {
-	FollowUpLine(u *crm.User, in *crm.Interest) string
-}
-
-// followUpLine is in's next step in u's words: the engine's wording, or, for an
-// engine without one, the date and the step with a cadence key looked up in the
-// catalog.
-func (a *Adapter) followUpLine(u *crm.User, in *crm.Interest) string {
-	if f, ok := a.engine.(followUps); ok {
-		return f.FollowUpLine(u, in)
+	if h.More != "" {
+		bs = append(bs, section(slackForms(h.More, false)))
 	}
-	what := in.Next.What
-	if strings.HasPrefix(what, "next.") {
-		what = a.t(u.Lang, what)
-	}
-	return in.Next.Due.In(u.Location()).Format("Mon 2 Jan 15:04") + " — " + what
+	return bs
 }

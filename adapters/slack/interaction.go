@@ -39,29 +39,21 @@ func (a *Adapter) interact(ctx context.Context, cb *slack.InteractionCallback) *
 		if cb.CallbackID == shortcutLog {
 			ch := cb.Channel.ID
 			a.openModalOrAsk(ctx, team, cb, "/log", func(mctx context.Context) error {
-				u, err := a.svc.Authenticate(ctx, identity(team, cb.User.ID))
-				if err != nil {
-					return err
-				}
-				return a.openLogModal(mctx, cb.TriggerID, u, logPrefill{Text: plainText(cb.Message.Text), Channel: ch})
+				return a.openForm(mctx, cb.TriggerID, identity(team, cb.User.ID), bot.Form{Name: bot.FormLog, Text: plainText(cb.Message.Text)}, ch)
 			})
 		}
 	case slack.InteractionTypeShortcut:
 		if cb.CallbackID == shortcutNew {
 			a.openModalOrAsk(ctx, team, cb, "/new", func(mctx context.Context) error {
-				u, err := a.svc.Authenticate(ctx, identity(team, cb.User.ID))
-				if err != nil {
-					return err
-				}
-				return a.openNewModal(mctx, cb.TriggerID, u, "")
+				return a.openForm(mctx, cb.TriggerID, identity(team, cb.User.ID), bot.Form{Name: bot.FormNew}, "")
 			})
 		}
 	case slack.InteractionTypeViewSubmission:
 		switch cb.View.CallbackID {
 		case callbackNew:
-			return a.submitNew(ctx, team, cb)
+			return a.submit(ctx, team, cb, fContact)
 		case callbackLog:
-			return a.submitLog(ctx, team, cb)
+			return a.submit(ctx, team, cb, fText)
 		}
 	}
 	return nil
@@ -116,21 +108,12 @@ func (a *Adapter) blockActions(ctx context.Context, team string, cb *slack.Inter
 		switch act.ActionID {
 		case actionOpenNew:
 			a.openModalOrAsk(ctx, team, cb, "/new", func(mctx context.Context) error {
-				u, err := a.svc.Authenticate(ctx, id)
-				if err != nil {
-					return err
-				}
-				return a.openNewModal(mctx, cb.TriggerID, u, "")
+				return a.openForm(mctx, cb.TriggerID, id, bot.Form{Name: bot.FormNew}, "")
 			})
 			continue
 		case actionOpenLog:
 			a.openModalOrAsk(ctx, team, cb, strings.TrimSpace("/log "+act.Value), func(mctx context.Context) error {
-				u, err := a.svc.Authenticate(ctx, id)
-				if err != nil {
-					return err
-				}
-				n, _ := strconv.ParseUint(act.Value, 10, 64)
-				return a.openLogModal(mctx, cb.TriggerID, u, logPrefill{InterestID: n})
+				return a.openForm(mctx, cb.TriggerID, id, bot.Form{Name: bot.FormLog, Interest: act.Value}, "")
 			})
 			continue
 		case actionShare:

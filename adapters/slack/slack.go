@@ -27,14 +27,18 @@ import (
 	"crmbot/crm"
 )
 
-// Handler is the engine's role as this adapter sees it; *bot.Engine satisfies it.
-type Handler interface {
+// Engine is the engine as this adapter sees it; *bot.Engine satisfies it. Every
+// decision goes through it: the adapter never authenticates, validates or reads
+// the CRM on its own, it only translates between Slack and these calls.
+type Engine interface {
+	// Handle answers a request: a command, a button, a submitted form, or a
+	// structured view (the App Home, a form to draw).
 	Handle(ctx context.Context, req bot.Request) []bot.Reply
-}
-
-// catalogued is what the adapter uses, when the engine offers it, to word modal field
-// errors in the user's language; *bot.Engine satisfies it.
-type catalogued interface {
+	// Who says whether an identity is on the team and in which language to word
+	// the adapter's own messages to them.
+	Who(ctx context.Context, id crm.Identity) (bot.Person, error)
+	// Catalog words the adapter's own messages (a chart that could not be
+	// shared, the "Share in channel" button).
 	Catalog() *bot.Catalog
 }
 
@@ -164,8 +168,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // (HTTP mode) and start Run.
 type Adapter struct {
 	cfg    Config
-	engine Handler
-	svc    *crm.Service
+	engine Engine
 	log    *slog.Logger
 	api    *slack.Client
 
@@ -184,10 +187,10 @@ type Adapter struct {
 	ready     chan struct{} // closed once Run accepts requests
 }
 
-// New returns an adapter that hands requests to engine and works with svc directly
-// for modals and the App Home; the event log lives in svc.Store. It does no I/O:
-// Run connects.
-func New(cfg Config, engine Handler, svc *crm.Service) (*Adapter, error) {
+// New returns an adapter that hands every request to engine; the event log (which
+// makes Slack's deliveries exactly-once) lives in events. It does no I/O: Run
+// connects.
+func New(cfg Config, engine Engine, events crm.Store) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: no bot token (SLACK_BOT_TOKEN)")
 	}
@@ -197,8 +200,8 @@ func New(cfg Config, engine Handler, svc *crm.Service) (*Adapter, error) {
 	if cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-") {
 		return nil, errors.New("slack: SLACK_APP_TOKEN must be an app-level token (xapp-…)")
 	}
-	if engine == nil || svc == nil || svc.Store == nil {
-		return nil, errors.New("slack: engine and service are required")
+	if engine == nil || events == nil {
+		return nil, errors.New("slack: engine and event store are required")
 	}
 	cfg.setDefaults()
 	opts := []slack.Option{slack.OptionHTTPClient(cfg.HTTPClient)}
@@ -209,12 +212,12 @@ func New(cfg Config, engine Handler, svc *crm.Service) (*Adapter, error) {
 		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
 	a := &Adapter{
-		cfg: cfg, engine: engine, svc: svc, log: cfg.Logger,
+		cfg: cfg, engine: engine, log: cfg.Logger,
 		api:      slack.New(cfg.BotToken, opts...),
 		inflight: map[string]bool{},
 		ready:    make(chan struct{}),
 	}
-	a.events = &eventLog{store: svc.Store, retention: cfg.EventRetention, max: cfg.MaxEvents}
+	a.events = &eventLog{store: events, retention: cfg.EventRetention, max: cfg.MaxEvents}
 	a.disp = newDispatcher(cfg.MaxQueued)
 	a.send = newSender(a)
 	return a, nil

@@ -445,7 +445,7 @@ func TestSocketModeRejectedAppToken(t *testing.T) {
 		fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
 		return true
 	}
-	a, err := New(e.config(), e.engine, e.svc)
+	a, err := New(e.config(), e.engine, e.svc.Store)
 	if err != nil {
 		t.Fatal(err)
 	}

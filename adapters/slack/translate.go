@@ -154,8 +154,8 @@ func (a *Adapter) resolveMentions(ctx context.Context, team, text string) string
 			ids = append(ids, id)
 			return escapeMrkdwn(a.slackName(ctx, uid, m))
 		}
-		if u, err := a.svc.Authenticate(ctx, id); err == nil {
-			return escapeMrkdwn(u.Name)
+		if p, err := a.engine.Who(ctx, id); err == nil && p.Known {
+			return escapeMrkdwn(p.Name)
 		}
 		return escapeMrkdwn(a.slackName(ctx, uid, m))
 	})

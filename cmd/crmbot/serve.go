@@ -261,7 +261,7 @@ func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng 
 	}
 	sc.Logger = log.With("adapter", "slack")
 	sc.ShutdownTimeout = grace
-	sa, err := slackad.New(sc, eng, eng.Service())
+	sa, err := slackad.New(sc, eng, eng.Service().Store)
 	if err != nil {
 		return fmt.Errorf("slack: %w", err)
 	}
