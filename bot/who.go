@@ -32,3 +32,10 @@ func (e *Engine) Who(ctx context.Context, id crm.Identity) (Person, error) {
 	}
 	return Person{Known: true, Member: true, Name: u.Name, Lang: e.userLang(u)}, nil
 }
+
+// SetReachable records whether a platform delivers to id: someone who blocked the
+// bot is unreachable, so nudges to them stop, and reachable again when they write.
+// Adapters report it here rather than to the crm.Service, which they never hold.
+func (e *Engine) SetReachable(ctx context.Context, id crm.Identity, reachable bool) error {
+	return e.svc.SetReachable(ctx, id, reachable)
+}

@@ -35,7 +35,7 @@ type Handler interface {
 	Handle(ctx context.Context, req bot.Request) []bot.Reply
 }
 
-// Reachability records whether Telegram delivers to a person; *crm.Service satisfies
+// Reachability records whether Telegram delivers to a person; *bot.Engine satisfies
 // it. A user who blocked the bot is marked unreachable so nudges stop, and reachable
 // again when they write.
 type Reachability interface {

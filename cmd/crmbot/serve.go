@@ -97,7 +97,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		tc.Menus = eng.CommandMenus()
 		tc.Logger = log.With("adapter", "telegram")
 		tc.ShutdownTimeout = grace
-		tg, err := telegram.New(tc, eng, svc, db)
+		tg, err := telegram.New(tc, eng, eng, db)
 		if err != nil {
 			return fmt.Errorf("telegram: %w", err)
 		}
