@@ -37,7 +37,20 @@ func (a *Adapter) publishHome(ctx context.Context, id crm.Identity, strangers bo
 	if !ok || !isUserID(uid) {
 		return nil
 	}
-	replies := a.engine.Handle(ctx, bot.Request{Identity: id, View: bot.ViewHome, Chat: bot.ChatPrivate})
+	req := bot.Request{Identity: id, View: bot.ViewHome, Chat: bot.ChatPrivate}
+	p, err := a.engine.Who(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !p.Known {
+		if !strangers {
+			return nil // another request's refresh never puts a refusal on the tab
+		}
+		// An admin from CRMBOT_ADMINS who opens the tab first joins under their
+		// Slack name; anyone else gets the engine's refusal in their language.
+		a.fillName(ctx, &req)
+	}
+	replies := a.engine.Handle(ctx, req)
 	var bs []slack.Block
 	for _, r := range replies {
 		if r.Home != nil {
@@ -46,11 +59,7 @@ func (a *Adapter) publishHome(ctx context.Context, id crm.Identity, strangers bo
 		}
 	}
 	if bs == nil {
-		// The engine's refusal (someone not on the team) or its apology: shown on
-		// the tab only when it was opened, never put there by another request.
-		if !strangers {
-			return nil
-		}
+		// The engine's refusal (someone not on the team) or its apology.
 		for _, r := range replies {
 			if strings.TrimSpace(r.Text) != "" {
 				bs = append(bs, section(clip(r.Text, maxSectionText)))
@@ -60,9 +69,9 @@ func (a *Adapter) publishHome(ctx context.Context, id crm.Identity, strangers bo
 			return nil
 		}
 	}
-	req := slack.PublishViewContextRequest{UserID: uid, View: slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: bs}}}
+	pub := slack.PublishViewContextRequest{UserID: uid, View: slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: bs}}}
 	return a.send.do(ctx, "", func(ctx context.Context) error {
-		_, err := a.api.PublishViewContext(ctx, req)
+		_, err := a.api.PublishViewContext(ctx, pub)
 		return err
 	})
 }

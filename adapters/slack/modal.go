@@ -50,8 +50,13 @@ func metaJSON(channel string) string {
 var errNoForm = errors.New("slack: the engine gave no form")
 
 // openForm asks the engine for the form f names, prefilled from f and worded in
-// the person's language, and opens it as a modal with trigger.
+// the person's language, and opens it as a modal with trigger. Someone not yet on
+// the team gets no form: the chat answers them (with a refusal, or, for an admin
+// from CRMBOT_ADMINS, with their Slack name looked up first).
 func (a *Adapter) openForm(ctx context.Context, trigger string, id crm.Identity, f bot.Form, channel string) error {
+	if p, err := a.engine.Who(ctx, id); err != nil || !p.Known {
+		return errNoForm
+	}
 	var fv *bot.FormView
 	for _, r := range a.engine.Handle(ctx, bot.Request{Identity: id, View: bot.ViewForm, Form: &f, Chat: bot.ChatPrivate}) {
 		if r.FormView != nil {
