@@ -1,11 +1,5 @@
 package bot
 
-import (
-	"context"
-
-	"crmbot/crm"
-)
-
 // HomeView is a person's home as a platform draws it on a page of its own (Slack's
 // App Home): who they are, the follow-ups overdue and due today, and what they can
 // start from there. Every text is worded in the reader's language; no field holds a
@@ -73,13 +67,4 @@ func (c *conv) home() []Reply {
 		}})
 	}
 	return []Reply{{Private: true, Home: h}}
-}
-
-// FollowUpLine is an interest's next step as every platform shows it, in u's
-// language and time zone: "Wed 2 Dec 10:00 — first call back", flagged when it is
-// overdue. A step the cadence set is stored as a catalog key ("next.new"); this is
-// where it becomes words.
-func (e *Engine) FollowUpLine(u *crm.User, in *crm.Interest) string {
-	c := &conv{ctx: context.Background(), e: e, u: u, lang: e.userLang(u)}
-	return c.nextLine(in)
 }
