@@ -243,7 +243,7 @@ func (e *Engine) stranger(ctx context.Context, req Request, err error) []Reply {
 		if err != nil {
 			if crm.ErrorCode(err) == crm.EINTERNAL {
 				e.log.Error("redeem invite", "err", err)
-				return []Reply{{Text: e.cat.T(lang, "err.internal"), Private: true}}
+				return []Reply{{Text: e.cat.T(lang, "err.internal"), Private: true, Error: true}}
 			}
 			return []Reply{{Text: e.cat.T(lang, "err.bad_invite"), Private: true, Error: true}}
 		}

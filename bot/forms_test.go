@@ -301,3 +301,20 @@ func TestWho(t *testing.T) {
 		t.Error("asking made the admin join")
 	}
 }
+
+// A form's errors are worded in the reader's language, as the chat's are.
+func TestFormErrorsInTheReadersLanguage(t *testing.T) {
+	h := newHarness(t)
+	h.sayAs("console:admin", "/lang hr")
+	out := h.submit(bot.Form{Name: bot.FormNew, Contact: "Iva Ban", Value: "30,5", NextWhen: "sutra 10:00"}, "")
+	if got := fieldsOf(out); strings.Join(got, ",") != "company,value" {
+		t.Fatalf("errors on %v: %+v", got, out)
+	}
+	en := newHarness(t)
+	enOut := en.submit(bot.Form{Name: bot.FormNew, Contact: "Iva Ban", Value: "30,5"}, "")
+	for _, f := range []string{bot.FieldCompany, bot.FieldValue} {
+		if out[0].FieldErrors[f] == "" || out[0].FieldErrors[f] == enOut[0].FieldErrors[f] {
+			t.Errorf("%s: %q is not Croatian (English: %q)", f, out[0].FieldErrors[f], enOut[0].FieldErrors[f])
+		}
+	}
+}
