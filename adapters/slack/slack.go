@@ -27,10 +27,10 @@ import (
 	"crmbot/crm"
 )
 
-// Engine is the engine as this adapter sees it; *bot.Engine satisfies it. Every
+// Handler is the engine as this adapter sees it; *bot.Engine satisfies it. Every
 // decision goes through it: the adapter never authenticates, validates or reads
 // the CRM on its own, it only translates between Slack and these calls.
-type Engine interface {
+type Handler interface {
 	// Handle answers a request: a command, a button, a submitted form, or a
 	// structured view (the App Home, a form to draw).
 	Handle(ctx context.Context, req bot.Request) []bot.Reply
@@ -168,7 +168,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // (HTTP mode) and start Run.
 type Adapter struct {
 	cfg    Config
-	engine Engine
+	engine Handler
 	log    *slog.Logger
 	api    *slack.Client
 
@@ -190,7 +190,7 @@ type Adapter struct {
 // New returns an adapter that hands every request to engine; the event log (which
 // makes Slack's deliveries exactly-once) lives in events. It does no I/O: Run
 // connects.
-func New(cfg Config, engine Engine, events crm.Store) (*Adapter, error) {
+func New(cfg Config, engine Handler, events crm.Store) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: no bot token (SLACK_BOT_TOKEN)")
 	}
