@@ -187,12 +187,16 @@ func (e *Engine) Member(ctx context.Context, id crm.Identity) (bool, error) {
 }
 
 // commandLabel names a request for metrics: a known command's name, or "button",
-// "text" or "other" — never words the user typed (a label is kept forever).
+// "view", "form", "text" or "other" — never words the user typed (a label is kept
+// forever).
 func commandLabel(req Request) string {
 	if req.Action != "" {
 		return "button"
 	}
-	if req.structuredRequest() {
+	if req.View != "" {
+		return "view" // the App Home, a form to draw
+	}
+	if req.Form != nil {
 		return "form"
 	}
 	name, _ := splitCommand(req.Text)
