@@ -181,3 +181,22 @@ func TestHomeButtonsAndStrangersHome(t *testing.T) {
 		t.Errorf("a stranger's home: %s", home)
 	}
 }
+
+// An admin listed in CRMBOT_ADMINS who opens the App Home before writing joins under
+// their Slack name and sees their home; "/crm new" from them opens the form once
+// they are on the team.
+func TestAdminJoinsFromTheHomeTab(t *testing.T) {
+	e := newEnv(t)
+	e.stop()
+	e.engine = bot.New(e.svc, bot.Options{Clock: e.clock.Now, Admins: []crm.Identity{"slack:U3"}})
+	e.start()
+	e.event("EvHome3", map[string]any{"type": "app_home_opened", "user": "U3", "channel": "DU3", "tab": "home", "event_ts": "1.1"}, nil)
+	home := e.slack.waitFor("views.publish", 1)[0].viewJSON()
+	if !strings.Contains(home, "Petra Kovač") || strings.Contains(home, "slack:T1/U3") {
+		t.Fatalf("the admin's first home: %s", home)
+	}
+	e.command("U3", "C1", "new", "tr-new3")
+	if open := e.slack.waitFor("views.open", 1); !strings.Contains(open[0].viewJSON(), callbackNew) {
+		t.Fatalf("no form: %s", open[0].viewJSON())
+	}
+}
