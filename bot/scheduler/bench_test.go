@@ -174,7 +174,7 @@ func BenchmarkScan(b *testing.B) {
 // reports the p99 and the worst wait of those writes, and the peak heap during the
 // scan (sampled every 10 ms). Targets: p99 under 50 ms, peak heap under 100 MB.
 //
-//	go test -run=X -bench=ScanBacklog -benchtime=1x -benchmem ./bot/
+//	go test -run=X -bench=ScanBacklog -benchtime=1x -benchmem ./bot/scheduler/
 func BenchmarkScanBacklog(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		s := newScanBench(b)
