@@ -121,9 +121,13 @@ func (p *Pusher) EscalationNote(in *crm.Interest) Reply {
 // DigestQuery is what the reader's digest at now reads: the follow-ups due before the
 // end of their day, and interests untouched for idleDays.
 func (p *Pusher) DigestQuery(now time.Time, idleDays int, keys []string) crm.DigestQuery {
-	_, dayEnd := p.dayOf(now)
-	return crm.DigestQuery{Keys: keys, DayEnd: dayEnd, IdleBefore: now.AddDate(0, 0, -idleDays)}
+	dayStart, dayEnd := p.dayOf(now)
+	return crm.DigestQuery{Keys: keys, DayStart: dayStart, DayEnd: dayEnd, IdleBefore: now.AddDate(0, 0, -idleDays), Named: digestListed}
 }
+
+// digestListed is how many entries each section of a digest lists; the rest are a
+// count.
+const digestListed = 15
 
 func (p *Pusher) dayOf(now time.Time) (start, end time.Time) {
 	loc := p.c.loc()
@@ -158,8 +162,8 @@ func (p *Pusher) Digest(now time.Time, f *crm.DigestFacts) Reply {
 		}
 		b.WriteString("\n\n" + c.t(title, len(items)))
 		for i, in := range items {
-			if i == 15 {
-				b.WriteString("\n" + c.t("list.more", len(items)-15))
+			if i == digestListed {
+				b.WriteString("\n" + c.t("list.more", len(items)-digestListed))
 				break
 			}
 			b.WriteString("\n" + line(in, f.Companies[in.CompanyID]))

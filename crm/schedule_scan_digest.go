@@ -46,8 +46,16 @@ func (s *Service) UndecidedDigests(ctx context.Context, slots func(u *User) [][]
 // the time before which an untouched interest is idle.
 type DigestQuery struct {
 	Keys       []string
+	DayStart   time.Time
 	DayEnd     time.Time
 	IdleBefore time.Time
+	// Named is how many of each list (overdue, today, idle, without a next step) the
+	// digest names: only their companies are read. 0 names all.
+	Named int
+	// Full, when set, says from what was read first (the user, Decided, and Open
+	// holding at most one interest) whether the digest is to be rendered: only then
+	// are the lists read. A digest skipped, or already decided, costs no more.
+	Full func(f *DigestFacts) bool
 }
 
 // DigestFacts is what a person's digest is decided and rendered from, read in one
@@ -80,11 +88,14 @@ func (s *Service) DigestFacts(ctx context.Context, id uint64, plan func(u *User)
 				return err
 			}
 		}
-		if f.Open, err = tx.OpenInterests(u.ID, "", 0); err != nil {
+		if f.Open, err = tx.OpenInterests(u.ID, "", 1); err != nil {
 			return err
 		}
-		if len(f.Open) == 0 {
-			return nil // nothing to report: the rest is empty
+		if len(f.Open) == 0 || q.Full != nil && !q.Full(f) {
+			return nil // nothing to report, or no digest to render
+		}
+		if f.Open, err = tx.OpenInterests(u.ID, "", 0); err != nil {
+			return err
 		}
 		if f.Due, err = tx.DueBefore(u.ID, q.DayEnd, 0); err != nil {
 			return err
@@ -92,15 +103,29 @@ func (s *Service) DigestFacts(ctx context.Context, id uint64, plan func(u *User)
 		if f.Idle, err = tx.IdleSince(u.ID, q.IdleBefore, 0); err != nil {
 			return err
 		}
-		// The digest names the companies of what it lists: due, idle, and open
-		// without a next step.
+		// The digest names the companies of what it lists: overdue, due today, idle,
+		// and open without a next step — the first Named of each, since a backlog of
+		// a thousand overdue follow-ups is listed as fifteen and a count.
 		var nonext []*Interest
 		for _, in := range f.Open {
 			if in.Next.IsZero() {
 				nonext = append(nonext, in)
 			}
 		}
-		for _, list := range [][]*Interest{f.Due, f.Idle, nonext} {
+		today := len(f.Due)
+		for i, in := range f.Due {
+			if !in.Next.Due.Before(q.DayStart) {
+				today = i
+				break
+			}
+		}
+		first := func(l []*Interest) []*Interest {
+			if q.Named > 0 && len(l) > q.Named {
+				return l[:q.Named]
+			}
+			return l
+		}
+		for _, list := range [][]*Interest{first(f.Due[:today]), first(f.Due[today:]), first(f.Idle), first(nonext)} {
 			for _, in := range list {
 				if _, ok := f.Companies[in.CompanyID]; ok {
 					continue

@@ -79,14 +79,33 @@ func (s *Scheduler) scanDigests(ctx context.Context, now, alive time.Time, st *S
 			for _, d := range slots {
 				keys = append(keys, d.keys()...)
 			}
-			return pu.DigestQuery(now, s.cfg.IdleDays, keys)
+			q := pu.DigestQuery(now, s.cfg.IdleDays, keys)
+			q.Full = func(f *crm.DigestFacts) bool {
+				_, _, send := s.digestFor(f, slots, now, alive)
+				return send >= 0
+			}
+			return q
 		})
 		if err != nil {
 			return err
 		}
-		ds, reasons := s.digestFor(f, slots, pu, now, alive)
+		ds, reasons, send := s.digestFor(f, slots, now, alive)
 		if len(ds) == 0 {
 			continue // nothing to record: no write transaction
+		}
+		if send >= 0 {
+			// Rendered here, from the snapshot, with the note of an offline skip
+			// decided just before it or kept from an earlier one.
+			g := *f
+			for _, d := range ds[:send] {
+				if d.Note != nil {
+					g.Note = d.Note
+				}
+			}
+			if ds[send].Msg, err = message(ds[send].Msg.Key, ds[send].Msg.Target, pu.Digest(now, &g), now, now, crm.OutboxPending); err != nil {
+				return err
+			}
+			ds[send].ClearNote = g.Note != nil
 		}
 		rec, err := s.svc.Record(ctx, ds...)
 		if err != nil {
@@ -122,17 +141,17 @@ func (s *Scheduler) scanDigests(ctx context.Context, now, alive time.Time, st *S
 }
 
 // digestFor decides f.User's digest from the facts read: sent, skipped (and why), or
-// not yet. It does no I/O. reasons[i] is why ds[i] is a skip, "" for the digest.
-func (s *Scheduler) digestFor(f *crm.DigestFacts, slots []digestSlot, pu *bot.Pusher, now, alive time.Time) (ds []crm.Decision, reasons []string) {
+// not yet. It does no I/O and renders nothing: ds[send] is the digest to send, its
+// message still empty (send is -1 when none), and reasons[i] says why ds[i] is a skip.
+func (s *Scheduler) digestFor(f *crm.DigestFacts, slots []digestSlot, now, alive time.Time) (ds []crm.Decision, reasons []string, send int) {
 	u := f.User
 	if _, on := u.DigestMinute(); !on || u.Disabled {
-		return nil, nil
+		return nil, nil, -1
 	}
 	to, ok := s.target(u)
 	if !ok {
-		return nil, nil
+		return nil, nil, -1
 	}
-	note := f.Note
 	for i, d := range slots {
 		if f.Decided[d.SentKey] || f.Decided[d.SkipKey] {
 			continue
@@ -164,15 +183,10 @@ func (s *Scheduler) digestFor(f *crm.DigestFacts, slots []digestSlot, pu *bot.Pu
 			}
 		}
 		if reason != "" {
-			m, err := message(d.SkipKey, to, bot.Reply{}, now, now, crm.OutboxSkipped)
-			if err != nil {
-				continue
-			}
-			dec := crm.Decision{Unless: []string{d.SentKey}, Msg: m}
+			dec := crm.Decision{Unless: []string{d.SentKey}, Msg: &crm.OutboxMessage{Key: d.SkipKey, Target: to, Payload: []byte("{}"), Created: now, NotBefore: now, State: crm.OutboxSkipped}}
 			if reason == skipOffline {
 				// Kept for the person's next digest, which says why this one never came.
-				note = &crm.SkipNote{Date: d.At, From: alive, To: now}
-				dec.NoteUser, dec.Note = u.ID, note
+				dec.NoteUser, dec.Note = u.ID, &crm.SkipNote{Date: d.At, From: alive, To: now}
 			}
 			ds, reasons = append(ds, dec), append(reasons, reason)
 			continue
@@ -180,17 +194,11 @@ func (s *Scheduler) digestFor(f *crm.DigestFacts, slots []digestSlot, pu *bot.Pu
 		if len(f.Open) == 0 {
 			continue
 		}
-		g := *f
-		g.Note = note
-		m, err := message(d.SentKey, to, pu.Digest(now, &g), now, now, crm.OutboxPending)
-		if err != nil {
-			continue
-		}
-		ds = append(ds, crm.Decision{Unless: []string{d.SkipKey}, Msg: m, NoteUser: u.ID, ClearNote: note != nil})
+		ds = append(ds, crm.Decision{Unless: []string{d.SkipKey}, Msg: &crm.OutboxMessage{Key: d.SentKey, Target: to}, NoteUser: u.ID})
 		reasons = append(reasons, "")
-		return ds, reasons // one a day
+		return ds, reasons, len(ds) - 1 // one a day
 	}
-	return ds, reasons
+	return ds, reasons, -1
 }
 
 // headDigestTime is when the department digest is due: the digest time, zone and
