@@ -26,19 +26,6 @@ const (
 	keyEscalations   = "escalations" // "channel" or absent (private)
 )
 
-// deptChannel reads the channel record (the configured default when none was set in
-// chat) and the escalation mode.
-func (s *Scheduler) deptChannel(tx crm.Tx) (deptChannel, error) {
-	ch, err := loadChannel(tx)
-	if err != nil {
-		return ch, err
-	}
-	if ch.Target == "" {
-		ch.Target = s.cfg.HeadChannel
-	}
-	return ch, nil
-}
-
 func loadChannel(tx crm.Tx) (deptChannel, error) {
 	var ch deptChannel
 	b, err := tx.Blob(nsSettings, keyChannel)
@@ -74,14 +61,4 @@ func putChannel(tx crm.Tx, ch deptChannel) error {
 		return err
 	}
 	return tx.PutBlob(nsSettings, keyChannel, b)
-}
-
-// channelUser is whose language, zone, digest time and working days the channel's
-// messages follow: the lead who set the channel while they still are one, else the
-// first head (first admin), with the configured zone.
-func (s *Scheduler) channelUser(ch deptChannel, users map[uint64]*crm.User) *crm.User {
-	if u := users[ch.SetBy]; u != nil && !u.Disabled && u.IsLead() {
-		return u
-	}
-	return s.headUser(users)
 }

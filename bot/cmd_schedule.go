@@ -38,16 +38,14 @@ func (c *conv) cmdSnooze(args string) []Reply {
 
 // cmdDigest shows the user's morning digest now.
 func (c *conv) cmdDigest(string) []Reply {
-	var r Reply
-	err := c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
-		var err error
-		r, err = c.digest(tx, c.now(), c.e.digestIdleDays)
-		return err
-	})
+	p := &Pusher{c: c}
+	now := c.now()
+	f, err := c.e.svc.DigestFacts(c.ctx, c.u.ID, func(*crm.User) crm.DigestQuery { return p.DigestQuery(now, c.e.digestIdleDays, nil) })
 	if err != nil {
 		return c.fail(err)
 	}
-	return []Reply{r}
+	f.Note = nil // told in the scheduled digest, which also clears it
+	return []Reply{p.Digest(now, f)}
 }
 
 // cmdSettings: "/settings" shows them; "/settings hours 09:00-18:00 [mon-fri]",

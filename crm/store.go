@@ -102,6 +102,8 @@ type Tx interface {
 
 	// Outbox: pushes decided and waiting for delivery.
 	Outbox
+	// The scheduler's own state: its marks, the pass in progress, skip notes.
+	SchedulerStore
 
 	// Blobs are small opaque values the layers above keep by namespace and key
 	// (dialogue state, settings). A missing key returns nil, nil.

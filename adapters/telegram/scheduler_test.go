@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"crmbot/bot"
+	"crmbot/bot/scheduler"
 	"crmbot/crm"
 	"crmbot/storage"
 )
@@ -96,7 +97,7 @@ func TestSchedulerDeliveryWithinLimits(t *testing.T) {
 	a := e.adapter(eng, nil)
 	e.start(a)
 	e.waitConnected(a)
-	sched := bot.NewScheduler(eng, bot.SchedulerConfig{Workers: 1})
+	sched := scheduler.New(eng, scheduler.Config{Workers: 1})
 	sched.AddNotifier("telegram", a)
 
 	// Flood control, then two server errors, on whatever goes first; Oleg blocked the bot.
@@ -299,7 +300,7 @@ func runDelivery(tb testing.TB, factor float64, chats, perChat int, rtt time.Dur
 	e.start(a)
 	e.waitConnected(a)
 	// Every nudge on its own: this measures delivery, not the folding of a backlog.
-	sched := bot.NewScheduler(eng, bot.SchedulerConfig{PerPerson: perChat})
+	sched := scheduler.New(eng, scheduler.Config{PerPerson: perChat})
 	sched.AddNotifier("telegram", a)
 	ctx := context.Background()
 	scanStart := time.Now()

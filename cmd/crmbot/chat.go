@@ -13,6 +13,7 @@ import (
 
 	"crmbot/adapters/console"
 	"crmbot/bot"
+	"crmbot/bot/scheduler"
 	"crmbot/crm"
 )
 
@@ -55,11 +56,11 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang})
 	con := console.New(eng, id, stdout, filepath.Dir(c.DB))
 	// Nudges and digests print in the terminal as they fire.
-	sched := bot.NewScheduler(eng, c.Sched)
+	sched := scheduler.New(eng, c.Sched)
 	sched.AddNotifier("console", con)
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- sched.Run(sctx, c.NudgeSchedule) }()
+	go func() { done <- runScheduler(sctx, sched, c.NudgeSchedule, log) }()
 	defer func() {
 		stop()
 		if err := <-done; err != nil {

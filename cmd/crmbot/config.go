@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"crmbot/bot"
+	"crmbot/bot/scheduler"
 	"crmbot/crm"
 	"crmbot/storage"
 )
@@ -30,7 +31,7 @@ type config struct {
 	TimeZone string
 	// The scheduler.
 	NudgeSchedule string
-	Sched         bot.SchedulerConfig
+	Sched         scheduler.Config
 }
 
 func env(name, def string) string {

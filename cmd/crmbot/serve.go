@@ -18,6 +18,7 @@ import (
 	slackad "crmbot/adapters/slack"
 	"crmbot/adapters/telegram"
 	"crmbot/bot"
+	"crmbot/bot/scheduler"
 	"crmbot/metrics"
 	"crmbot/storage"
 )
@@ -49,7 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang})
-	sched := bot.NewScheduler(eng, c.Sched)
+	sched := scheduler.New(eng, c.Sched)
 	db.ObserveTx(metrics.Tx)
 	stuck, err := durationEnv("CRMBOT_OUTBOX_STUCK", 15*time.Minute)
 	if err != nil {
@@ -115,7 +116,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(names) == 0 {
 		return stop(errors.New("no adapter is configured: set TELEGRAM_BOT_TOKEN (Telegram) or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack); see README.md. For the terminal, run crmbot chat"))
 	}
-	g.Go(func() error { return sched.Run(ctx, c.NudgeSchedule) })
+	g.Go(func() error { return runScheduler(ctx, sched, c.NudgeSchedule, log) })
 	g.Go(func() error { maintain(ctx, db, log); return nil })
 	if adm != nil {
 		g.Go(func() error { return serveAdmin(ctx, adm, db, log) })
@@ -254,7 +255,7 @@ func durationEnv(name string, def time.Duration) (time.Duration, error) {
 
 // serveSlack starts the Slack adapter when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
 // (or SLACK_APP_TOKEN for Socket Mode) are set.
-func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *bot.Scheduler, log *slog.Logger, grace time.Duration, names *[]string, probes *[]readiness) error {
+func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *scheduler.Scheduler, log *slog.Logger, grace time.Duration, names *[]string, probes *[]readiness) error {
 	sc, ok := slackad.ConfigFromEnv(os.Getenv)
 	if !ok {
 		return nil

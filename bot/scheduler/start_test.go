@@ -1,18 +1,18 @@
-package bot_test
+package scheduler_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
-	"crmbot/bot"
+	"crmbot/bot/scheduler"
 	"crmbot/crm"
 )
 
 // /start CODE from someone already linked here: the code is not used, and they are
 // told what it is for; it still links the platform it was meant for.
 func TestStartCodeFromLinkedPerson(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-25 10:00"), bot.SchedulerConfig{})
+	e := newSchedEnv(t, at("2026-11-25 10:00"), scheduler.Config{})
 	e.team()
 	ctx := context.Background()
 	admin, err := e.svc.Authenticate(ctx, "telegram:1")

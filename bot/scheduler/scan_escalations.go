@@ -1,4 +1,4 @@
-package bot
+package scheduler
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"crmbot/bot"
 	"crmbot/crm"
 )
 
@@ -18,9 +19,10 @@ import (
 // chats); with named escalations in the channel (/settings escalations channel) the
 // channel gets the named messages instead. Past a person's handful in this pass the
 // rest are folded into the pass's summaries.
-func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Time, p *passState, users map[uint64]*crm.User, st *ScanStats) error {
+func (s *Scheduler) escalationChunk(ctx context.Context, c *crm.ScanChunk, now time.Time, ch bot.DeptChannel, st *ScanStats) error {
+	p, users := c.Pass, c.Users
 	n := s.cfg.EscalateAfter
-	cands, err := tx.DueAfter(p.Esc, now.Add(-time.Duration(n)*24*time.Hour), scanChunk)
+	cands, err := c.DueAfter(p.Esc, now.Add(-time.Duration(n)*24*time.Hour), scanChunk)
 	if err != nil {
 		return err
 	}
@@ -28,10 +30,6 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 	// The pass's part is done when a short read was handled to its end.
 	p.EscDone = len(cands) < scanChunk
 	heads := leads(users)
-	ch, err := s.deptChannel(tx)
-	if err != nil {
-		return err
-	}
 	for _, in := range cands {
 		// At least one interest per chunk, so a slow machine still makes progress.
 		if budget <= 0 || budget < chunkBudget && time.Since(started) > chunkTime {
@@ -52,21 +50,22 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 		noteKey := "escnote:" + base[4:]
 		// The owner's note (or its folded record) is written with every escalation:
 		// its key is the decision's.
-		if _, err := tx.OutboxMessage(noteKey); err == nil {
-			continue
-		} else if crm.ErrorCode(err) != crm.ENOTFOUND {
+		if done, err := c.Decided(noteKey); err != nil {
 			return err
+		} else if done {
+			continue
 		}
 		decided := false
 		if ch.Target != "" && ch.Named {
 			if p.ChannelShown < s.cfg.PerPerson {
 				p.ChannelShown++
 				budget -= costRender
-				r, err := s.conv(ctx, s.channelUser(ch, users)).escalation(tx, in, owner, days)
+				company, err := c.CompanyName(in.CompanyID)
 				if err != nil {
 					return err
 				}
-				if _, err := s.enqueue(tx, base, ch.Target, r, now, now, crm.OutboxPending); err != nil {
+				r := s.pusher(ctx, s.channelUser(ch, users)).Escalation(in, company, owner, days)
+				if _, err := s.enqueue(c, base, ch.Target, r, now, now, crm.OutboxPending); err != nil {
 					return err
 				}
 			} else {
@@ -85,7 +84,7 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 				key := base + ":" + strconv.FormatUint(h.ID, 10)
 				at := h.Schedule().NextWorking(now, h.Location())
 				decided = true
-				if p.fold(h.ID, s.cfg.PerPerson) {
+				if p.Fold(h.ID, s.cfg.PerPerson) {
 					// Counted only: the owner's note below is the decision's record.
 					if p.EscFolded[h.ID] == nil {
 						p.EscFolded[h.ID] = map[uint64]int{}
@@ -94,11 +93,12 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 					continue
 				}
 				budget -= costRender
-				r, err := s.conv(ctx, h).escalation(tx, in, owner, days)
+				company, err := c.CompanyName(in.CompanyID)
 				if err != nil {
 					return err
 				}
-				if _, err := s.enqueue(tx, key, to, r, now, at, crm.OutboxPending); err != nil {
+				r := s.pusher(ctx, h).Escalation(in, company, owner, days)
+				if _, err := s.enqueue(c, key, to, r, now, at, crm.OutboxPending); err != nil {
 					return err
 				}
 			}
@@ -112,21 +112,19 @@ func (s *Scheduler) escalationChunk(ctx context.Context, tx crm.Tx, now time.Tim
 		}
 		st.Escalations++
 		to, reachable := s.target(owner)
-		if !reachable || p.fold(owner.ID, s.cfg.PerPerson) {
+		if !reachable || p.Fold(owner.ID, s.cfg.PerPerson) {
 			if reachable {
 				p.NoteFolded[owner.ID]++
 			}
-			if _, err := s.enqueue(tx, noteKey, to, Reply{}, now, now, crm.OutboxFolded); err != nil {
+			if _, err := s.enqueue(c, noteKey, to, bot.Reply{}, now, now, crm.OutboxFolded); err != nil {
 				return err
 			}
 			budget -= costFold
 			continue
 		}
 		budget -= costFold // a short text, no reads
-		c := s.conv(ctx, owner)
-		r := Reply{Text: c.t("esc.told_owner", in.ID, c.when(in.Next.Due)), Private: true,
-			Buttons: [][]Button{{{Label: c.t("btn.log"), Action: "/log " + u64(in.ID)}, {Label: c.t("btn.next"), Action: "/next " + u64(in.ID)}}}}
-		if _, err := s.enqueue(tx, noteKey, to, r, now, owner.Schedule().NextWorking(now, owner.Location()), crm.OutboxPending); err != nil {
+		r := s.pusher(ctx, owner).EscalationNote(in)
+		if _, err := s.enqueue(c, noteKey, to, r, now, owner.Schedule().NextWorking(now, owner.Location()), crm.OutboxPending); err != nil {
 			return err
 		}
 	}

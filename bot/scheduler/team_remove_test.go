@@ -1,16 +1,16 @@
-package bot_test
+package scheduler_test
 
 import (
 	"strings"
 	"testing"
 
-	"crmbot/bot"
+	"crmbot/bot/scheduler"
 )
 
 // Someone removed from the team gets nothing more: not the nudge already decided and
 // waiting for their working hours, not later nudges or digests.
 func TestRemovedPersonGetsNoMorePushes(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-25 15:00"), bot.SchedulerConfig{}) // Wednesday
+	e := newSchedEnv(t, at("2026-11-25 15:00"), scheduler.Config{}) // Wednesday
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
 	if out := e.say("telegram:2", "/next 1 today 17:30 send proposal"); len(out) == 0 || !strings.Contains(out[0].Text, "Wed 25 Nov 17:30") {

@@ -1,10 +1,11 @@
-package bot
+package scheduler
 
 import (
 	"context"
 	"fmt"
 	"time"
 
+	"crmbot/bot"
 	"crmbot/crm"
 	"crmbot/metrics"
 )
@@ -14,8 +15,9 @@ import (
 // outside the owner's working hours waits for the start of the next working period.
 // Past the owner's handful in this pass, a nudge is recorded as folded (so it is
 // decided once) and counted into the pass's summary for the owner.
-func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p *passState, users map[uint64]*crm.User, st *ScanStats) error {
-	due, err := tx.DueAfter(p.Nudge, now.Add(time.Nanosecond), scanChunk)
+func (s *Scheduler) nudgeChunk(ctx context.Context, c *crm.ScanChunk, now time.Time, st *ScanStats) error {
+	p, users := c.Pass, c.Users
+	due, err := c.DueAfter(p.Nudge, now.Add(time.Nanosecond), scanChunk)
 	if err != nil {
 		return err
 	}
@@ -39,16 +41,16 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 			continue
 		}
 		key := fmt.Sprintf("nudge:%d:%d", in.ID, in.Next.Due.Unix())
-		if _, err := tx.OutboxMessage(key); err == nil {
-			continue // decided before: rendering it again would be wasted work
-		} else if crm.ErrorCode(err) != crm.ENOTFOUND {
+		if done, err := c.Decided(key); err != nil {
 			return err
+		} else if done {
+			continue // decided before: rendering it again would be wasted work
 		}
 		at := owner.Schedule().NextWorking(now, owner.Location())
 		if in.Next.Due.After(now) {
 			at = owner.Schedule().NextWorking(in.Next.Due, owner.Location())
 		}
-		if p.fold(owner.ID, s.cfg.PerPerson) {
+		if p.Fold(owner.ID, s.cfg.PerPerson) {
 			p.Folded[owner.ID]++
 			st.Folded++
 			// The pass's position already makes this decision once: no later pass
@@ -56,7 +58,7 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 			// nudgeLookback). Only those get a record, so a backlog of thousands
 			// costs reads, not writes.
 			if !in.Next.Due.Before(now.Add(-2 * nudgeLookback)) {
-				if _, err := s.enqueue(tx, key, to, Reply{}, now, at, crm.OutboxFolded); err != nil {
+				if _, err := s.enqueue(c, key, to, bot.Reply{}, now, at, crm.OutboxFolded); err != nil {
 					return err
 				}
 				budget -= costFold
@@ -64,11 +66,12 @@ func (s *Scheduler) nudgeChunk(ctx context.Context, tx crm.Tx, now time.Time, p 
 			continue
 		}
 		budget -= costRender
-		r, err := s.conv(ctx, owner).nudge(tx, in)
+		f, err := c.Facts(in)
 		if err != nil {
 			return err
 		}
-		added, err := s.enqueue(tx, key, to, r, now, at, crm.OutboxPending)
+		r := s.pusher(ctx, owner).Nudge(in, f)
+		added, err := s.enqueue(c, key, to, r, now, at, crm.OutboxPending)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package bot_test
+package scheduler_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"crmbot/bot"
+	"crmbot/bot/scheduler"
 	"crmbot/crm"
 	"crmbot/storage"
 	"crmbot/storage/benchdata"
@@ -23,7 +24,7 @@ import (
 // sends nothing makes them reachable.
 type scanBench struct {
 	db    *storage.DB
-	sched *bot.Scheduler
+	sched *scheduler.Scheduler
 	now   time.Time
 }
 
@@ -73,7 +74,7 @@ func newScanBench(b *testing.B) *scanBench {
 	s := &scanBench{db: db, now: benchdata.Now}
 	clock := func() time.Time { return s.now }
 	svc := crm.NewService(db, clock, crm.Config{})
-	s.sched = bot.NewScheduler(bot.New(svc, bot.Options{Clock: clock}), bot.SchedulerConfig{})
+	s.sched = scheduler.New(bot.New(svc, bot.Options{Clock: clock}), scheduler.Config{})
 	s.sched.AddNotifier("console", bot.NotifierFunc(func(context.Context, crm.Identity, bot.Reply) error { return nil }))
 	return s
 }
@@ -95,7 +96,7 @@ func copyFile(dst, src string) error {
 	return out.Close()
 }
 
-func (s *scanBench) scan(b *testing.B) bot.ScanStats {
+func (s *scanBench) scan(b *testing.B) scheduler.ScanStats {
 	st, err := s.sched.Scan(context.Background())
 	if err != nil {
 		b.Fatal(err)
@@ -127,7 +128,7 @@ func BenchmarkScan(b *testing.B) {
 		b.StopTimer()
 		first := s.scan(b)
 		b.StartTimer()
-		var st bot.ScanStats
+		var st scheduler.ScanStats
 		b.ReportAllocs()
 		for b.Loop() {
 			st = s.scan(b)
@@ -173,7 +174,7 @@ func BenchmarkScan(b *testing.B) {
 // reports the p99 and the worst wait of those writes, and the peak heap during the
 // scan (sampled every 10 ms). Targets: p99 under 50 ms, peak heap under 100 MB.
 //
-//	go test -run=X -bench=ScanBacklog -benchtime=1x -benchmem ./bot/
+//	go test -run=X -bench=ScanBacklog -benchtime=1x -benchmem ./bot/scheduler/
 func BenchmarkScanBacklog(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		s := newScanBench(b)
@@ -184,7 +185,7 @@ func BenchmarkScanBacklog(b *testing.B) {
 		// machine's own fsync jitter adds.
 		held := &heldStore{Store: s.db}
 		clock := func() time.Time { return s.now }
-		s.sched = bot.NewScheduler(bot.New(crm.NewService(held, clock, crm.Config{}), bot.Options{Clock: clock}), bot.SchedulerConfig{})
+		s.sched = scheduler.New(bot.New(crm.NewService(held, clock, crm.Config{}), bot.Options{Clock: clock}), scheduler.Config{})
 		s.sched.AddNotifier("console", bot.NotifierFunc(func(context.Context, crm.Identity, bot.Reply) error { return nil }))
 		// A head to escalate to (the dataset has only managers).
 		err := s.db.Update(context.Background(), func(tx crm.Tx) error {

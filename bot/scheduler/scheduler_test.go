@@ -1,4 +1,4 @@
-package bot_test
+package scheduler_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"crmbot/bot"
+	"crmbot/bot/scheduler"
 	"crmbot/crm"
 	"crmbot/storage"
 )
@@ -60,17 +61,17 @@ type schedEnv struct {
 	db    *storage.DB
 	svc   *crm.Service
 	eng   *bot.Engine
-	sched *bot.Scheduler
+	sched *scheduler.Scheduler
 	rec   *recorder
 	now   time.Time
-	cfg   bot.SchedulerConfig
+	cfg   scheduler.Config
 	logs  *syncBuffer // the engine's and scheduler's log, as text
 	// wrap, when set, wraps the database as the service sees it (to observe its
 	// transactions).
 	wrap func(crm.Store) crm.Store
 }
 
-func newSchedEnv(t *testing.T, now time.Time, cfg bot.SchedulerConfig) *schedEnv {
+func newSchedEnv(t *testing.T, now time.Time, cfg scheduler.Config) *schedEnv {
 	e := &schedEnv{t: t, path: filepath.Join(t.TempDir(), "crm.db"), now: now, rec: &recorder{}, cfg: cfg, logs: &syncBuffer{}}
 	e.open()
 	t.Cleanup(func() { e.db.Close() })
@@ -92,7 +93,7 @@ func (e *schedEnv) open() {
 	}
 	e.svc = crm.NewService(store, clock, crm.Config{})
 	e.eng = bot.New(e.svc, bot.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(e.logs, nil))})
-	e.sched = bot.NewScheduler(e.eng, e.cfg)
+	e.sched = scheduler.New(e.eng, e.cfg)
 	e.sched.AddNotifier("telegram", e.rec)
 }
 
@@ -105,7 +106,7 @@ func (e *schedEnv) say(who crm.Identity, text string) []bot.Reply {
 	return e.eng.Handle(context.Background(), bot.Request{Identity: who, Text: text})
 }
 
-func (e *schedEnv) tick() bot.ScanStats {
+func (e *schedEnv) tick() scheduler.ScanStats {
 	e.t.Helper()
 	st, err := e.sched.Scan(context.Background())
 	if err != nil {
@@ -144,7 +145,7 @@ func at(s string) time.Time {
 }
 
 func TestNudgeOncePerDueTimeAndWorkingHours(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-25 15:00"), bot.SchedulerConfig{}) // Wednesday
+	e := newSchedEnv(t, at("2026-11-25 15:00"), scheduler.Config{}) // Wednesday
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o., next fri 17:30 send proposal")
 	e.say("telegram:2", "/next 1 fri 17:30 send proposal")
@@ -217,7 +218,7 @@ func TestWorkingHoursAcrossDST(t *testing.T) {
 }
 
 func TestDigestsInTwoTimezones(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-30 05:00"), bot.SchedulerConfig{}) // Monday 05:00 Zagreb = 07:00 Moscow
+	e := newSchedEnv(t, at("2026-11-30 05:00"), scheduler.Config{}) // Monday 05:00 Zagreb = 07:00 Moscow
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
 	e.say("telegram:3", "/new Ivan Ivanov, Romashka OOO")
@@ -252,7 +253,7 @@ func TestDigestsInTwoTimezones(t *testing.T) {
 }
 
 func TestMissedDigestCatchUp(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-30 07:00"), bot.SchedulerConfig{})
+	e := newSchedEnv(t, at("2026-11-30 07:00"), scheduler.Config{})
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
 	e.tick()
@@ -275,7 +276,7 @@ func TestMissedDigestCatchUp(t *testing.T) {
 }
 
 func TestRestartBetweenDecideAndSend(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-25 10:00"), bot.SchedulerConfig{})
+	e := newSchedEnv(t, at("2026-11-25 10:00"), scheduler.Config{})
 	e.team()
 	e.say("telegram:2", "/settings digest off")
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
@@ -294,7 +295,7 @@ func TestRestartBetweenDecideAndSend(t *testing.T) {
 }
 
 func TestEscalationAfterWorkingDays(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-26 10:00"), bot.SchedulerConfig{EscalateAfter: 2})
+	e := newSchedEnv(t, at("2026-11-26 10:00"), scheduler.Config{EscalateAfter: 2})
 	e.team()
 	e.say("telegram:1", "/team add Petra Novak head corporate Europe/Zagreb telegram:4")
 	for _, id := range []crm.Identity{"telegram:1", "telegram:2", "telegram:3", "telegram:4"} {
@@ -328,7 +329,7 @@ func TestEscalationAfterWorkingDays(t *testing.T) {
 }
 
 func TestDeliveryFailures(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-25 10:00"), bot.SchedulerConfig{})
+	e := newSchedEnv(t, at("2026-11-25 10:00"), scheduler.Config{})
 	e.team()
 	for _, id := range []crm.Identity{"telegram:1", "telegram:2", "telegram:3"} {
 		e.say(id, "/settings digest off")
@@ -382,7 +383,7 @@ func TestDeliveryFailures(t *testing.T) {
 }
 
 func TestHeadDigestInChannel(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-30 07:00"), bot.SchedulerConfig{})
+	e := newSchedEnv(t, at("2026-11-30 07:00"), scheduler.Config{})
 	e.team()
 	got := e.eng.Handle(context.Background(), bot.Request{Identity: "telegram:1", Text: "/channel", Chat: bot.ChatGroup, ChatID: "telegram:-1001"})
 	if len(got) != 1 || !strings.Contains(got[0].Text, "now gets the department's daily digest") {
@@ -428,7 +429,7 @@ func TestHeadDigestInChannel(t *testing.T) {
 }
 
 func TestHeadDigestChart(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-30 07:00"), bot.SchedulerConfig{HeadChannel: "telegram:-1002", HeadDigestChart: true})
+	e := newSchedEnv(t, at("2026-11-30 07:00"), scheduler.Config{HeadChannel: "telegram:-1002", HeadDigestChart: true})
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
 	e.now = at("2026-11-30 08:31")

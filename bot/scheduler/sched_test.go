@@ -1,4 +1,4 @@
-package bot_test
+package scheduler_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"crmbot/bot"
+	"crmbot/bot/scheduler"
 	"crmbot/crm"
 )
 
@@ -58,7 +59,7 @@ func countPrefix(texts []string, prefix string) int {
 // A digest time set later in the day, after the day's default slot was skipped, still
 // fires: the skip names the 08:30 slot, not the day.
 func TestDigestTimeChangedAfterScan(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-29 14:00"), bot.SchedulerConfig{}) // Sunday
+	e := newSchedEnv(t, at("2026-11-29 14:00"), scheduler.Config{}) // Sunday
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
 	e.say("telegram:2", "/settings hours 00:00-23:59 mon-sun")
@@ -88,7 +89,7 @@ func TestDigestTimeChangedAfterScan(t *testing.T) {
 // Working hours changed after a scan put today among the working days: today's digest
 // is due at its time.
 func TestHoursChangedAfterScan(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-28 07:00"), bot.SchedulerConfig{}) // Saturday
+	e := newSchedEnv(t, at("2026-11-28 07:00"), scheduler.Config{}) // Saturday
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
 	e.say("telegram:2", "/settings digest 11:00")
@@ -119,7 +120,7 @@ func TestHoursChangedAfterScan(t *testing.T) {
 // The process is down across the digest time for longer than the grace: the skip is
 // logged with the outage, and the next digest says why the last one never came.
 func TestRestartAcrossDigestTimeShortGrace(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-30 07:00"), bot.SchedulerConfig{Grace: 30 * time.Minute}) // Monday
+	e := newSchedEnv(t, at("2026-11-30 07:00"), scheduler.Config{Grace: 30 * time.Minute}) // Monday
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
 	e.tick()
@@ -153,7 +154,7 @@ func TestRestartAcrossDigestTimeShortGrace(t *testing.T) {
 // The department digest is posted at the digest time, in the zone and on the working
 // days of the head who set the channel — here on a Sunday the head works.
 func TestDeptDigestAtHeadTimeOnWorkingSunday(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-29 07:00"), bot.SchedulerConfig{HeadDigestAt: "08:30"}) // Sunday
+	e := newSchedEnv(t, at("2026-11-29 07:00"), scheduler.Config{HeadDigestAt: "08:30"}) // Sunday
 	e.team()
 	e.say("telegram:1", "/team add Petra Novak head corporate Europe/Moscow telegram:4")
 	e.say("telegram:1", "/team add Ivo Ivić head corporate Europe/Zagreb telegram:5")
@@ -190,7 +191,7 @@ func TestDeptDigestAtHeadTimeOnWorkingSunday(t *testing.T) {
 // Escalations go to the head privately, naming client and manager; the department
 // channel gets only counts, unless an admin turns named escalations on there.
 func TestEscalationPrivateToHeadCountsInChannel(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-25 10:00"), bot.SchedulerConfig{EscalateAfter: 2}) // Wednesday
+	e := newSchedEnv(t, at("2026-11-25 10:00"), scheduler.Config{EscalateAfter: 2}) // Wednesday
 	e.team()
 	e.say("telegram:1", "/team add Petra Novak head corporate Europe/Zagreb telegram:4")
 	for _, id := range []crm.Identity{"telegram:1", "telegram:2", "telegram:3", "telegram:4"} {
@@ -322,7 +323,7 @@ func seedBacklog(t *testing.T, e *schedEnv, ownerIdentity crm.Identity, n int, d
 func TestBacklogChunkedWithoutFloods(t *testing.T) {
 	const backlog = 1500
 	obs := &observedStore{}
-	e := newSchedEnv(t, at("2026-11-25 10:00"), bot.SchedulerConfig{EscalateAfter: 2})
+	e := newSchedEnv(t, at("2026-11-25 10:00"), scheduler.Config{EscalateAfter: 2})
 	e.wrap = func(s crm.Store) crm.Store { obs.Store = s; return obs }
 	e.restart()
 	e.team()
@@ -412,7 +413,7 @@ func TestBacklogChunkedWithoutFloods(t *testing.T) {
 // Folded nudges due within the scans' look-back are recorded: the next scan, which
 // reads them again, neither nudges nor counts them twice.
 func TestFoldedRecentNudgesOnce(t *testing.T) {
-	e := newSchedEnv(t, at("2026-11-25 10:00"), bot.SchedulerConfig{})
+	e := newSchedEnv(t, at("2026-11-25 10:00"), scheduler.Config{})
 	e.team()
 	for _, id := range []crm.Identity{"telegram:1", "telegram:2", "telegram:3"} {
 		e.say(id, "/settings digest off")
