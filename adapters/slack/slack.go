@@ -65,12 +65,6 @@ type Config struct {
 	// MaxQueued bounds the requests acknowledged and waiting for the engine; beyond
 	// it events get 503 (Slack retries them) and commands a "busy" answer. Default 1000.
 	MaxQueued int
-	// EventRetention is how long an event_id is remembered; default 48 h (Slack's
-	// Delayed Events retry for 24 h).
-	EventRetention time.Duration
-	// MaxEvents bounds the remembered event_ids; the oldest hour is dropped beyond
-	// it. Default 100000.
-	MaxEvents int
 	// PerChannel is the minimum spacing of messages posted to one channel; default 1 s.
 	PerChannel time.Duration
 	// MaxAttempts bounds the tries of one call on network errors and 5xx; default 4.
@@ -80,7 +74,7 @@ type Config struct {
 	// Logger gets structured logs: ids and error classes, never a token or a
 	// message body.
 	Logger *slog.Logger
-	// Now is the clock of signature checks, rate limiting and event pruning; Sleep
+	// Now is the clock of signature checks and rate limiting; Sleep
 	// waits (rate limits, Retry-After, backoff). Tests inject both.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -115,12 +109,6 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxQueued <= 0 {
 		c.MaxQueued = 1000
-	}
-	if c.EventRetention <= 0 {
-		c.EventRetention = 48 * time.Hour
-	}
-	if c.MaxEvents <= 0 {
-		c.MaxEvents = 100000
 	}
 	if c.PerChannel <= 0 {
 		c.PerChannel = time.Second
@@ -169,7 +157,7 @@ type Adapter struct {
 	log    *slog.Logger
 	api    *slack.Client
 
-	events *eventLog
+	inbox  bot.Inbox
 	disp   *dispatcher
 	send   *sender
 
@@ -184,10 +172,10 @@ type Adapter struct {
 	ready     chan struct{} // closed once Run accepts requests
 }
 
-// New returns an adapter that hands requests to engine and works with svc directly
-// for modals and the App Home; the event log lives in svc.Store. It does no I/O:
-// Run connects.
-func New(cfg Config, engine Handler, svc *crm.Service) (*Adapter, error) {
+// New returns an adapter that hands requests to engine, works with svc directly
+// for modals and the App Home, and passes every event and slash command through
+// inbox. It does no I/O: Run connects.
+func New(cfg Config, engine Handler, svc *crm.Service, inbox bot.Inbox) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: no bot token (SLACK_BOT_TOKEN)")
 	}
@@ -197,8 +185,8 @@ func New(cfg Config, engine Handler, svc *crm.Service) (*Adapter, error) {
 	if cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-") {
 		return nil, errors.New("slack: SLACK_APP_TOKEN must be an app-level token (xapp-…)")
 	}
-	if engine == nil || svc == nil || svc.Store == nil {
-		return nil, errors.New("slack: engine and service are required")
+	if engine == nil || svc == nil || inbox == nil {
+		return nil, errors.New("slack: engine, service and inbox are required")
 	}
 	cfg.setDefaults()
 	opts := []slack.Option{slack.OptionHTTPClient(cfg.HTTPClient)}
@@ -209,12 +197,11 @@ func New(cfg Config, engine Handler, svc *crm.Service) (*Adapter, error) {
 		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
 	a := &Adapter{
-		cfg: cfg, engine: engine, svc: svc, log: cfg.Logger,
+		cfg: cfg, engine: engine, svc: svc, inbox: inbox, log: cfg.Logger,
 		api:      slack.New(cfg.BotToken, opts...),
 		inflight: map[string]bool{},
 		ready:    make(chan struct{}),
 	}
-	a.events = &eventLog{store: svc.Store, retention: cfg.EventRetention, max: cfg.MaxEvents}
 	a.disp = newDispatcher(cfg.MaxQueued)
 	a.send = newSender(a)
 	return a, nil
@@ -251,7 +238,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	// The jobs run on a context of their own: when ctx ends, new work is refused
 	// at once, but the events and commands already accepted get ShutdownTimeout to
 	// finish before their context is cancelled (an unfinished event stays in the
-	// event log for the next run). Deferred in this order: wait for the jobs
+	// inbox for the next run). Deferred in this order: wait for the jobs
 	// (bounded by that), then cancel.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -516,7 +517,7 @@ func TestCrashSafety(t *testing.T) {
 // getUpdates that confirms the batch is sent.
 func TestStoredBeforeConfirmed(t *testing.T) {
 	e := newEnv(t)
-	var store = e.db
+	in := e.inbox()
 	checked := make(chan bool, 1)
 	rec := newRecorder(nil)
 	a := e.adapter(rec, nil)
@@ -524,7 +525,8 @@ func TestStoredBeforeConfirmed(t *testing.T) {
 	// be stored (in the inbox, or handled and gone with the offset stored).
 	e.api.setHook(func(method string, params map[string]string) {
 		if method == "getUpdates" && params["offset"] == "3" {
-			off, _ := (&inbox{store: store}).offset(context.Background())
+			c, _ := in.Cursor(context.Background(), inboxSource)
+			off, _ := strconv.ParseInt(c, 10, 64)
 			select {
 			case checked <- off == 3:
 			default:
@@ -625,9 +627,9 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Error("configured without a token")
 	}
 	if _, err := New(Config{Token: "1:x", WebhookURL: "https://h", WebhookSecret: "bad secret!"}, newRecorder(nil), nopReach{}, nil); err == nil {
-		t.Error("nil store accepted")
+		t.Error("nil inbox accepted")
 	}
-	if _, err := New(Config{Token: "1:x", Endpoint: "http://h/bot/%s"}, newRecorder(nil), nopReach{}, nopStore{}); err == nil {
+	if _, err := New(Config{Token: "1:x", Endpoint: "http://h/bot/%s"}, newRecorder(nil), nopReach{}, nopInbox{}); err == nil {
 		t.Error("endpoint with a single verb accepted")
 	}
 }
@@ -636,4 +638,4 @@ type nopReach struct{}
 
 func (nopReach) SetReachable(context.Context, crm.Identity, bool) error { return nil }
 
-type nopStore struct{ crm.Store }
+type nopInbox struct{ bot.Inbox }
