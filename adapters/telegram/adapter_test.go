@@ -23,6 +23,14 @@ func TestPollingTranslatesAndReplies(t *testing.T) {
 	rec := newRecorder(func(req bot.Request) []bot.Reply {
 		return []bot.Reply{{Text: "Smith & Sons <b>ok</b>", Buttons: [][]bot.Button{{{Label: "Log", Action: "log:1"}, {Label: "Card", Action: "show:1"}}}}}
 	})
+	pendingSeq := make(chan uint64, 1)
+	rec.block = func(ctx context.Context, req bot.Request) {
+		var seq uint64
+		if p, err := e.inbox().Pending(ctx, inboxSource); err == nil && len(p) == 1 {
+			seq = p[0].Seq
+		}
+		pendingSeq <- seq
+	}
 	a := e.adapter(rec, func(c *Config) {
 		c.Commands = []bot.CommandInfo{{Name: "log", Description: "log a call"}, {Name: "Bad-Name", Description: "skipped"}}
 	})
@@ -33,6 +41,11 @@ func TestPollingTranslatesAndReplies(t *testing.T) {
 	if req.Identity != "telegram:42" || req.Name != "Ana" || req.Text != "/log 1 call: hi" ||
 		req.Key != "tg:u:10" || req.Chat != bot.ChatPrivate {
 		t.Fatalf("request = %+v", req)
+	}
+	// The request names its inbox entry (pending while it is handled: checked in
+	// block below), so the engine's write can mark it done.
+	if req.InboxSeq == 0 || req.InboxSeq != <-pendingSeq {
+		t.Errorf("request's inbox entry %d, not the one pending while it was handled", req.InboxSeq)
 	}
 	sent := e.api.waitSent(1)
 	m := sent[0]
