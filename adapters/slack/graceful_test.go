@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 	"time"
-
 )
 
 // TestShutdownLetsAcceptedEventsFinish: when Run's context ends while an accepted

@@ -157,9 +157,9 @@ type Adapter struct {
 	log    *slog.Logger
 	api    *slack.Client
 
-	inbox  bot.Inbox
-	disp   *dispatcher
-	send   *sender
+	inbox bot.Inbox
+	disp  *dispatcher
+	send  *sender
 
 	mu       sync.Mutex
 	inflight map[string]bool // event_ids accepted and not yet finished
