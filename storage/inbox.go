@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -60,6 +61,14 @@ type InboxOptions struct {
 type Inbox struct {
 	db        *DB
 	retention time.Duration
+
+	// Done marks waiting to be committed, and whether a commit is running: marks
+	// that arrive while one commits go together in the next (group commit without
+	// a delay: a lone mark is committed at once).
+	mu      sync.Mutex
+	marks   []uint64
+	waiters []chan error
+	running bool
 }
 
 // Inbox returns the database's inbox.
@@ -152,61 +161,62 @@ func (in *Inbox) Accept(ctx context.Context, source string, items []crm.InboxIte
 		return nil, err
 	}
 	var out []crm.InboxEntry
-	err := in.db.observed(true, func() error {
-		return in.db.bolt.Update(func(btx *bolt.Tx) error {
-			out = out[:0]
-			now := in.db.now()
-			entries, seen := btx.Bucket(bucketInbox), btx.Bucket(bucketInboxSeen)
-			t := &tx{btx: btx, now: in.db.now}
-			for i := range items {
-				it := &items[i]
-				if it.ID == "" {
-					return fmt.Errorf("inbox: an item from %s has no id", source)
-				}
-				sk := seenKey(source, it.ID)
-				if v := seen.Get(sk); v != nil {
-					if len(v) == 16 {
-						if seq := getU64(v[8:]); seq != 0 {
-							if ev := entries.Get(u64(seq)); ev != nil {
-								_, e, err := decodeInboxEntry(ev)
-								if err != nil {
-									return fmt.Errorf("inbox entry %d: %w", seq, err)
-								}
-								e.Seq = seq
-								out = append(out, e)
+	// Through DB.Update, so that the write shares whatever commit grouping the
+	// database does; fn may run again, hence out is reset.
+	err := in.db.Update(ctx, func(ct crm.Tx) error {
+		t := ct.(*tx)
+		btx := t.btx
+		out = out[:0]
+		now := in.db.now()
+		entries, seen := btx.Bucket(bucketInbox), btx.Bucket(bucketInboxSeen)
+		for i := range items {
+			it := &items[i]
+			if it.ID == "" {
+				return fmt.Errorf("inbox: an item from %s has no id", source)
+			}
+			sk := seenKey(source, it.ID)
+			if v := seen.Get(sk); v != nil {
+				if len(v) == 16 {
+					if seq := getU64(v[8:]); seq != 0 {
+						if ev := entries.Get(u64(seq)); ev != nil {
+							_, e, err := decodeInboxEntry(ev)
+							if err != nil {
+								return fmt.Errorf("inbox entry %d: %w", seq, err)
 							}
+							e.Seq = seq
+							out = append(out, e)
 						}
 					}
-					continue
 				}
-				var seq uint64
-				if !it.Transient {
-					var err error
-					if seq, err = entries.NextSequence(); err != nil {
-						return err
-					}
-					if err := entries.Put(u64(seq), encodeInboxEntry(now, source, it)); err != nil {
-						return err
-					}
-				}
-				v := seenValue(now, seq)
-				if err := seen.Put(sk, v); err != nil {
-					return err
-				}
-				es, _ := inboxSeenEntries(sk, v)
-				if err := t.putEntries(es); err != nil {
-					return err
-				}
-				out = append(out, crm.InboxEntry{Seq: seq, ID: it.ID, Body: it.Body})
+				continue
 			}
-			if cursor != "" {
-				if err := btx.Bucket(bucketInboxCursor).Put([]byte(source), []byte(cursor)); err != nil {
+			var seq uint64
+			if !it.Transient {
+				var err error
+				if seq, err = entries.NextSequence(); err != nil {
+					return err
+				}
+				if err := entries.Put(u64(seq), encodeInboxEntry(now, source, it)); err != nil {
 					return err
 				}
 			}
-			_, err := pruneInbox(btx, now.Add(-in.retention), inboxPruneBatch)
-			return err
-		})
+			v := seenValue(now, seq)
+			if err := seen.Put(sk, v); err != nil {
+				return err
+			}
+			es, _ := inboxSeenEntries(sk, v)
+			if err := t.putEntries(es); err != nil {
+				return err
+			}
+			out = append(out, crm.InboxEntry{Seq: seq, ID: it.ID, Body: it.Body})
+		}
+		if cursor != "" {
+			if err := btx.Bucket(bucketInboxCursor).Put([]byte(source), []byte(cursor)); err != nil {
+				return err
+			}
+		}
+		_, err := pruneInbox(btx, now.Add(-in.retention), inboxPruneBatch)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("inbox: accept from %s: %w", source, err)
@@ -264,9 +274,10 @@ func (in *Inbox) Cursor(ctx context.Context, source string) (string, error) {
 // Done marks entry seq handled: it leaves the inbox (its id is still remembered
 // against redelivery). It first looks in a read transaction, so an entry already
 // removed, by the message's own write transaction (InboxDone) or an earlier Done,
-// costs no write. Otherwise the removal goes through bbolt's Batch: the Done calls
-// of concurrent chats share one commit and its fsyncs. Seq 0 (a transient item) is
-// a no-op.
+// costs no write. Otherwise the mark is committed before Done returns; the marks of
+// concurrent callers (many chats finishing at once) that arrive while a commit runs
+// share the next one and its fsyncs, and a lone mark waits for no timer. Seq 0 (a
+// transient item) is a no-op.
 func (in *Inbox) Done(ctx context.Context, seq uint64) error {
 	if seq == 0 {
 		return nil
@@ -281,16 +292,51 @@ func (in *Inbox) Done(ctx context.Context, seq uint64) error {
 	if err != nil || !present {
 		return err
 	}
-	err = in.db.observed(true, func() error {
-		// Batch may run fn more than once; a delete is idempotent.
-		return in.db.bolt.Batch(func(btx *bolt.Tx) error {
-			return btx.Bucket(bucketInbox).Delete(u64(seq))
-		})
-	})
-	if err != nil {
+	ch := make(chan error, 1)
+	in.mu.Lock()
+	in.marks = append(in.marks, seq)
+	in.waiters = append(in.waiters, ch)
+	lead := !in.running
+	in.running = true
+	in.mu.Unlock()
+	if lead {
+		in.commitMarks()
+	}
+	if err := <-ch; err != nil {
 		return fmt.Errorf("inbox: done %d: %w", seq, err)
 	}
 	return nil
+}
+
+// commitMarks commits the waiting marks in one write and answers their callers.
+// Marks that arrived meanwhile are handed to a new goroutine, so the caller that
+// led returns as soon as its own mark is durable.
+func (in *Inbox) commitMarks() {
+	in.mu.Lock()
+	marks, waiters := in.marks, in.waiters
+	in.marks, in.waiters = nil, nil
+	in.mu.Unlock()
+	// Not the callers' contexts: a mark whose caller gave up still belongs to the
+	// others' commit, and deleting an entry is harmless to repeat.
+	err := in.db.Update(context.Background(), func(ct crm.Tx) error {
+		b := ct.(*tx).btx.Bucket(bucketInbox)
+		for _, seq := range marks {
+			if err := b.Delete(u64(seq)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, w := range waiters {
+		w <- err
+	}
+	in.mu.Lock()
+	more := len(in.marks) > 0
+	in.running = more
+	in.mu.Unlock()
+	if more {
+		go in.commitMarks()
+	}
 }
 
 // Prune forgets the ids accepted before the retention (and the markers of requests
@@ -301,12 +347,10 @@ func (in *Inbox) Prune(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
-	err := in.db.observed(true, func() error {
-		return in.db.bolt.Update(func(btx *bolt.Tx) error {
-			var err error
-			n, err = pruneInbox(btx, in.db.now().Add(-in.retention), 0)
-			return err
-		})
+	err := in.db.Update(ctx, func(ct crm.Tx) error {
+		var err error
+		n, err = pruneInbox(ct.(*tx).btx, in.db.now().Add(-in.retention), 0)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("inbox: prune: %w", err)

@@ -313,3 +313,60 @@ func BenchmarkInboxAcceptDone(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInboxDone is the done mark alone, one caller at a time (a quiet bot).
+func BenchmarkInboxDone(b *testing.B) {
+	ctx := context.Background()
+	in := storagetest.Open(b).Inbox(storage.InboxOptions{})
+	var its []crm.InboxItem
+	for i := range 5000 {
+		its = append(its, crm.InboxItem{ID: fmt.Sprint(i), Body: []byte("{}")})
+	}
+	es, err := in.Accept(ctx, "telegram", its, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if err := in.Done(ctx, es[i%len(es)].Seq); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkInboxDoneConcurrent is the done mark with 50 chats finishing at once:
+// their marks share commits.
+func BenchmarkInboxDoneConcurrent(b *testing.B) {
+	ctx := context.Background()
+	in := storagetest.Open(b).Inbox(storage.InboxOptions{})
+	var its []crm.InboxItem
+	for i := range 20000 {
+		its = append(its, crm.InboxItem{ID: fmt.Sprint(i), Body: []byte("{}")})
+	}
+	es, err := in.Accept(ctx, "telegram", its, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var next atomicCounter
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.SetParallelism(25) // 50 goroutines on 2 cores
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := in.Done(ctx, es[next.add()%len(es)].Seq); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+type atomicCounter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCounter) add() int { c.mu.Lock(); defer c.mu.Unlock(); c.n++; return c.n - 1 }
