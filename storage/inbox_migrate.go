@@ -70,15 +70,22 @@ func addInbox(btx *bolt.Tx) error {
 
 	// Telegram: the pending updates in arrival order, then the polling offset.
 	if tg := blobs.Bucket([]byte("tg_inbox")); tg != nil {
-		for _, k := range list("tg", "inbox") {
+		move := func(k string) error {
 			raw := tg.Get([]byte(k))
 			id, err := strconv.ParseInt(k, 10, 64)
 			if raw == nil || err != nil {
-				continue
+				return nil
 			}
-			if err := accept(inboxSourceTelegram, now, crm.InboxItem{ID: strconv.FormatInt(id, 10), Body: append([]byte(nil), raw...)}); err != nil {
+			return accept(inboxSourceTelegram, now, crm.InboxItem{ID: strconv.FormatInt(id, 10), Body: append([]byte(nil), raw...)})
+		}
+		for _, k := range list("tg", "inbox") {
+			if err := move(k); err != nil {
 				return err
 			}
+		}
+		// An update the list lost (it was unreadable) is still moved, after the others.
+		if err := tg.ForEach(func(k, _ []byte) error { return move(string(k)) }); err != nil {
+			return err
 		}
 	}
 	if st := blobs.Bucket([]byte("tg")); st != nil {
@@ -101,19 +108,25 @@ func addInbox(btx *bolt.Tx) error {
 			var r eventRecord
 			return r, json.Unmarshal(v, &r) == nil
 		}
-		for _, id := range list("slack", "pending") {
-			r, ok := read(ev.Get([]byte(id)))
+		move := func(id string, v []byte) error {
+			r, ok := read(v)
 			if !ok || r.Done || len(r.Raw) == 0 || strings.HasPrefix(id, "cmd:") {
-				continue
+				return nil
 			}
-			if err := accept(inboxSourceSlack, time.Unix(r.At, 0), crm.InboxItem{ID: id, Body: append([]byte(nil), r.Raw...)}); err != nil {
+			return accept(inboxSourceSlack, time.Unix(r.At, 0), crm.InboxItem{ID: id, Body: append([]byte(nil), r.Raw...)})
+		}
+		for _, id := range list("slack", "pending") {
+			if err := move(id, ev.Get([]byte(id))); err != nil {
 				return err
 			}
 		}
 		err := ev.ForEach(func(k, v []byte) error {
 			r, ok := read(v)
-			if !ok || !r.Done {
+			if !ok {
 				return nil
+			}
+			if !r.Done {
+				return move(string(k), v) // one the pending list lost
 			}
 			source, id := inboxSourceSlack, string(k)
 			if trigger, ok := strings.CutPrefix(id, "cmd:"); ok {

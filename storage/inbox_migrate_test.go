@@ -32,6 +32,7 @@ func TestMigrateInboxFromBlobs(t *testing.T) {
 		}
 		put("tg_inbox", "00000000000000000042", `{"update_id":42}`)
 		put("tg_inbox", "00000000000000000007", `{"update_id":7}`)
+		put("tg_inbox", "00000000000000000099", `{"update_id":99}`) // missing from the list
 		put("tg", "inbox", `["00000000000000000042","00000000000000000007"]`)
 		put("tg", "offset", "43")
 		raw := `{"type":"event_callback","event_id":"EvPending"}`
@@ -66,8 +67,8 @@ func TestMigrateInboxFromBlobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tg) != 2 || tg[0].ID != "42" || tg[1].ID != "7" || string(tg[1].Body) != `{"update_id":7}` {
-		t.Errorf("telegram pending = %+v, want 42 then 7 (arrival order)", tg)
+	if len(tg) != 3 || tg[0].ID != "42" || tg[1].ID != "7" || string(tg[1].Body) != `{"update_id":7}` || tg[2].ID != "99" {
+		t.Errorf("telegram pending = %+v, want 42 then 7 (arrival order), then 99 (not listed)", tg)
 	}
 	if c, _ := in.Cursor(ctx, "telegram"); c != "43" {
 		t.Errorf("telegram cursor = %q, want 43", c)
