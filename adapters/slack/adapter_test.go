@@ -712,3 +712,41 @@ func TestDirectMessageAndMention(t *testing.T) {
 		}
 	}
 }
+
+// An interaction delivered twice (a proxy's retry, a Socket Mode envelope sent
+// again) reaches the engine once: its trigger_id passes through the inbox.
+func TestInteractionRetryIsProcessedOnce(t *testing.T) {
+	e := newEnv(t)
+	e.stop()
+	rec := &recordingEngine{Engine: e.engine.(*bot.Engine)}
+	e.engine = rec
+	e.start()
+	press := map[string]any{
+		"type": "block_actions", "trigger_id": "tr-dup", "response_url": e.slack.responseURL(),
+		"team": map[string]any{"id": testTeam}, "user": map[string]any{"id": testUser, "team_id": testTeam},
+		"container": map[string]any{"type": "message", "channel_id": "DU1", "message_ts": "1.2"},
+		"channel":   map[string]any{"id": "DU1"},
+		"actions":   []any{map[string]any{"action_id": "b0", "block_id": "r0", "type": "button", "value": "/my", "action_ts": "1.3"}},
+	}
+	for i := 0; i < 2; i++ {
+		if resp, _ := e.interaction(press); resp.StatusCode != 200 {
+			t.Fatal(resp.Status)
+		}
+	}
+	e.slack.waitFor("response_url", 1) // the first press answered
+	e.stop()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	n := 0
+	for _, r := range rec.reqs {
+		if r.Key == "slack:act:tr-dup" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the press reached the engine %d times, want 1", n)
+	}
+	if known, pending := e.recorded(sourceInteractions, "tr-dup"); !known || pending {
+		t.Errorf("inbox: known=%v pending=%v, want known and done", known, pending)
+	}
+}

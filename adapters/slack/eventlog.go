@@ -3,6 +3,8 @@ package slack
 import (
 	"context"
 
+	"github.com/slack-go/slack"
+
 	"crmbot/crm"
 )
 
@@ -21,8 +23,9 @@ import (
 // The inbox remembers an id for its retention (storage.InboxOptions, 48 h by
 // default: Delayed Events retry for 24 h) and prunes it after.
 const (
-	sourceEvents   = "slack"
-	sourceCommands = "slack-cmd"
+	sourceEvents       = "slack"
+	sourceCommands     = "slack-cmd"
+	sourceInteractions = "slack-act"
 )
 
 // acceptEventID stores event id with its raw body, unless it is done already. It
@@ -45,6 +48,11 @@ func (a *Adapter) finish(ctx context.Context, seq uint64) error {
 // being handled; a key recorded by a run that died before answering is handled
 // again (the engine then repeats its stored answer rather than acting twice).
 func (a *Adapter) claim(ctx context.Context, key, trigger string, durable bool) (uint64, bool, error) {
+	return a.claimIn(ctx, sourceCommands, key, trigger, durable)
+}
+
+// claimIn is claim for an id of source.
+func (a *Adapter) claimIn(ctx context.Context, source, key, id string, durable bool) (uint64, bool, error) {
 	a.mu.Lock()
 	if a.inflight[key] {
 		a.mu.Unlock()
@@ -55,7 +63,7 @@ func (a *Adapter) claim(ctx context.Context, key, trigger string, durable bool) 
 	if !durable {
 		return 0, true, nil
 	}
-	es, err := a.inbox.Accept(ctx, sourceCommands, []crm.InboxItem{{ID: trigger}}, "")
+	es, err := a.inbox.Accept(ctx, source, []crm.InboxItem{{ID: id}}, "")
 	if err != nil || len(es) == 0 {
 		a.release(key)
 		return 0, false, err
@@ -74,4 +82,33 @@ func (a *Adapter) settle(ctx context.Context, key string, seq uint64, record boo
 	if err := a.finish(context.WithoutCancel(ctx), seq); err != nil {
 		a.log.Error("slack: cannot mark command done", "err", logErr(err))
 	}
+}
+
+// interactOnce answers an interaction payload through interact unless the same
+// interaction (its trigger_id) was answered already or is being answered: a proxy's
+// retry, or a Socket Mode envelope delivered again. An interaction is not replayed
+// after a crash (its trigger_id expires in three seconds), so its id alone is kept,
+// and none of a stranger's. When the inbox cannot be written the interaction is
+// still answered: dropping a member's button press would be worse than the rare
+// duplicate.
+func (a *Adapter) interactOnce(ctx context.Context, cb *slack.InteractionCallback) *slack.ViewSubmissionResponse {
+	team := cb.Team.ID
+	if team == "" {
+		team = cb.User.TeamID
+	}
+	if cb.TriggerID == "" || team == "" || cb.User.ID == "" {
+		return a.interact(ctx, cb)
+	}
+	key := "act:" + cb.TriggerID
+	durable := !a.stranger(ctx, identity(team, cb.User.ID))
+	seq, first, err := a.claimIn(ctx, sourceInteractions, key, cb.TriggerID, durable)
+	if err != nil {
+		a.log.Error("slack: cannot record interaction", "err", logErr(err))
+		return a.interact(ctx, cb)
+	}
+	if !first {
+		return nil
+	}
+	defer a.settle(ctx, key, seq, durable)
+	return a.interact(ctx, cb)
 }
