@@ -253,6 +253,17 @@ func (in *Inbox) Pending(ctx context.Context, source string) ([]crm.InboxEntry, 
 	return out, nil
 }
 
+// Len is how many entries of every source wait to be handled (or to be done): the
+// inbox's depth, for a gauge. It costs in proportion to that, not to the ids kept.
+func (in *Inbox) Len() (int, error) {
+	n := 0
+	err := in.db.bolt.View(func(btx *bolt.Tx) error {
+		n = btx.Bucket(bucketInbox).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
 // Cursor returns source's cursor as last accepted, "" when none.
 func (in *Inbox) Cursor(ctx context.Context, source string) (string, error) {
 	if err := ctx.Err(); err != nil {

@@ -90,6 +90,9 @@ func TestInboxAcceptDedupe(t *testing.T) {
 	if got := ids(mustAccept(t, in, "slack", items("1"), "")); !slices.Equal(got, []string{"1"}) {
 		t.Errorf("same id from another source = %v, want accepted", got)
 	}
+	if n, err := in.Len(); err != nil || n != 3 {
+		t.Errorf("Len = %d, %v; want 3 (2 pending telegram, 1 slack)", n, err)
+	}
 	if c, err := in.Cursor(ctx, "telegram"); err != nil || c != "3" {
 		t.Errorf("cursor = %q, %v; an empty cursor must not replace the stored one", c, err)
 	}

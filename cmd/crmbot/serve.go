@@ -66,6 +66,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	inbox := db.Inbox(storage.InboxOptions{Retention: retention})
+	metrics.Gauge("crmbot_inbox_pending", "Platform updates and events accepted and not yet handled.", func() float64 {
+		n, _ := inbox.Len()
+		return float64(n)
+	})
 	var probes []readiness
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
