@@ -52,7 +52,8 @@ const inboxPruneBatch = 256
 // InboxOptions configures DB.Inbox.
 type InboxOptions struct {
 	// Retention is how long an accepted id is remembered; DefaultInboxRetention
-	// when 0. Entries not yet done are kept whatever their age: they are work.
+	// when 0. Entries with a body not yet done are kept whatever their age: they
+	// are work (a body-less marker goes with its id).
 	Retention time.Duration
 }
 
@@ -71,7 +72,8 @@ type Inbox struct {
 	running bool
 }
 
-// Inbox returns the database's inbox.
+// Inbox returns the database's inbox. Make one per process and share it: the Done
+// marks of its callers are grouped into shared commits.
 func (db *DB) Inbox(opts InboxOptions) *Inbox {
 	if opts.Retention <= 0 {
 		opts.Retention = DefaultInboxRetention
