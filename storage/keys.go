@@ -53,11 +53,12 @@ var (
 // recordBuckets and indexBuckets list every top-level bucket Open creates.
 var (
 	recordBuckets = [][]byte{bucketMeta, bucketUsers, bucketInvites, bucketCompanies, bucketContacts, bucketOutbox,
-		bucketInterests, bucketInteractions, bucketAudit, bucketIdempotency, bucketBlobs, bucketScheduler}
+		bucketInterests, bucketInteractions, bucketAudit, bucketIdempotency, bucketBlobs, bucketScheduler,
+		bucketInbox, bucketInboxSeen, bucketInboxCursor}
 	indexBuckets = [][]byte{idxOutboxPending, idxOutboxCreated, idxUserIdentity, idxCompanyName, idxCompanyWord, idxCompanyOIB, idxContactEmail,
 		idxContactPhone, idxContactCompany, idxContactTerm, idxInterestCompany, idxInterestContact,
 		idxInterestOpen, idxInterestDue, idxInterestOwnerDue, idxInterestIdle, idxInterestOwnIdle,
-		idxInteraction, idxAuditEntity, idxIdempotencyTime, bucketPipeline}
+		idxInteraction, idxAuditEntity, idxIdempotencyTime, bucketPipeline, idxInboxSeenAt}
 )
 
 // Term kinds in idxContactTerm, so that one bucket serves the three kinds of contact

@@ -10,7 +10,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 4
+const schemaVersion = 5
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -22,6 +22,7 @@ var migrations = []func(*bolt.Tx) error{
 	1: addOutbox,
 	2: addCompanyOIB,
 	3: moveSchedulerState,
+	4: addInbox,
 }
 
 // addCompanyOIB (version 3) creates the OIB index of companies. Companies written

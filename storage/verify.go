@@ -67,6 +67,7 @@ var indexers = []indexer{
 		}
 		return idempotencyEntries(string(k), &r), nil
 	}},
+	{bucketInboxSeen, [][]byte{idxInboxSeenAt}, inboxSeenEntries},
 }
 
 // notByRebuild marks a problem Rebuild cannot fix, so that doctor does not advise it.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,14 +175,14 @@ func TestUnverifiedRequestsAreRefused(t *testing.T) {
 		t.Errorf("%d interests stored", n)
 	}
 	e.view(func(tx crm.Tx) error {
-		if b, _ := tx.Blob(nsEvents, "EvBad"); b != nil {
-			t.Error("a refused event was recorded")
-		}
 		if _, ok, _ := tx.Idempotency("req:slack:cmd:tr-x"); ok {
 			t.Error("a refused command reached the engine")
 		}
 		return nil
 	})
+	if known, _ := e.recorded(sourceEvents, "EvBad"); known {
+		t.Error("a refused event was recorded")
+	}
 	for _, c := range e.slack.all("") {
 		if c.Method != "auth.test" {
 			t.Errorf("Slack was called for a refused request: %s", c.Method)
@@ -221,21 +222,18 @@ func TestEventRetryIsProcessedOnce(t *testing.T) {
 	if got := e.slack.all("chat.postMessage")[0].Form.Get("channel"); got != "DU1" {
 		t.Errorf("reply went to %q, want the DM", got)
 	}
-	e.view(func(tx crm.Tx) error {
-		var rec eventRecord
-		if ok, err := getJSON(tx, nsEvents, "Ev1", &rec); !ok || err != nil || !rec.Done {
-			t.Errorf("event log: %+v %v %v", rec, ok, err)
-		}
-		return nil
-	})
+	if known, pending := e.recorded(sourceEvents, "Ev1"); !known || pending {
+		t.Errorf("inbox: Ev1 known=%v pending=%v, want known and done", known, pending)
+	}
 }
 
 // A retry of an event that was recorded but never finished (the process died) is
-// handled, and so is an unfinished event left in the log at start.
+// handled, and so is an unfinished event left in the inbox at start.
 func TestUnfinishedEventIsProcessed(t *testing.T) {
 	e := newEnv(t)
+	ctx := context.Background()
 	body := mustJSON(map[string]any{"type": "event_callback", "team_id": testTeam, "event_id": "EvCrash", "event": dm(testUser, "/help")})
-	if _, err := e.a.events.begin(context.Background(), "EvCrash", []byte(body), e.clock.Now()); err != nil {
+	if _, err := e.inbox().Accept(ctx, sourceEvents, []crm.InboxItem{{ID: "EvCrash", Body: []byte(body)}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.event("EvCrash", dm(testUser, "/help"), map[string]string{"X-Slack-Retry-Num": "1"})
@@ -243,8 +241,7 @@ func TestUnfinishedEventIsProcessed(t *testing.T) {
 
 	e.stop()
 	body2 := mustJSON(map[string]any{"type": "event_callback", "team_id": testTeam, "event_id": "EvLeft", "event": dm(testUser, "/my")})
-	l := &eventLog{store: e.db, retention: time.Hour, max: 100}
-	if _, err := l.begin(context.Background(), "EvLeft", []byte(body2), e.clock.Now()); err != nil {
+	if _, err := e.inbox().Accept(ctx, sourceEvents, []crm.InboxItem{{ID: "EvLeft", Body: []byte(body2)}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.start()
@@ -253,51 +250,50 @@ func TestUnfinishedEventIsProcessed(t *testing.T) {
 	if n := len(e.slack.all("chat.postMessage")); n != 2 {
 		t.Fatalf("%d replies", n)
 	}
-	_, order, err := l.pending(context.Background())
-	if err != nil || len(order) != 0 {
-		t.Errorf("still pending: %v %v; calls %+v", order, err, e.slack.all(""))
+	pending, err := e.inbox().Pending(ctx, sourceEvents)
+	if err != nil || len(pending) != 0 {
+		t.Errorf("still pending: %+v %v; calls %+v", pending, err, e.slack.all(""))
 	}
 }
 
-func TestEventLogIsBounded(t *testing.T) {
+// The engine gets the inbox entry of the event it handles, so that its write can
+// mark the entry done with the change (crm.InboxTx).
+func TestEventRequestCarriesInboxEntry(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
-	l := &eventLog{store: e.db, retention: 48 * time.Hour, max: 3}
-	at := e.clock.Now()
-	for i := 0; i < 6; i++ {
-		if _, err := l.begin(ctx, "E"+strconv.Itoa(i), []byte(`{}`), at.Add(time.Duration(i)*time.Hour)); err != nil {
-			t.Fatal(err)
+	e.stop()
+	rec := &recordingEngine{Engine: e.engine.(*bot.Engine)}
+	e.engine = rec
+	e.start()
+	e.event("EvSeq", dm(testUser, "/help"), nil)
+	e.waitDone("EvSeq")
+	e.stop()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	// The message is one request; the App Home refresh that may follow it is a view,
+	// not an inbox entry.
+	var msgs []bot.Request
+	for _, r := range rec.reqs {
+		if r.View == "" {
+			msgs = append(msgs, r)
 		}
 	}
-	if st, _ := l.begin(ctx, "E5", []byte(`{}`), at.Add(5*time.Hour)); st != eventPending {
-		t.Errorf("E5: %v", st)
+	if len(msgs) != 1 || msgs[0].InboxSeq == 0 {
+		t.Fatalf("requests = %+v, want one message with its inbox entry", rec.reqs)
 	}
-	if err := l.finish(ctx, "E5"); err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := l.begin(ctx, "E5", []byte(`{}`), at.Add(5*time.Hour)); st != eventDone {
-		t.Errorf("E5 after finish: %v", st)
-	}
-	e.view(func(tx crm.Tx) error {
-		for i := 0; i < 6; i++ {
-			b, _ := tx.Blob(nsEvents, "E"+strconv.Itoa(i))
-			if kept := b != nil; kept != (i >= 3) {
-				t.Errorf("E%d kept=%v", i, kept)
-			}
-		}
-		return nil
-	})
-	// Past the retention, old hours go even under the size bound.
-	l.max = 1000
-	if _, err := l.begin(ctx, "Late", []byte(`{}`), at.Add(5*time.Hour+49*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	e.view(func(tx crm.Tx) error {
-		if b, _ := tx.Blob(nsEvents, "E5"); b != nil {
-			t.Error("E5 outlived the retention")
-		}
-		return nil
-	})
+}
+
+// recordingEngine is the engine, remembering the requests it was given.
+type recordingEngine struct {
+	*bot.Engine
+	mu   sync.Mutex
+	reqs []bot.Request
+}
+
+func (r *recordingEngine) Handle(ctx context.Context, req bot.Request) []bot.Reply {
+	r.mu.Lock()
+	r.reqs = append(r.reqs, req)
+	r.mu.Unlock()
+	return r.Engine.Handle(ctx, req)
 }
 
 func TestBlockActionsAdvanceAFlow(t *testing.T) {
@@ -722,5 +718,43 @@ func TestDirectMessageAndMention(t *testing.T) {
 		if strings.Contains(c.text()+c.blocksJSON(), "Acme") {
 			t.Fatalf("client data shown in a channel: %q", c.text())
 		}
+	}
+}
+
+// An interaction delivered twice (a proxy's retry, a Socket Mode envelope sent
+// again) reaches the engine once: its trigger_id passes through the inbox.
+func TestInteractionRetryIsProcessedOnce(t *testing.T) {
+	e := newEnv(t)
+	e.stop()
+	rec := &recordingEngine{Engine: e.engine.(*bot.Engine)}
+	e.engine = rec
+	e.start()
+	press := map[string]any{
+		"type": "block_actions", "trigger_id": "tr-dup", "response_url": e.slack.responseURL(),
+		"team": map[string]any{"id": testTeam}, "user": map[string]any{"id": testUser, "team_id": testTeam},
+		"container": map[string]any{"type": "message", "channel_id": "DU1", "message_ts": "1.2"},
+		"channel":   map[string]any{"id": "DU1"},
+		"actions":   []any{map[string]any{"action_id": "b0", "block_id": "r0", "type": "button", "value": "/my", "action_ts": "1.3"}},
+	}
+	for i := 0; i < 2; i++ {
+		if resp, _ := e.interaction(press); resp.StatusCode != 200 {
+			t.Fatal(resp.Status)
+		}
+	}
+	e.slack.waitFor("response_url", 1) // the first press answered
+	e.stop()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	n := 0
+	for _, r := range rec.reqs {
+		if r.Key == "slack:act:tr-dup" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the press reached the engine %d times, want 1", n)
+	}
+	if known, pending := e.recorded(sourceInteractions, "tr-dup"); !known || pending {
+		t.Errorf("inbox: known=%v pending=%v, want known and done", known, pending)
 	}
 }

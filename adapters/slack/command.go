@@ -33,7 +33,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 		key := "cmd:" + sc.TriggerID
 		p, err := a.engine.Who(ctx, id)
 		durable := err != nil || p.Known
-		first, err := a.claim(ctx, key, durable)
+		seq, first, err := a.claim(ctx, key, sc.TriggerID, durable)
 		if err != nil {
 			a.log.Error("slack: cannot record command", "err", logErr(err))
 			return &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: busyText}
@@ -41,7 +41,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 		if !first {
 			return nil
 		}
-		done = func(ctx context.Context, answered bool) { a.settle(ctx, key, durable && answered) }
+		done = func(ctx context.Context, answered bool) { a.settle(ctx, key, seq, durable && answered) }
 	}
 	if (text == "/new" || text == "/log") && sc.TriggerID != "" {
 		mctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
@@ -85,41 +85,4 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 		return &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: busyText}
 	}
 	return nil
-}
-
-// claim marks key (a slash command's trigger_id) in flight and, when durable,
-// records it in the event log. It reports false when the key was handled already
-// or is being handled; a key recorded by a run that died before answering is
-// handled again (the engine then repeats its stored answer rather than acting
-// twice).
-func (a *Adapter) claim(ctx context.Context, key string, durable bool) (bool, error) {
-	a.mu.Lock()
-	if a.inflight[key] {
-		a.mu.Unlock()
-		return false, nil
-	}
-	a.inflight[key] = true
-	a.mu.Unlock()
-	if !durable {
-		return true, nil
-	}
-	st, err := a.events.begin(ctx, key, nil, a.cfg.Now())
-	if err != nil || st == eventDone {
-		a.release(key)
-		return false, err
-	}
-	return true, nil
-}
-
-// settle marks a claimed key no longer in flight, and done in the event log when
-// record is true. A command cut short by shutdown is not marked done: sent again,
-// it is handled (the engine repeats its stored answer if it had acted).
-func (a *Adapter) settle(ctx context.Context, key string, record bool) {
-	defer a.release(key)
-	if !record {
-		return
-	}
-	if err := a.events.finish(context.WithoutCancel(ctx), key); err != nil {
-		a.log.Error("slack: cannot mark command done", "err", logErr(err))
-	}
 }

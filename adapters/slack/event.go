@@ -24,7 +24,7 @@ var answerOK = eventAnswer{status: http.StatusOK}
 
 // acceptEvent handles one Events API body (HTTP, or a Socket Mode envelope's
 // payload). It answers at once: url_verification with its challenge; an event it
-// handles is recorded in the event log and queued, and a redelivery of one already
+// handles is accepted into the inbox and queued, and a redelivery of one already
 // handled or in flight is dropped. When the queue is full the answer is 503, so that
 // Slack delivers the event again later. Anything unparseable gets 200 as well,
 // since a failure would only make Slack retry it.
@@ -66,13 +66,13 @@ func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 
 	if a.stranger(ctx, run.who) {
 		// Not on the team: answered (refused, or an invite redeemed) but never
-		// written to the event log, so their words leave no trace in the file. A
+		// written to the inbox, so their words leave no trace in the file. A
 		// lost refusal is harmless; only the count is kept.
 		a.strangers.Add(1)
 		metrics.Stranger("slack")
 		ok := a.disp.add(run.queue, func(ctx context.Context) {
 			defer a.release(id)
-			run.run(ctx)
+			run.run(ctx, 0)
 		})
 		if !ok {
 			a.release(id)
@@ -80,17 +80,17 @@ func (a *Adapter) acceptEvent(ctx context.Context, body []byte) eventAnswer {
 		}
 		return answerOK
 	}
-	st, err := a.events.begin(ctx, id, body, a.cfg.Now())
+	seq, handle, err := a.acceptEventID(ctx, id, body)
 	if err != nil {
 		a.release(id)
 		a.log.Error("slack: cannot record event", "event_id", id, "err", logErr(err))
 		return eventAnswer{status: http.StatusInternalServerError}
 	}
-	if st == eventDone {
+	if !handle {
 		a.release(id)
 		return answerOK
 	}
-	if !a.dispatchEvent(id, run) {
+	if !a.dispatchEvent(id, seq, run) {
 		a.release(id)
 		return eventAnswer{status: http.StatusServiceUnavailable}
 	}
@@ -134,22 +134,23 @@ type eventJob struct {
 	who   crm.Identity // the person who wrote, "" for events without words
 	// run does the work and reports whether it ran to the end; after runs once the
 	// event is marked done (the App Home refresh, which need not be redone).
-	run   func(ctx context.Context) bool
+	run   func(ctx context.Context, seq uint64) bool
 	after func(ctx context.Context)
 }
 
-// dispatchEvent queues an accepted event; when its work is done it is marked done in
-// the event log. On shutdown it stays pending, to be handled at the next start.
-func (a *Adapter) dispatchEvent(id string, job *eventJob) bool {
+// dispatchEvent queues an accepted event (inbox entry seq); when its work is done it
+// is marked done in the inbox. On shutdown it stays pending, to be handled at the
+// next start.
+func (a *Adapter) dispatchEvent(id string, seq uint64, job *eventJob) bool {
 	return a.disp.add(job.queue, func(ctx context.Context) {
 		defer a.release(id)
-		if ctx.Err() != nil || !job.run(ctx) {
+		if ctx.Err() != nil || !job.run(ctx, seq) {
 			return // left pending: handled again at the next start
 		}
 		// Done is recorded even if shutdown began meanwhile: the work is complete, and
 		// handling it again would repeat its replies.
 		metrics.UpdateHandled("slack")
-		if err := a.events.finish(context.WithoutCancel(ctx), id); err != nil {
+		if err := a.finish(context.WithoutCancel(ctx), seq); err != nil {
 			a.log.Error("slack: cannot mark event done", "event_id", id, "err", logErr(err))
 		}
 		if a.eventDone != nil {
@@ -197,7 +198,7 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 			return nil
 		}
 		who := identity(team, e.User)
-		return &eventJob{queue: string(who), run: func(ctx context.Context) bool {
+		return &eventJob{queue: string(who), run: func(ctx context.Context, _ uint64) bool {
 			a.refreshHome(ctx, who, true)
 			return true
 		}}
@@ -212,7 +213,9 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 		Ephemeral:    rt.whisper,
 		BareCommands: rt.bare,
 	}
-	job := &eventJob{queue: string(req.Identity), who: req.Identity, run: func(ctx context.Context) bool {
+	job := &eventJob{queue: string(req.Identity), who: req.Identity, run: func(ctx context.Context, seq uint64) bool {
+		req := req
+		req.InboxSeq = seq
 		prepare := func(ctx context.Context, r *bot.Request) {
 			t := text
 			if mentionRE.MatchString(t) {
@@ -233,13 +236,14 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 // replayPending hands the events accepted but never finished by a previous run back
 // to the dispatcher. Slack will not redeliver them: it got its 200.
 func (a *Adapter) replayPending(ctx context.Context) {
-	bodies, order, err := a.events.pending(ctx)
+	pending, err := a.inbox.Pending(ctx, sourceEvents)
 	if err != nil {
 		a.log.Error("slack: cannot read unfinished events", "err", logErr(err))
 		return
 	}
-	for _, id := range order {
-		ev, err := slackevents.ParseEvent(json.RawMessage(bodies[id]), slackevents.OptionNoVerifyToken())
+	for _, p := range pending {
+		id := p.ID
+		ev, err := slackevents.ParseEvent(json.RawMessage(p.Body), slackevents.OptionNoVerifyToken())
 		if err != nil {
 			continue
 		}
@@ -254,11 +258,11 @@ func (a *Adapter) replayPending(ctx context.Context) {
 		}
 		a.inflight[id] = true
 		a.mu.Unlock()
-		if !a.dispatchEvent(id, job) {
+		if !a.dispatchEvent(id, p.Seq, job) {
 			a.release(id)
 		}
 	}
-	if len(order) > 0 {
-		a.log.Info("slack: handling events left unfinished", "count", len(order))
+	if len(pending) > 0 {
+		a.log.Info("slack: handling events left unfinished", "count", len(pending))
 	}
 }

@@ -308,7 +308,7 @@ type env struct {
 	path   string
 	db     *storage.DB
 	svc    *crm.Service
-	engine *bot.Engine
+	engine Handler // *bot.Engine, or a wrapper of it
 	a      *Adapter
 	srv    *httptest.Server
 	cancel context.CancelFunc
@@ -373,7 +373,7 @@ func (e *env) config() Config {
 // start creates an adapter on the database and runs it.
 func (e *env) start() {
 	e.t.Helper()
-	a, err := New(e.config(), e.engine, e.svc.Store)
+	a, err := New(e.config(), e.engine, e.inbox())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -506,6 +506,25 @@ func (e *env) interaction(payload map[string]any) (*http.Response, string) {
 	e.t.Helper()
 	b, _ := json.Marshal(payload)
 	return e.post(InteractionsPath, "application/x-www-form-urlencoded", url.Values{"payload": {string(b)}}.Encode(), nil)
+}
+
+// inbox is the database's durable inbox, as serve wires it.
+func (e *env) inbox() *storage.Inbox { return e.db.Inbox(storage.InboxOptions{}) }
+
+// recorded reports whether the inbox knows id from source, and whether it is still
+// pending. It asks by offering the id again as a transient item: known ids are not
+// returned unless pending; an unknown one is remembered from then on, so call it last.
+func (e *env) recorded(source, id string) (known, pending bool) {
+	e.t.Helper()
+	ctx := context.Background()
+	es, err := e.inbox().Accept(ctx, source, []crm.InboxItem{{ID: id, Transient: true}}, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(es) == 0 {
+		return true, false
+	}
+	return es[0].Seq != 0, es[0].Seq != 0
 }
 
 // count runs fn in a read transaction.

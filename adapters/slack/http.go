@@ -72,7 +72,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	writeAck(w, a.interact(r.Context(), &cb))
+	writeAck(w, a.interactOnce(r.Context(), &cb))
 }
 
 // writeAck answers 200 with v as JSON, or with an empty body when v is nil.

@@ -69,12 +69,6 @@ type Config struct {
 	// MaxQueued bounds the requests acknowledged and waiting for the engine; beyond
 	// it events get 503 (Slack retries them) and commands a "busy" answer. Default 1000.
 	MaxQueued int
-	// EventRetention is how long an event_id is remembered; default 48 h (Slack's
-	// Delayed Events retry for 24 h).
-	EventRetention time.Duration
-	// MaxEvents bounds the remembered event_ids; the oldest hour is dropped beyond
-	// it. Default 100000.
-	MaxEvents int
 	// PerChannel is the minimum spacing of messages posted to one channel; default 1 s.
 	PerChannel time.Duration
 	// MaxAttempts bounds the tries of one call on network errors and 5xx; default 4.
@@ -84,7 +78,7 @@ type Config struct {
 	// Logger gets structured logs: ids and error classes, never a token or a
 	// message body.
 	Logger *slog.Logger
-	// Now is the clock of signature checks, rate limiting and event pruning; Sleep
+	// Now is the clock of signature checks and rate limiting; Sleep
 	// waits (rate limits, Retry-After, backoff). Tests inject both.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -119,12 +113,6 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxQueued <= 0 {
 		c.MaxQueued = 1000
-	}
-	if c.EventRetention <= 0 {
-		c.EventRetention = 48 * time.Hour
-	}
-	if c.MaxEvents <= 0 {
-		c.MaxEvents = 100000
 	}
 	if c.PerChannel <= 0 {
 		c.PerChannel = time.Second
@@ -172,9 +160,9 @@ type Adapter struct {
 	log    *slog.Logger
 	api    *slack.Client
 
-	events *eventLog
-	disp   *dispatcher
-	send   *sender
+	inbox bot.Inbox
+	disp  *dispatcher
+	send  *sender
 
 	mu       sync.Mutex
 	inflight map[string]bool // event_ids accepted and not yet finished
@@ -187,10 +175,10 @@ type Adapter struct {
 	ready     chan struct{} // closed once Run accepts requests
 }
 
-// New returns an adapter that hands every request to engine; the event log (which
-// makes Slack's deliveries exactly-once) lives in events. It does no I/O: Run
-// connects.
-func New(cfg Config, engine Handler, events crm.Store) (*Adapter, error) {
+// New returns an adapter that hands every request to engine and passes every event,
+// slash command and interaction through inbox (which makes Slack's deliveries
+// exactly-once). It does no I/O: Run connects.
+func New(cfg Config, engine Handler, inbox bot.Inbox) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: no bot token (SLACK_BOT_TOKEN)")
 	}
@@ -200,8 +188,8 @@ func New(cfg Config, engine Handler, events crm.Store) (*Adapter, error) {
 	if cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-") {
 		return nil, errors.New("slack: SLACK_APP_TOKEN must be an app-level token (xapp-…)")
 	}
-	if engine == nil || events == nil {
-		return nil, errors.New("slack: engine and event store are required")
+	if engine == nil || inbox == nil {
+		return nil, errors.New("slack: engine and inbox are required")
 	}
 	cfg.setDefaults()
 	opts := []slack.Option{slack.OptionHTTPClient(cfg.HTTPClient)}
@@ -212,12 +200,11 @@ func New(cfg Config, engine Handler, events crm.Store) (*Adapter, error) {
 		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
 	a := &Adapter{
-		cfg: cfg, engine: engine, log: cfg.Logger,
+		cfg: cfg, engine: engine, inbox: inbox, log: cfg.Logger,
 		api:      slack.New(cfg.BotToken, opts...),
 		inflight: map[string]bool{},
 		ready:    make(chan struct{}),
 	}
-	a.events = &eventLog{store: events, retention: cfg.EventRetention, max: cfg.MaxEvents}
 	a.disp = newDispatcher(cfg.MaxQueued)
 	a.send = newSender(a)
 	return a, nil
@@ -254,7 +241,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	// The jobs run on a context of their own: when ctx ends, new work is refused
 	// at once, but the events and commands already accepted get ShutdownTimeout to
 	// finish before their context is cancelled (an unfinished event stays in the
-	// event log for the next run). Deferred in this order: wait for the jobs
+	// inbox for the next run). Deferred in this order: wait for the jobs
 	// (bounded by that), then cancel.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()

@@ -114,7 +114,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			a.ack(ctx, client, evt.Request.EnvelopeID, nil)
 			return
 		}
-		if resp := a.interact(ctx, &cb); resp != nil {
+		if resp := a.interactOnce(ctx, &cb); resp != nil {
 			a.ack(ctx, client, evt.Request.EnvelopeID, resp)
 		} else {
 			a.ack(ctx, client, evt.Request.EnvelopeID, nil)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,14 @@ func TestPollingTranslatesAndReplies(t *testing.T) {
 	rec := newRecorder(func(req bot.Request) []bot.Reply {
 		return []bot.Reply{{Text: "Smith & Sons <b>ok</b>", Buttons: [][]bot.Button{{{Label: "Log", Action: "log:1"}, {Label: "Card", Action: "show:1"}}}}}
 	})
+	pendingSeq := make(chan uint64, 1)
+	rec.block = func(ctx context.Context, req bot.Request) {
+		var seq uint64
+		if p, err := e.inbox().Pending(ctx, inboxSource); err == nil && len(p) == 1 {
+			seq = p[0].Seq
+		}
+		pendingSeq <- seq
+	}
 	a := e.adapter(rec, func(c *Config) {
 		c.Commands = []bot.CommandInfo{{Name: "log", Description: "log a call"}, {Name: "Bad-Name", Description: "skipped"}}
 	})
@@ -32,6 +41,11 @@ func TestPollingTranslatesAndReplies(t *testing.T) {
 	if req.Identity != "telegram:42" || req.Name != "Ana" || req.Text != "/log 1 call: hi" ||
 		req.Key != "tg:u:10" || req.Chat != bot.ChatPrivate {
 		t.Fatalf("request = %+v", req)
+	}
+	// The request names its inbox entry (pending while it is handled: checked in
+	// block below), so the engine's write can mark it done.
+	if req.InboxSeq == 0 || req.InboxSeq != <-pendingSeq {
+		t.Errorf("request's inbox entry %d, not the one pending while it was handled", req.InboxSeq)
 	}
 	sent := e.api.waitSent(1)
 	m := sent[0]
@@ -516,7 +530,7 @@ func TestCrashSafety(t *testing.T) {
 // getUpdates that confirms the batch is sent.
 func TestStoredBeforeConfirmed(t *testing.T) {
 	e := newEnv(t)
-	var store = e.db
+	in := e.inbox()
 	checked := make(chan bool, 1)
 	rec := newRecorder(nil)
 	a := e.adapter(rec, nil)
@@ -524,7 +538,8 @@ func TestStoredBeforeConfirmed(t *testing.T) {
 	// be stored (in the inbox, or handled and gone with the offset stored).
 	e.api.setHook(func(method string, params map[string]string) {
 		if method == "getUpdates" && params["offset"] == "3" {
-			off, _ := (&inbox{store: store}).offset(context.Background())
+			c, _ := in.Cursor(context.Background(), inboxSource)
+			off, _ := strconv.ParseInt(c, 10, 64)
 			select {
 			case checked <- off == 3:
 			default:
@@ -625,9 +640,9 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Error("configured without a token")
 	}
 	if _, err := New(Config{Token: "1:x", WebhookURL: "https://h", WebhookSecret: "bad secret!"}, newRecorder(nil), nopReach{}, nil); err == nil {
-		t.Error("nil store accepted")
+		t.Error("nil inbox accepted")
 	}
-	if _, err := New(Config{Token: "1:x", Endpoint: "http://h/bot/%s"}, newRecorder(nil), nopReach{}, nopStore{}); err == nil {
+	if _, err := New(Config{Token: "1:x", Endpoint: "http://h/bot/%s"}, newRecorder(nil), nopReach{}, nopInbox{}); err == nil {
 		t.Error("endpoint with a single verb accepted")
 	}
 }
@@ -636,4 +651,4 @@ type nopReach struct{}
 
 func (nopReach) SetReachable(context.Context, crm.Identity, bool) error { return nil }
 
-type nopStore struct{ crm.Store }
+type nopInbox struct{ bot.Inbox }

@@ -16,7 +16,7 @@ type dispatcher struct {
 	ctx     context.Context
 	queues  map[int64][]queued
 	running map[int64]bool
-	keys    map[string]bool // inbox keys queued or being handled
+	keys    map[uint64]bool // inbox entries queued or being handled
 	wg      sync.WaitGroup
 }
 
@@ -26,7 +26,7 @@ type queued struct {
 }
 
 func newDispatcher(handle func(ctx context.Context, e entry)) *dispatcher {
-	return &dispatcher{handle: handle, queues: map[int64][]queued{}, running: map[int64]bool{}, keys: map[string]bool{}}
+	return &dispatcher{handle: handle, queues: map[int64][]queued{}, running: map[int64]bool{}, keys: map[uint64]bool{}}
 }
 
 // start sets the context the workers run under.
@@ -49,15 +49,15 @@ func (d *dispatcher) started() bool {
 func (d *dispatcher) add(chat int64, e entry, done func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	// A stranger's update has no key (it is not stored) and is never a duplicate here.
-	if d.ctx == nil || d.ctx.Err() != nil || (e.key != "" && d.keys[e.key]) {
+	// A stranger's update has no entry (it is not stored) and is never a duplicate here.
+	if d.ctx == nil || d.ctx.Err() != nil || (e.seq != 0 && d.keys[e.seq]) {
 		if done != nil {
 			done()
 		}
 		return
 	}
-	if e.key != "" {
-		d.keys[e.key] = true
+	if e.seq != 0 {
+		d.keys[e.seq] = true
 	}
 	d.queues[chat] = append(d.queues[chat], queued{e, done})
 	if d.running[chat] {
@@ -76,7 +76,7 @@ func (d *dispatcher) work(ctx context.Context, chat int64) {
 		if len(q) == 0 || ctx.Err() != nil {
 			// On shutdown the rest stays in the persistent inbox for the next start.
 			for _, x := range q {
-				delete(d.keys, x.e.key)
+				delete(d.keys, x.e.seq)
 				if x.done != nil {
 					x.done()
 				}
@@ -93,7 +93,7 @@ func (d *dispatcher) work(ctx context.Context, chat int64) {
 
 		d.handle(ctx, x.e)
 		d.mu.Lock()
-		delete(d.keys, x.e.key)
+		delete(d.keys, x.e.seq)
 		d.mu.Unlock()
 		if x.done != nil {
 			x.done()

@@ -281,7 +281,7 @@ func TestE2ERestartNeitherLosesNorRepeats(t *testing.T) {
 	// Update 1 was also handled already (the engine committed, the inbox removal did
 	// not happen): handling it again must not log it twice.
 	eng.Handle(ctx, bot.Request{Identity: identity(adminID), Text: "/log 1 note: entry 1", Key: "tg:u:1"})
-	if _, err := (&inbox{store: e.db}).accept(ctx, batch, 6); err != nil {
+	if _, err := (&Adapter{inbox: e.inbox()}).accept(ctx, batch, 6); err != nil {
 		t.Fatal(err)
 	}
 	e.close()

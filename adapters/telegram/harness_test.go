@@ -129,7 +129,7 @@ func (e *env) adapter(h Handler, change func(*Config)) *Adapter {
 	if change != nil {
 		change(&cfg)
 	}
-	a, err := New(cfg, h, e.svc, e.db)
+	a, err := New(cfg, h, e.svc, e.inbox())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -223,11 +223,13 @@ func echo(req bot.Request) []bot.Reply {
 	return []bot.Reply{{Text: "got " + req.Text + req.Action}}
 }
 
+// inbox is the database's durable inbox, as serve wires it.
+func (e *env) inbox() *storage.Inbox { return e.db.Inbox(storage.InboxOptions{}) }
+
 // inboxLen counts what is left in the inbox.
 func (e *env) inboxLen() int {
 	e.t.Helper()
-	in := &inbox{store: e.db}
-	p, err := in.pending(context.Background())
+	p, err := e.inbox().Pending(context.Background(), inboxSource)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"crmbot/crm"
@@ -12,61 +11,20 @@ import (
 )
 
 // The inbox makes update delivery crash-safe. Every update Telegram hands over is
-// written, with the polling offset, in one transaction before the next getUpdates
+// accepted into the durable inbox (bot.Inbox, source "telegram"), with the polling
+// offset as the source's cursor, in one transaction before the next getUpdates
 // (which confirms the batch to Telegram) or before the webhook request is answered
 // 200. An update leaves the inbox only after it was handled, so a crash loses
-// nothing; what is left is handled at the next start. The engine's idempotency key
-// (tg:u:<update_id>) keeps a re-handled update from acting twice.
-//
-// Layout, in the store's blobs:
-//
-//	tg_inbox/<update_id, 20 digits>  the raw update JSON
-//	tg/inbox                         JSON list of pending keys, in arrival order
-//	tg/offset                        the next getUpdates offset
-//
-// The pending list keeps the arrival order even when update_id goes down (Telegram
-// picks a random id after a week of silence); crm.Tx has no cursor over blobs.
-// Each accepted update_id is also recorded as idempotency key tg:in:<id>, so a
-// redelivered webhook update is dropped (the storage prunes old keys).
-const (
-	nsInbox   = "tg_inbox"
-	nsState   = "tg"
-	keyOffset = "offset"
-	keyList   = "inbox"
-)
-
-type inbox struct {
-	store crm.Store
-}
+// nothing; what is left is handled at the next start, in arrival order (even when
+// update_id went down: Telegram picks a random id after a week of silence). The
+// inbox drops a redelivered update_id; the engine's idempotency key (tg:u:<id>)
+// keeps a re-handled update from acting twice.
+const inboxSource = "telegram"
 
 // entry is one update waiting to be handled.
 type entry struct {
-	key string // the tg_inbox key
+	seq uint64 // the inbox entry; 0 for a stranger's update, never stored
 	raw json.RawMessage
-}
-
-func inboxKey(updateID int64) string { return fmt.Sprintf("%020d", updateID) }
-
-func seenKey(updateID int64) string { return "tg:in:" + strconv.FormatInt(updateID, 10) }
-
-func readList(tx crm.Tx) ([]string, error) {
-	b, err := tx.Blob(nsState, keyList)
-	if err != nil || len(b) == 0 {
-		return nil, err
-	}
-	var l []string
-	if err := json.Unmarshal(b, &l); err != nil {
-		return nil, fmt.Errorf("telegram inbox list: %w", err)
-	}
-	return l, nil
-}
-
-func writeList(tx crm.Tx, l []string) error {
-	b, err := json.Marshal(l)
-	if err != nil {
-		return err
-	}
-	return tx.PutBlob(nsState, keyList, b)
 }
 
 // rawUpdate is an update as received, with its id.
@@ -81,115 +39,55 @@ type rawUpdate struct {
 }
 
 // accept stores updates not seen before and, when offset > 0, the next polling
-// offset, all in one transaction. It returns the stored entries, in order.
-func (in *inbox) accept(ctx context.Context, ups []rawUpdate, offset int64) ([]entry, error) {
-	var out []entry
-	err := in.store.Update(ctx, func(tx crm.Tx) error {
-		out = out[:0]
-		stored := false
-		list, err := readList(tx)
-		if err != nil {
-			return err
-		}
-		for _, u := range ups {
-			_, seen, err := tx.Idempotency(seenKey(u.id))
-			if err != nil {
-				return err
-			}
-			if seen {
-				continue
-			}
-			if err := tx.SetIdempotency(seenKey(u.id), ""); err != nil {
-				return err
-			}
-			if u.stranger {
-				out = append(out, entry{raw: u.raw}) // key "": in memory only
-				continue
-			}
-			k := inboxKey(u.id)
-			if err := tx.PutBlob(nsInbox, k, u.raw); err != nil {
-				return err
-			}
-			list = append(list, k)
-			stored = true
-			out = append(out, entry{key: k, raw: u.raw})
-		}
-		if stored {
-			if err := writeList(tx, list); err != nil {
-				return err
-			}
-		}
-		if offset > 0 {
-			return tx.PutBlob(nsState, keyOffset, []byte(strconv.FormatInt(offset, 10)))
-		}
-		return nil
-	})
+// offset, all in one transaction. It returns the entries to handle, in order.
+func (a *Adapter) accept(ctx context.Context, ups []rawUpdate, offset int64) ([]entry, error) {
+	items := make([]crm.InboxItem, len(ups))
+	for i, u := range ups {
+		items[i] = crm.InboxItem{ID: strconv.FormatInt(u.id, 10), Body: u.raw, Transient: u.stranger}
+	}
+	cursor := ""
+	if offset > 0 {
+		cursor = strconv.FormatInt(offset, 10)
+	}
+	es, err := a.inbox.Accept(ctx, inboxSource, items, cursor)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: store updates: %w", err)
 	}
-	return out, nil
+	return entries(es), nil
+}
+
+func entries(es []crm.InboxEntry) []entry {
+	out := make([]entry, len(es))
+	for i, e := range es {
+		out[i] = entry{seq: e.Seq, raw: e.Body}
+	}
+	return out
 }
 
 // pending returns the entries left in the inbox, in arrival order.
-func (in *inbox) pending(ctx context.Context) ([]entry, error) {
-	var out []entry
-	err := in.store.View(ctx, func(tx crm.Tx) error {
-		list, err := readList(tx)
-		if err != nil {
-			return err
-		}
-		for _, k := range list {
-			raw, err := tx.Blob(nsInbox, k)
-			if err != nil {
-				return err
-			}
-			if raw != nil {
-				out = append(out, entry{key: k, raw: raw})
-			}
-		}
-		return nil
-	})
+func (a *Adapter) pending(ctx context.Context) ([]entry, error) {
+	es, err := a.inbox.Pending(ctx, inboxSource)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: read inbox: %w", err)
 	}
-	return out, nil
+	return entries(es), nil
 }
 
-// done removes a handled entry.
-func (in *inbox) done(ctx context.Context, key string) error {
-	if key == "" {
-		return nil // a stranger's update, never stored
-	}
-	err := in.store.Update(ctx, func(tx crm.Tx) error {
-		list, err := readList(tx)
-		if err != nil {
-			return err
-		}
-		if i := slices.Index(list, key); i >= 0 {
-			list = slices.Delete(list, i, i+1)
-			if err := writeList(tx, list); err != nil {
-				return err
-			}
-		}
-		return tx.DeleteBlob(nsInbox, key)
-	})
-	if err != nil {
+// done marks a handled entry done.
+func (a *Adapter) done(ctx context.Context, seq uint64) error {
+	if err := a.inbox.Done(ctx, seq); err != nil {
 		return fmt.Errorf("telegram: remove handled update: %w", err)
 	}
 	return nil
 }
 
 // offset returns the stored polling offset, 0 when none.
-func (in *inbox) offset(ctx context.Context) (int64, error) {
-	var off int64
-	err := in.store.View(ctx, func(tx crm.Tx) error {
-		b, err := tx.Blob(nsState, keyOffset)
-		if err != nil || len(b) == 0 {
-			return err
-		}
-		off, err = strconv.ParseInt(string(b), 10, 64)
-		return err
-	})
+func (a *Adapter) offset(ctx context.Context) (int64, error) {
+	c, err := a.inbox.Cursor(ctx, inboxSource)
+	if err != nil || c == "" {
+		return 0, err
+	}
+	off, err := strconv.ParseInt(c, 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("telegram: read offset: %w", err)
 	}

@@ -39,7 +39,7 @@ func chatOfRaw(raw json.RawMessage) int64 {
 // drainInbox queues what a previous run received but did not finish handling, before
 // anything new, so each chat's updates stay in order.
 func (a *Adapter) drainInbox(ctx context.Context) error {
-	pending, err := a.inbox.pending(ctx)
+	pending, err := a.pending(ctx)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (a *Adapter) drainInbox(ctx context.Context) error {
 // instead stores each batch and the next offset in one transaction, and only then
 // asks for more, which is what confirms the batch. It returns when ctx is done.
 func (a *Adapter) poll(ctx context.Context) error {
-	offset, err := a.inbox.offset(ctx)
+	offset, err := a.offset(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -76,7 +76,7 @@ func (a *Adapter) poll(ctx context.Context) error {
 			next := ups[len(ups)-1].id + 1
 			var accepted []entry
 			a.markStrangers(ctx, ups)
-			accepted, err = a.inbox.accept(ctx, ups, next)
+			accepted, err = a.accept(ctx, ups, next)
 			if err == nil {
 				offset = next
 				for _, e := range accepted {

@@ -230,13 +230,12 @@ type Adapter struct {
 	cfg    Config
 	engine Handler
 	users  Reachability
-	store  crm.Store
 	log    *slog.Logger
 	client *http.Client
 	secret string
 
 	api   atomic.Pointer[tgbotapi.BotAPI] // set once Run has reached getMe
-	inbox *inbox
+	inbox bot.Inbox
 	send  *sender
 	disp  *dispatcher
 	// strangers counts updates from people not on the team, answered and not stored.
@@ -245,13 +244,14 @@ type Adapter struct {
 }
 
 // New returns an adapter that hands requests to engine, records reachability through
-// users and keeps its inbox and polling offset in store. It does no I/O: Run connects.
-func New(cfg Config, engine Handler, users Reachability, store crm.Store) (*Adapter, error) {
+// users and passes every update through inbox, which also keeps the polling offset.
+// It does no I/O: Run connects.
+func New(cfg Config, engine Handler, users Reachability, inbox bot.Inbox) (*Adapter, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("telegram: no bot token (TELEGRAM_BOT_TOKEN)")
 	}
-	if engine == nil || users == nil || store == nil {
-		return nil, errors.New("telegram: engine, users and store are required")
+	if engine == nil || users == nil || inbox == nil {
+		return nil, errors.New("telegram: engine, users and inbox are required")
 	}
 	if err := checkEndpoint(cfg.Endpoint); err != nil {
 		return nil, err
@@ -284,10 +284,9 @@ func New(cfg Config, engine Handler, users Reachability, store crm.Store) (*Adap
 		client.Timeout = cfg.HTTPTimeout
 	}
 	a := &Adapter{
-		cfg: cfg, engine: engine, users: users, store: store, log: cfg.Logger,
+		cfg: cfg, engine: engine, users: users, inbox: inbox, log: cfg.Logger,
 		client: client, secret: secret,
 	}
-	a.inbox = &inbox{store: store}
 	a.send = newSender(a)
 	a.disp = newDispatcher(a.handleEntry)
 	return a, nil

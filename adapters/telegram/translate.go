@@ -181,21 +181,21 @@ func (a *Adapter) handleEntry(ctx context.Context, e entry) {
 	interrupted := false
 	defer func() {
 		if r := recover(); r != nil {
-			a.log.Error("telegram: panic while handling an update", "update", e.key, "panic", r)
+			a.log.Error("telegram: panic while handling an update", "update", e.seq, "panic", r)
 		}
 		if interrupted || ctx.Err() != nil {
 			return
 		}
 		metrics.UpdateHandled("telegram")
 		// The update was handled: remove it even if shutdown starts now.
-		if err := a.inbox.done(context.WithoutCancel(ctx), e.key); err != nil {
-			a.log.Error("telegram: cannot remove handled update", "update", e.key, "err", err)
+		if err := a.done(context.WithoutCancel(ctx), e.seq); err != nil {
+			a.log.Error("telegram: cannot remove handled update", "update", e.seq, "err", err)
 		}
 	}()
 
 	var u tgbotapi.Update
 	if err := json.Unmarshal(e.raw, &u); err != nil {
-		a.log.Error("telegram: undecodable update dropped", "update", e.key, "err", err)
+		a.log.Error("telegram: undecodable update dropped", "update", e.seq, "err", err)
 		return
 	}
 	if u.MyChatMember != nil {
@@ -211,6 +211,7 @@ func (a *Adapter) handleEntry(ctx context.Context, e entry) {
 	if !ok {
 		return
 	}
+	req.InboxSeq = e.seq
 	// (The engine marks a returning user reachable again: it reads the user anyway.)
 	replies := a.engine.Handle(ctx, req)
 	if ctx.Err() != nil {
@@ -245,28 +246,10 @@ func (a *Adapter) chatMember(ctx context.Context, m *tgbotapi.ChatMemberUpdated)
 	}
 }
 
-// markReachable clears an unreachable mark when the person writes again. It reads
-// first, so the common case costs a read transaction, not a write.
+// markReachable clears an unreachable mark: the person unblocked the bot. This
+// membership change is rare, so it is written without reading first.
 func (a *Adapter) markReachable(ctx context.Context, id crm.Identity) {
-	unreachable := false
-	err := a.store.View(ctx, func(tx crm.Tx) error {
-		u, err := tx.UserByIdentity(id)
-		if err != nil {
-			return err
-		}
-		unreachable = !u.Reachable(id)
-		return nil
-	})
-	if err != nil {
-		if crm.ErrorCode(err) != crm.ENOTFOUND && !errors.Is(err, context.Canceled) {
-			a.log.Warn("telegram: cannot read reachability", "identity", id, "err", err)
-		}
-		return
-	}
-	if !unreachable {
-		return
-	}
-	if err := a.users.SetReachable(ctx, id, true); err != nil {
+	if err := a.users.SetReachable(ctx, id, true); err != nil && crm.ErrorCode(err) != crm.ENOTFOUND && !errors.Is(err, context.Canceled) {
 		a.log.Warn("telegram: cannot mark identity reachable", "identity", id, "err", err)
 	}
 }

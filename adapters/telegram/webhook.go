@@ -82,7 +82,7 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	ups := []rawUpdate{{id: id, raw: body}}
 	a.markStrangers(r.Context(), ups)
-	accepted, err := a.inbox.accept(r.Context(), ups, 0)
+	accepted, err := a.accept(r.Context(), ups, 0)
 	if err != nil {
 		a.log.Error("telegram: cannot store webhook update", "err", err)
 		http.Error(w, "cannot store update", http.StatusInternalServerError)

@@ -60,6 +60,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// Every Telegram update and Slack event or command passes through this one
+	// durable inbox; an accepted id is remembered this long against redelivery.
+	retention, err := durationEnv("CRMBOT_INBOX_RETENTION", storage.DefaultInboxRetention)
+	if err != nil {
+		return err
+	}
+	inbox := db.Inbox(storage.InboxOptions{Retention: retention})
+	metrics.Gauge("crmbot_inbox_pending", "Platform updates and events accepted and not yet handled.", func() float64 {
+		n, _ := inbox.Len()
+		return float64(n)
+	})
 	var probes []readiness
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
@@ -98,7 +109,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		tc.Menus = eng.CommandMenus()
 		tc.Logger = log.With("adapter", "telegram")
 		tc.ShutdownTimeout = grace
-		tg, err := telegram.New(tc, eng, eng, db)
+		tg, err := telegram.New(tc, eng, eng, inbox)
 		if err != nil {
 			return fmt.Errorf("telegram: %w", err)
 		}
@@ -110,14 +121,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		g.Go(func() error { return tg.Run(ctx) })
 		names = append(names, "telegram")
 	}
-	if err := serveSlack(ctx, g, mux, eng, sched, log, grace, &names, &probes); err != nil {
+	if err := serveSlack(ctx, g, mux, eng, inbox, sched, log, grace, &names, &probes); err != nil {
 		return stop(err)
 	}
 	if len(names) == 0 {
 		return stop(errors.New("no adapter is configured: set TELEGRAM_BOT_TOKEN (Telegram) or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack); see README.md. For the terminal, run crmbot chat"))
 	}
 	g.Go(func() error { return runScheduler(ctx, sched, c.NudgeSchedule, log) })
-	g.Go(func() error { maintain(ctx, db, log); return nil })
+	g.Go(func() error { maintain(ctx, db, inbox, log); return nil })
 	if adm != nil {
 		g.Go(func() error { return serveAdmin(ctx, adm, db, log) })
 	}
@@ -151,8 +162,9 @@ var onServing = func(addr string) {}
 
 // maintain prunes idempotency keys older than a week, hourly: platforms redeliver
 // within hours (Telegram keeps updates 24 h; Slack retries within 2 h, a day with
-// delayed events), so a week is ample.
-func maintain(ctx context.Context, db *storage.DB, log *slog.Logger) {
+// delayed events), so a week is ample. It also prunes the inbox's ids past its
+// retention (Accept prunes a slice as it goes; this catches up after a quiet spell).
+func maintain(ctx context.Context, db *storage.DB, inbox *storage.Inbox, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -160,6 +172,11 @@ func maintain(ctx context.Context, db *storage.DB, log *slog.Logger) {
 			log.Error("prune idempotency keys", "err", err)
 		} else if n > 0 {
 			log.Debug("pruned idempotency keys", "count", n)
+		}
+		if n, err := inbox.Prune(ctx); err != nil && ctx.Err() == nil {
+			log.Error("prune inbox ids", "err", err)
+		} else if n > 0 {
+			log.Debug("pruned inbox ids", "count", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -255,14 +272,14 @@ func durationEnv(name string, def time.Duration) (time.Duration, error) {
 
 // serveSlack starts the Slack adapter when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
 // (or SLACK_APP_TOKEN for Socket Mode) are set.
-func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, sched *scheduler.Scheduler, log *slog.Logger, grace time.Duration, names *[]string, probes *[]readiness) error {
+func serveSlack(ctx context.Context, g *errgroup.Group, mux *http.ServeMux, eng *bot.Engine, inbox bot.Inbox, sched *scheduler.Scheduler, log *slog.Logger, grace time.Duration, names *[]string, probes *[]readiness) error {
 	sc, ok := slackad.ConfigFromEnv(os.Getenv)
 	if !ok {
 		return nil
 	}
 	sc.Logger = log.With("adapter", "slack")
 	sc.ShutdownTimeout = grace
-	sa, err := slackad.New(sc, eng, eng.Service().Store)
+	sa, err := slackad.New(sc, eng, inbox)
 	if err != nil {
 		return fmt.Errorf("slack: %w", err)
 	}
