@@ -103,6 +103,9 @@ type Tx interface {
 	// Outbox: pushes decided and waiting for delivery.
 	Outbox
 
+	// The HTTP API's tokens, webhooks and inquiry routing.
+	APIStore
+
 	// Blobs are small opaque values the layers above keep by namespace and key
 	// (dialogue state, settings). A missing key returns nil, nil.
 	Blob(ns, key string) ([]byte, error)
