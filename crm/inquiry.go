@@ -321,7 +321,7 @@ func (s *Service) SetInquiryRouting(ctx context.Context, op Op, seg Segment, use
 				return Errorf(EINVALID, "err.user_disabled", u.Name)
 			}
 			if u.Segment != seg {
-				return Errorf(EINVALID, "err.new_segment_mismatch", u.Name, string(u.Segment), string(seg))
+				return Errorf(EINVALID, "err.routing_segment_mismatch", u.Name, string(u.Segment), string(seg))
 			}
 		}
 		r, err := tx.InquiryRouting()
