@@ -102,8 +102,30 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/pipeline", s.auth(crm.ScopeRead, s.getPipeline))
 	mux.Handle("GET /api/v1/changes", s.auth(crm.ScopeRead, s.getChanges))
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(r.URL.Path); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Use "+allow+" on "+r.URL.Path+".", nil)
+			return
+		}
 		writeError(w, http.StatusNotFound, "not_found", "No such endpoint. GET /api/v1/openapi.json lists them.", nil)
 	})
+}
+
+// allowed is the method of an endpoint the path names, "" when it names none: the
+// catch-all route answers a wrong method with 405 in JSON, not the mux's plain text.
+func allowed(path string) string {
+	switch {
+	case path == "/api/v1/inquiries":
+		return http.MethodPost
+	case path == "/api/v1/pipeline", path == "/api/v1/changes", path == "/api/v1/openapi.json":
+		return http.MethodGet
+	}
+	for _, p := range []string{"/api/v1/interests/", "/api/v1/companies/"} {
+		if rest, ok := strings.CutPrefix(path, p); ok && rest != "" && !strings.Contains(rest, "/") {
+			return http.MethodGet
+		}
+	}
+	return ""
 }
 
 // Handler returns the API on a mux of its own.
@@ -118,8 +140,9 @@ type handler func(ctx context.Context, w http.ResponseWriter, r *http.Request, w
 // auth checks the bearer token, its scope and its rate limit before h runs.
 func (s *Server) auth(need crm.TokenScope, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
+		// The scheme is case-insensitive (RFC 9110); the secret is not.
+		scheme, secret, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="crmbot"`)
 			s.fail(w, crm.Errorf(crm.EUNAUTHORIZED, "err.api_token_unknown"))
 			return

@@ -237,6 +237,10 @@ func TestTokens(t *testing.T) {
 			}
 		})
 	}
+	// The scheme is case-insensitive.
+	if res := h.do(http.MethodGet, "/api/v1/pipeline", "", nil, "Authorization", "bearer "+h.read); res.Code != 200 {
+		t.Errorf("lower-case scheme: %d", res.Code)
+	}
 	// A write token reads too.
 	if res := h.do(http.MethodGet, "/api/v1/pipeline", h.write, nil); res.Code != 200 {
 		t.Errorf("write token reading: %d", res.Code)

@@ -43,6 +43,7 @@ func TestReadEndpoints(t *testing.T) {
 		{"/api/v1/changes?limit=0", 400, "bad_limit"},
 		{"/api/v1/changes?limit=5000", 400, "bad_limit"},
 		{"/api/v1/nothing", 404, "not_found"},
+		{"/api/v1/inquiries", 405, "method_not_allowed"},
 	} {
 		res := h.do(http.MethodGet, tt.path, h.read, nil)
 		if res.Code != tt.code || res.errCode(t) != tt.errCode {
