@@ -105,6 +105,8 @@ func (c *conv) cmdSettings(args string) []Reply {
 		return []Reply{{Text: c.t("settings.saved"), Private: true}}
 	case "escalations":
 		return c.settingsEscalations(rest)
+	case "routing":
+		return c.settingsRouting(rest)
 	case "tz":
 		return c.cmdTZ(rest)
 	case "lang":

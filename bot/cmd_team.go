@@ -48,6 +48,10 @@ func (c *conv) cmdTeam(args string) []Reply {
 		return []Reply{{Text: c.t("team.updated", c.userLine(u)), Private: true}}
 	case "remove":
 		return c.teamRemove(rest)
+	case "token":
+		return c.teamToken(rest)
+	case "webhook":
+		return c.teamWebhook(rest)
 	case "invite":
 		u, err := c.e.svc.UserByName(c.ctx, rest)
 		if err != nil {

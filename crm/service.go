@@ -61,7 +61,8 @@ func NewService(st Store, clock Clock, cfg Config) *Service {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Service{Store: st, Clock: clock, Config: cfg}
+	// Audited changes raise webhook events in their own transaction (webhook.go).
+	return &Service{Store: withEvents(st), Clock: clock, Config: cfg}
 }
 
 // Op says who performs a change and under which idempotency key ("" for none).

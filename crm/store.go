@@ -105,6 +105,9 @@ type Tx interface {
 	// The scheduler's own state: its marks, the pass in progress, skip notes.
 	SchedulerStore
 
+	// The HTTP API's tokens, webhooks and inquiry routing.
+	APIStore
+
 	// Blobs are small opaque values the layers above keep by namespace and key
 	// (dialogue state, settings). A missing key returns nil, nil.
 	Blob(ns, key string) ([]byte, error)

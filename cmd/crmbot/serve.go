@@ -77,6 +77,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mux.HandleFunc("GET /readyz", readyz(db, &probes, stuck, time.Now))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 	registerGauges(db, time.Now)
+	if err := mountAPI(mux, svc, eng, sched, log); err != nil {
+		return err
+	}
 
 	// Listen first: a port in use must end serve before any goroutine uses the
 	// database, which the deferred Close shuts under them otherwise.
