@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"encoding/json"
-
 	"crmbot/crm"
 )
 
@@ -12,68 +10,28 @@ import (
 // escalations are posted there naming the client and the manager (an admin's choice,
 // /settings escalations channel); by default the channel gets only counts.
 type deptChannel struct {
-	Target crm.Identity `json:"target"`
-	SetBy  uint64       `json:"set_by,omitempty"`
-	Named  bool         `json:"-"` // kept apart: it outlives /channel off
+	Target crm.Identity
+	SetBy  uint64
+	Named  bool // kept apart: it outlives /channel off
 }
 
-const (
-	nsSettings = "settings"
-	// keyChannel holds the typed channel record; keyLegacyChannel the bare chat id
-	// written before the record existed, still read so an upgrade keeps the channel.
-	keyChannel       = "dept_channel"
-	keyLegacyChannel = "head_channel"
-	keyEscalations   = "escalations" // "channel" or absent (private)
-)
+// channelOf is the channel as the team's settings hold it.
+func channelOf(ts crm.TeamSettings) deptChannel {
+	return deptChannel{Target: ts.Channel, SetBy: ts.ChannelSetBy, Named: ts.EscalationsNamed}
+}
 
 // deptChannel reads the channel record (the configured default when none was set in
 // chat) and the escalation mode.
 func (s *Scheduler) deptChannel(tx crm.Tx) (deptChannel, error) {
-	ch, err := loadChannel(tx)
+	ts, err := tx.Settings()
 	if err != nil {
-		return ch, err
+		return deptChannel{}, err
 	}
+	ch := channelOf(ts)
 	if ch.Target == "" {
 		ch.Target = s.cfg.HeadChannel
 	}
 	return ch, nil
-}
-
-func loadChannel(tx crm.Tx) (deptChannel, error) {
-	var ch deptChannel
-	b, err := tx.Blob(nsSettings, keyChannel)
-	if err != nil {
-		return ch, err
-	}
-	if b != nil {
-		if err := json.Unmarshal(b, &ch); err != nil {
-			return ch, err
-		}
-	} else if b, err = tx.Blob(nsSettings, keyLegacyChannel); err != nil {
-		return ch, err
-	} else if len(b) > 0 {
-		ch.Target = crm.Identity(b)
-	}
-	mode, err := tx.Blob(nsSettings, keyEscalations)
-	if err != nil {
-		return ch, err
-	}
-	ch.Named = string(mode) == "channel"
-	return ch, nil
-}
-
-func putChannel(tx crm.Tx, ch deptChannel) error {
-	if err := tx.DeleteBlob(nsSettings, keyLegacyChannel); err != nil {
-		return err
-	}
-	if ch.Target == "" {
-		return tx.DeleteBlob(nsSettings, keyChannel)
-	}
-	b, err := json.Marshal(ch)
-	if err != nil {
-		return err
-	}
-	return tx.PutBlob(nsSettings, keyChannel, b)
 }
 
 // channelUser is whose language, zone, digest time and working days the channel's

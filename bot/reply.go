@@ -60,6 +60,9 @@ type Request struct {
 	// stranger and becomes the language of someone who first links; a language the
 	// person chose with /lang always wins.
 	Lang string
+	// InboxID is the durable inbox entry the request was read from ("" for none):
+	// it is marked done in the transaction that stores the request's changes.
+	InboxID string
 }
 
 // Button is a choice offered with a reply. Action is sent back in Request.Action when

@@ -53,7 +53,7 @@ var (
 // recordBuckets and indexBuckets list every top-level bucket Open creates.
 var (
 	recordBuckets = [][]byte{bucketMeta, bucketUsers, bucketInvites, bucketCompanies, bucketContacts, bucketOutbox,
-		bucketInterests, bucketInteractions, bucketAudit, bucketIdempotency, bucketBlobs}
+		bucketInterests, bucketInteractions, bucketAudit, bucketIdempotency, bucketBlobs, bucketDialogs, bucketSettings}
 	indexBuckets = [][]byte{idxOutboxPending, idxOutboxCreated, idxUserIdentity, idxCompanyName, idxCompanyWord, idxCompanyOIB, idxContactEmail,
 		idxContactPhone, idxContactCompany, idxContactTerm, idxInterestCompany, idxInterestContact,
 		idxInterestOpen, idxInterestDue, idxInterestOwnerDue, idxInterestIdle, idxInterestOwnIdle,
