@@ -119,7 +119,8 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 			out = []Reply{{Text: e.cat.T(e.strangerLang(req), "err.internal"), Private: true}}
 		}
 	}()
-	meta := crm.MessageMeta{Identity: req.Identity, InboxID: req.InboxID, Detached: detached(req)}
+	meta := crm.MessageMeta{Identity: req.Identity, InboxID: req.InboxID}
+	meta.Detached, meta.Writes = runsHow(req)
 	if req.Key != "" {
 		meta.Key = "req:" + req.Key
 	}
@@ -324,12 +325,31 @@ func (c *Catalog) ErrorArgs(lang string, e *crm.Error) []any {
 // transaction: with bbolt, their read could wait on a writer waiting on that one.
 var detachedCommands = map[string]bool{"backup": true}
 
-func detached(req Request) bool {
+// writeCommands change data or open a dialogue whatever their arguments: they start
+// in the write transaction instead of first running read-only to find that out.
+var writeCommands = map[string]bool{"new": true, "log": true, "next": true, "stage": true, "edit": true,
+	"won": true, "lost": true, "assign": true, "snooze": true}
+
+// runsHow says how req's unit of work runs (see crm.MessageMeta): detached, or
+// expected to write. A guess only costs time: a message that writes after all runs
+// again in a write; one that does not is rolled back unwritten.
+func runsHow(req Request) (detached, writes bool) {
+	if req.Action != "" {
+		// A pressed button answers a question (the dialogue moves on), unless it
+		// is a command ("/show 42").
+		if !strings.HasPrefix(req.Action, "/") {
+			return false, true
+		}
+		req.Text = req.Action
+	}
 	name, _ := splitCommand(req.Text)
 	if name == "" && req.BareCommands {
 		name, _ = splitCommand("/" + strings.TrimSpace(req.Text))
 	}
-	return req.Action == "" && detachedCommands[name]
+	if cmd := commandIndex[name]; cmd != nil {
+		name = cmd.name // an alias
+	}
+	return detachedCommands[name], writeCommands[name]
 }
 
 // keptReplies decodes the replies kept for a handled request.

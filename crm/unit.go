@@ -22,6 +22,10 @@ type MessageMeta struct {
 	// command that opens transactions of its own without a context (a hot backup),
 	// which would wait on a writer that waits on the held transaction.
 	Detached bool
+	// Writes says the message is expected to write (a command that changes data or
+	// opens a dialogue): it skips the read-only first run and starts in the write
+	// transaction, which is rolled back, unwritten, if nothing changed after all.
+	Writes bool
 }
 
 // InboxTx is a transaction that can mark a durable inbox entry handled, so the mark
@@ -147,7 +151,7 @@ type unitState struct {
 	tx     Tx
 	msg    *MessageUnit
 	failed bool // a Service write failed: the transaction may hold part of it
-	wrote  bool // modeDirect: a Service write was committed
+	wrote  bool // a Service write was made (modeWrite) or committed (modeDirect)
 }
 
 type unitKey struct{}
@@ -198,6 +202,7 @@ func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
 		st.failed = true
 		return err
 	}
+	st.wrote = true
 	return nil
 }
 
@@ -217,10 +222,12 @@ func (u unitStore) View(ctx context.Context, fn func(Tx) error) error {
 
 func (u unitStore) Update(ctx context.Context, fn func(Tx) error) error {
 	if tx, ok := joinTx(ctx, true); ok {
+		st := ctx.Value(unitKey{}).(*unitState)
 		if err := fn(tx); err != nil {
-			ctx.Value(unitKey{}).(*unitState).failed = true // as in Service.update
+			st.failed = true // as in Service.update
 			return err
 		}
+		st.wrote = true
 		return nil
 	}
 	return u.Store.Update(ctx, fn)
@@ -264,13 +271,18 @@ func remember(tx Tx, op Op, id uint64) error {
 // is abandoned and fn runs again inside one write transaction, in which every
 // Service write, the dialogue, the result under m.Key and the inbox mark land
 // together. fn must therefore be safe to run more than once: it may only assign
-// its results (group commit may run a write again as well).
+// its results (group commit may run a write again as well). A message expected to
+// write (m.Writes) starts in the write transaction; if it writes nothing after all,
+// that transaction is rolled back, costing no disk write.
 //
 // When a Service method fails inside the write, part of its writes may be in the
 // transaction (there are no savepoints): the unit is rolled back and fn runs a last
 // time with each Service call in its own transaction, as before units, then the
 // dialogue, the result and any refusal audit are stored in one more.
 func (s *Service) Message(ctx context.Context, m MessageMeta, fn func(ctx context.Context, u *MessageUnit) error) error {
+	if m.Writes && !m.Detached {
+		return s.writeUnit(ctx, m, fn, true)
+	}
 	var u *MessageUnit
 	var fnErr error
 	write := false
@@ -290,26 +302,36 @@ func (s *Service) Message(ctx context.Context, m MessageMeta, fn func(ctx contex
 	if m.Detached {
 		return s.direct(ctx, u, fn, false)
 	}
-	if !write {
-		if fnErr != nil || !u.dirty() {
-			return fnErr
-		}
-		// Only the dialogue changed: store it with the result without running the
-		// handling again. The read transaction is closed by now (bbolt must not have
-		// a reader waiting on the writer in one goroutine).
-		return s.Store.Update(ctx, func(tx Tx) error {
-			if m.Key != "" {
-				if _, done, err := tx.Idempotency(m.Key); err != nil || done {
-					return err // handled meanwhile by a redelivery: its result stands
-				}
-			}
-			return u.save(tx)
-		})
+	if write {
+		return s.writeUnit(ctx, m, fn, false)
 	}
+	if fnErr != nil || !u.dirty() {
+		return fnErr
+	}
+	// Only the dialogue changed: store it with the result without running the
+	// handling again. The read transaction is closed by now (bbolt must not have a
+	// reader waiting on the writer in one goroutine).
+	return s.Store.Update(ctx, func(tx Tx) error {
+		if m.Key != "" {
+			if _, done, err := tx.Idempotency(m.Key); err != nil || done {
+				return err // handled meanwhile by a redelivery: its result stands
+			}
+		}
+		return u.save(tx)
+	})
+}
 
+// errNothing rolls back a write unit that wrote nothing: a commit would cost an fsync.
+var errNothing = errors.New("crm: the message wrote nothing")
+
+// writeUnit runs the message in one write transaction (see Message). Unless
+// mayBeEmpty, the message is known to write (its read-only run tried to).
+func (s *Service) writeUnit(ctx context.Context, m MessageMeta, fn func(context.Context, *MessageUnit) error, mayBeEmpty bool) error {
+	var u *MessageUnit
+	var fnErr error
 	failed := false
 	var panicked any
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err := s.Store.Update(ctx, func(tx Tx) error {
 		u, fnErr, failed, panicked = &MessageUnit{meta: m}, nil, false, nil
 		if err := u.load(tx); err != nil {
 			return err
@@ -330,23 +352,27 @@ func (s *Service) Message(ctx context.Context, m MessageMeta, fn func(ctx contex
 		case fnErr != nil:
 			return fnErr
 		case u.replayed:
-			return nil // a redelivery: its result was kept, nothing is written
+			return errNothing // a redelivery: its result was kept
+		case mayBeEmpty && !st.wrote && !u.dirty():
+			return errNothing
 		}
 		return u.save(tx)
 	})
 	if panicked != nil {
 		panic(panicked)
 	}
-	if !failed {
-		if fnErr != nil {
-			return fnErr
-		}
-		return err
+	if failed {
+		// A Service write failed (a refusal, a rule, a conflict): run the message as
+		// it ran before units, each Service call in its own transaction.
+		return s.direct(ctx, u, fn, true)
 	}
-
-	// A Service write failed (a refusal, a rule, a conflict): run the message as it
-	// ran before units, each Service call in its own transaction.
-	return s.direct(ctx, u, fn, true)
+	if fnErr != nil {
+		return fnErr
+	}
+	if errors.Is(err, errNothing) {
+		return nil
+	}
+	return err
 }
 
 // direct runs fn with each Service call in its own transaction, then stores what it
