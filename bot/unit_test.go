@@ -146,6 +146,10 @@ func TestOneTransactionPerMessage(t *testing.T) {
 		// which runs again the old way; its audit entry lands with the reply.
 		{"refused snooze", ana, "/snooze 1 1h", "k-rz", "belongs to another manager", 0, 1, 3, 1},
 		{"stranger", "console:nobody", "/show 1", "k-stranger", "console:nobody", 1, 0, 0, 0},
+		{"pipeline", "console:admin", "/pipeline", "k-pipe", "", 1, 0, 0, 0},
+		{"settings shown", ana, "/settings", "k-set", "", 1, 0, 0, 0},
+		// A setting is typed and written once, after the read-only run found it writes.
+		{"settings changed", "console:admin", "/settings escalations channel", "k-esc", "", 1, 1, 1, 1},
 	}
 	var logReply string
 	for _, s := range steps {
@@ -174,6 +178,9 @@ func TestOneTransactionPerMessage(t *testing.T) {
 				t.Errorf("%s: %d refusal audit entries added, want 1", s.name, n)
 			}
 		}
+	}
+	if ts, err := w.svc.Settings(context.Background()); err != nil || !ts.EscalationsNamed {
+		t.Errorf("settings after /settings escalations channel: %+v, %v", ts, err)
 	}
 	// The redelivered /log did not log twice.
 	card := w.send(ana, "/show 2", "")

@@ -143,3 +143,38 @@ func TestMessagePanicInWrite(t *testing.T) {
 		panic("boom")
 	})
 }
+
+func TestTeamSettings(t *testing.T) {
+	f := setup(t)
+	if err := f.svc.SetChannel(f.ctx, crm.Op{Actor: f.ana}, "telegram:-1"); crm.ErrorCode(err) != crm.EFORBIDDEN {
+		t.Fatalf("a manager set the channel: %v", err)
+	}
+	if err := f.svc.SetEscalationsNamed(f.ctx, crm.Op{Actor: f.ana}, true); crm.ErrorCode(err) != crm.EFORBIDDEN {
+		t.Fatalf("a manager chose the escalation mode: %v", err)
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		want crm.TeamSettings
+	}{
+		{"set", func() error { return f.svc.SetChannel(f.ctx, crm.Op{Actor: f.adm}, "telegram:-1") },
+			crm.TeamSettings{Channel: "telegram:-1", ChannelSetBy: f.adm.ID}},
+		{"named", func() error { return f.svc.SetEscalationsNamed(f.ctx, crm.Op{Actor: f.adm}, true) },
+			crm.TeamSettings{Channel: "telegram:-1", ChannelSetBy: f.adm.ID, EscalationsNamed: true}},
+		{"moved elsewhere: not ours", func() error { return f.svc.MoveChannel(f.ctx, "telegram:-7", "telegram:-1007") },
+			crm.TeamSettings{Channel: "telegram:-1", ChannelSetBy: f.adm.ID, EscalationsNamed: true}},
+		{"moved", func() error { return f.svc.MoveChannel(f.ctx, "telegram:-1", "telegram:-1001") },
+			crm.TeamSettings{Channel: "telegram:-1001", ChannelSetBy: f.adm.ID, EscalationsNamed: true}},
+		// The escalation mode outlives the channel.
+		{"off", func() error { return f.svc.SetChannel(f.ctx, crm.Op{Actor: f.adm}, "") },
+			crm.TeamSettings{EscalationsNamed: true}},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got, err := f.svc.Settings(f.ctx); err != nil || got != s.want {
+			t.Errorf("%s: settings %+v, %v; want %+v", s.name, got, err, s.want)
+		}
+	}
+}
