@@ -156,6 +156,9 @@ type unitState struct {
 
 type unitKey struct{}
 
+// writeTx is the unit's write transaction as a Service write sees it.
+func (st *unitState) writeTx() Tx { return unitTx{Tx: st.tx, keyed: st.msg.meta.Key != ""} }
+
 // needWrite is the panic that stops a read-only run at its first write.
 type needWrite struct{}
 
@@ -196,7 +199,7 @@ func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
 	if st.mode == modeRead {
 		panic(needWrite{})
 	}
-	if err := fn(unitTx{st.tx}); err != nil {
+	if err := fn(st.writeTx()); err != nil {
 		// No savepoints: whatever fn wrote before failing is in the transaction.
 		// Message rolls the unit back and runs the message again the old way.
 		st.failed = true
@@ -246,7 +249,7 @@ func joinTx(ctx context.Context, write bool) (tx Tx, ok bool) {
 		if st.mode == modeRead {
 			panic(needWrite{})
 		}
-		return unitTx{st.tx}, true
+		return st.writeTx(), true
 	}
 	return st.tx, true
 }
@@ -254,11 +257,15 @@ func joinTx(ctx context.Context, write bool) (tx Tx, ok bool) {
 // unitTx is the unit's write transaction as Service methods see it: the message's
 // result is kept under the message's key, so the per-operation keys (Op.Key) that
 // protect a write made in a transaction of its own are not needed.
-type unitTx struct{ Tx }
+type unitTx struct {
+	Tx
+	keyed bool // the message has a key of its own
+}
 
-// remember records id under op.Key, except inside a unit, whose one record covers it.
+// remember records id under op.Key, except inside a unit with a key of its own,
+// whose one record covers it.
 func remember(tx Tx, op Op, id uint64) error {
-	if _, ok := tx.(unitTx); ok || op.Key == "" {
+	if ut, ok := tx.(unitTx); ok && ut.keyed || op.Key == "" {
 		return nil
 	}
 	return tx.SetIdempotency(op.Key, formatID(id))
