@@ -684,10 +684,7 @@ func (c *conv) answerAssign(d *dialog, v string) []Reply {
 	var to *crm.User
 	var err error
 	if id, ok := parseID(v); ok {
-		err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
-			to, err = tx.User(id)
-			return err
-		})
+		to, err = c.e.svc.User(c.ctx, id)
 	} else {
 		to, err = c.e.svc.UserByName(c.ctx, v)
 	}

@@ -126,7 +126,7 @@ func (c *conv) cmdChannel(args string) []Reply {
 		return []Reply{{Text: c.t("group.lead_only"), Private: c.req.Ephemeral}}
 	}
 	if strings.EqualFold(strings.TrimSpace(args), "off") {
-		if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error { return putChannel(tx, deptChannel{}) }); err != nil {
+		if err := c.e.svc.SetChannel(c.ctx, c.op(), ""); err != nil {
 			return c.fail(err)
 		}
 		return []Reply{{Text: c.t("channel.off")}}
@@ -134,9 +134,7 @@ func (c *conv) cmdChannel(args string) []Reply {
 	if c.req.Chat != ChatGroup || c.req.ChatID == "" {
 		return []Reply{{Text: c.t("channel.in_group"), Private: true}}
 	}
-	if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error {
-		return putChannel(tx, deptChannel{Target: c.req.ChatID, SetBy: c.u.ID})
-	}); err != nil {
+	if err := c.e.svc.SetChannel(c.ctx, c.op(), c.req.ChatID); err != nil {
 		return c.fail(err)
 	}
 	return []Reply{{Text: c.t("channel.set")}}
@@ -149,23 +147,18 @@ func (c *conv) settingsEscalations(args string) []Reply {
 	if c.u.Role != crm.RoleAdmin {
 		return []Reply{{Text: c.t("err.admin_only"), Private: true}}
 	}
-	var mode string
+	var named bool
 	switch strings.ToLower(strings.TrimSpace(args)) {
 	case "channel":
-		mode = "channel"
+		named = true
 	case "private":
 	default:
 		return []Reply{{Text: c.t("sched.usage_escalations"), Private: true}}
 	}
-	if err := c.e.svc.Store.Update(c.ctx, func(tx crm.Tx) error {
-		if mode == "" {
-			return tx.DeleteBlob(nsSettings, keyEscalations)
-		}
-		return tx.PutBlob(nsSettings, keyEscalations, []byte(mode))
-	}); err != nil {
+	if err := c.e.svc.SetEscalationsNamed(c.ctx, c.op(), named); err != nil {
 		return c.fail(err)
 	}
-	if mode == "channel" {
+	if named {
 		return []Reply{{Text: c.t("sched.escalations_channel"), Private: true}}
 	}
 	return []Reply{{Text: c.t("sched.escalations_private"), Private: true}}
@@ -174,12 +167,5 @@ func (c *conv) settingsEscalations(args string) []Reply {
 // ChatMoved records that a chat now has another id (a Telegram group upgraded to a
 // supergroup): the department channel follows it.
 func (e *Engine) ChatMoved(ctx context.Context, from, to crm.Identity) error {
-	return e.svc.Store.Update(ctx, func(tx crm.Tx) error {
-		ch, err := loadChannel(tx)
-		if err != nil || ch.Target != from {
-			return err
-		}
-		ch.Target = to
-		return putChannel(tx, ch)
-	})
+	return e.svc.MoveChannel(ctx, from, to)
 }

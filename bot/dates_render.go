@@ -95,11 +95,8 @@ func (c *conv) echoNext(in *crm.Interest) string {
 	owner := c.u
 	if in.OwnerID != c.u.ID {
 		// The nudge goes to the owner, by the owner's hours.
-		err := c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
-			var err error
-			owner, err = tx.User(in.OwnerID)
-			return err
-		})
+		var err error
+		owner, err = c.e.svc.User(c.ctx, in.OwnerID)
 		if err != nil || owner == nil {
 			return s
 		}

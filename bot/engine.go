@@ -119,7 +119,29 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 			out = []Reply{{Text: e.cat.T(e.strangerLang(req), "err.internal"), Private: true}}
 		}
 	}()
-	u, err := e.user(ctx, req)
+	meta := crm.MessageMeta{Identity: req.Identity, InboxSeq: req.InboxSeq}
+	meta.Detached, meta.Writes = runsHow(req)
+	if req.Key != "" {
+		meta.Key = "req:" + req.Key
+	}
+	err := e.svc.Message(ctx, meta, func(ctx context.Context, u *crm.MessageUnit) error {
+		// This may run more than once (first read-only, then in one write): it only
+		// assigns out.
+		out = e.handle(ctx, req, u)
+		return nil
+	})
+	if err != nil {
+		e.log.Error("handle message", "err", err, "identity_platform", req.Identity.Platform())
+		metrics.Error(string(crm.EINTERNAL))
+		return []Reply{{Text: e.cat.T(e.strangerLang(req), "err.internal"), Private: true, Error: true}}
+	}
+	return out
+}
+
+// handle answers req inside its unit of work u, which holds what was read for it
+// (user, kept replies, dialogue) and takes what is to be stored with its changes.
+func (e *Engine) handle(ctx context.Context, req Request, mu *crm.MessageUnit) (out []Reply) {
+	u, err := e.user(ctx, req, mu)
 	if err != nil {
 		return e.stranger(ctx, req, err)
 	}
@@ -129,18 +151,12 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 		// size is a mistake better caught than stored.
 		return []Reply{{Text: c.t("err.message_too_long", MaxTextBytes/1024), Private: true, Error: true}}
 	}
-	if req.Key != "" {
-		done, replies, err := e.processed(ctx, req.Key)
-		if err != nil {
-			return c.fail(err)
-		}
-		if done {
-			// A redelivery of something already handled changes nothing. Its replies
-			// are given again: adapters drop redeliveries they have answered, so this
-			// happens only after a crash between handling and answering, where a
-			// repeated reply is better than a lost one.
-			return replies
-		}
+	if raw, done := mu.Replay(); done {
+		// A redelivery of something already handled changes nothing. Its replies
+		// are given again: adapters drop redeliveries they have answered, so this
+		// happens only after a crash between handling and answering, where a
+		// repeated reply is better than a lost one.
+		return keptReplies(raw)
 	}
 	if !u.Reachable(req.Identity) {
 		if err := e.svc.SetReachable(ctx, req.Identity, true); err != nil {
@@ -148,10 +164,10 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 		}
 	}
 	if req.structuredRequest() {
-		return c.structured()
+		return c.structured(mu)
 	}
 	var stale *dialog
-	if c.d, stale, err = e.loadDialog(ctx, req.Identity); err != nil {
+	if c.d, stale, err = e.loadDialog(mu.Dialog()); err != nil {
 		return c.fail(err)
 	}
 	if stale != nil {
@@ -160,15 +176,15 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 	if out == nil {
 		out = c.dispatch()
 	}
-	if err := e.finish(ctx, c, out); err != nil {
+	if err := c.finish(mu, out); err != nil {
 		return c.fail(err)
 	}
 	return out
 }
 
 // user resolves the request's identity, making configured admins on first contact.
-func (e *Engine) user(ctx context.Context, req Request) (*crm.User, error) {
-	u, err := e.svc.Authenticate(ctx, req.Identity)
+func (e *Engine) user(ctx context.Context, req Request, mu *crm.MessageUnit) (*crm.User, error) {
+	u, err := mu.User()
 	if crm.ErrorCode(err) == crm.EUNAUTHORIZED && e.isAdmin(req.Identity) {
 		return e.svc.EnsureAdminLang(ctx, req.Identity, req.Name, e.hintLang(req.Lang))
 	}
@@ -314,83 +330,97 @@ func (c *Catalog) ErrorArgs(lang string, e *crm.Error) []any {
 	return args
 }
 
-// processed reports whether the request with this key was already handled, and the
-// replies it got.
-func (e *Engine) processed(ctx context.Context, key string) (bool, []Reply, error) {
-	var ok bool
-	var raw string
-	err := e.svc.Store.View(ctx, func(tx crm.Tx) error {
-		var err error
-		raw, ok, err = tx.Idempotency("req:" + key)
-		return err
-	})
-	if err != nil || !ok {
-		return ok, nil, err
+// detachedCommands open transactions of their own without a context (a hot backup
+// reads the whole file in one), so they must not run inside the message's read
+// transaction: with bbolt, their read could wait on a writer waiting on that one.
+var detachedCommands = map[string]bool{"backup": true}
+
+// writeCommands change data or open a dialogue whatever their arguments: they start
+// in the write transaction instead of first running read-only to find that out.
+var writeCommands = map[string]bool{"new": true, "log": true, "next": true, "stage": true, "edit": true,
+	"won": true, "lost": true, "assign": true, "snooze": true}
+
+// runsHow says how req's unit of work runs (see crm.MessageMeta): detached, or
+// expected to write. A guess only costs time: a message that writes after all runs
+// again in a write; one that does not is rolled back unwritten.
+func runsHow(req Request) (detached, writes bool) {
+	if req.Form != nil && req.View == "" {
+		return false, true // a submitted form saves what it holds
 	}
+	if req.View != "" {
+		return false, false
+	}
+	if req.Action != "" {
+		// A pressed button answers a question (the dialogue moves on), unless it
+		// is a command ("/show 42").
+		if !strings.HasPrefix(req.Action, "/") {
+			return false, true
+		}
+		req.Text = req.Action
+	}
+	name, _ := splitCommand(req.Text)
+	if name == "" && req.BareCommands {
+		name, _ = splitCommand("/" + strings.TrimSpace(req.Text))
+	}
+	if cmd := commandIndex[name]; cmd != nil {
+		name = cmd.name // an alias
+	}
+	return detachedCommands[name], writeCommands[name]
+}
+
+// keptReplies decodes the replies kept for a handled request.
+func keptReplies(raw string) []Reply {
 	var replies []Reply
 	if json.Unmarshal([]byte(raw), &replies) != nil {
 		replies = nil // an entry from before replies were kept
 	}
-	return true, replies, nil
+	return replies
 }
 
-// finish saves the dialogue state and marks the request processed, with its replies,
-// in one transaction, so a redelivered message can neither be lost nor answer the next
-// question.
-func (e *Engine) finish(ctx context.Context, c *conv, replies []Reply) error {
-	if !c.dDirty && c.req.Key == "" {
-		return nil
-	}
-	return e.svc.Store.Update(ctx, func(tx crm.Tx) error {
-		if c.dDirty {
-			if c.d == nil {
-				if err := tx.DeleteBlob("dialog", string(c.req.Identity)); err != nil {
-					return err
-				}
-			} else {
-				b, err := json.Marshal(c.d)
-				if err != nil {
-					return err
-				}
-				if err := tx.PutBlob("dialog", string(c.req.Identity), b); err != nil {
-					return err
-				}
-			}
-		}
-		if c.req.Key != "" {
-			kept := make([]Reply, len(replies))
-			for i, r := range replies {
-				r.Image = nil // pictures are not kept: the text is what matters
-				kept[i] = r
-			}
-			b, err := json.Marshal(kept)
+// finish hands the unit the dialogue state, when it changed, and the replies to keep
+// under the request's key; the unit stores them with the message's changes, so a
+// redelivered message can neither be lost nor answer the next question.
+func (c *conv) finish(mu *crm.MessageUnit, replies []Reply) error {
+	if c.dDirty {
+		if c.d == nil {
+			mu.SetDialog(nil)
+		} else {
+			b, err := json.Marshal(c.d)
 			if err != nil {
 				return err
 			}
-			return tx.SetIdempotency("req:"+c.req.Key, string(b))
+			mu.SetDialog(b)
 		}
-		return nil
-	})
-}
-
-// loadDialog returns the identity's current dialogue, or, when it was left for more
-// than a day, nil and the stale dialogue (whose draft is not thrown away unasked).
-func (e *Engine) loadDialog(ctx context.Context, id crm.Identity) (*dialog, *dialog, error) {
-	var d *dialog
-	err := e.svc.Store.View(ctx, func(tx crm.Tx) error {
-		b, err := tx.Blob("dialog", string(id))
-		if err != nil || b == nil {
+	}
+	if c.req.Key != "" {
+		kept := make([]Reply, len(replies))
+		for i, r := range replies {
+			r.Image = nil // pictures are not kept: the text is what matters
+			kept[i] = r
+		}
+		b, err := json.Marshal(kept)
+		if err != nil {
 			return err
 		}
-		d = &dialog{}
-		return json.Unmarshal(b, d)
-	})
-	if err != nil {
+		mu.Remember(string(b))
+	}
+	return nil
+}
+
+// loadDialog decodes the identity's current dialogue, or, when it was left for more
+// than a day, returns nil and the stale dialogue (whose draft is not thrown away
+// unasked).
+func (e *Engine) loadDialog(b []byte) (*dialog, *dialog, error) {
+	if b == nil {
+		return nil, nil, nil
+	}
+	d := &dialog{}
+	if err := json.Unmarshal(b, d); err != nil {
 		return nil, nil, err
 	}
 	// A dialogue left for a day is not continued: the next message is not taken as
 	// the answer to a question asked yesterday.
-	if d != nil && e.clock().Sub(d.Updated) > 24*time.Hour {
+	if e.clock().Sub(d.Updated) > 24*time.Hour {
 		return nil, d, nil
 	}
 	return d, nil, nil

@@ -87,7 +87,7 @@ const maxOptions = 100
 // structured answers a request that is not a conversation: a submitted form or a
 // view. It leaves the chat dialogue alone: a form filled in beside a question
 // asked in the chat neither answers nor cancels it.
-func (c *conv) structured() []Reply {
+func (c *conv) structured(mu *crm.MessageUnit) []Reply {
 	out := c.structuredReplies()
 	for _, r := range out {
 		if len(r.FieldErrors) > 0 {
@@ -96,7 +96,11 @@ func (c *conv) structured() []Reply {
 			c.req.Key = ""
 		}
 	}
-	if err := c.e.finish(c.ctx, c, out); err != nil {
+	if c.req.View != "" {
+		// A view only reads: nothing is kept, so it makes no write.
+		c.req.Key = ""
+	}
+	if err := c.finish(mu, out); err != nil {
 		return c.fail(err)
 	}
 	return out

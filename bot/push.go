@@ -32,13 +32,8 @@ type DeptChannel struct {
 // DeptChannel reads the department channel as set in chat with /channel, and the
 // escalation mode.
 func (e *Engine) DeptChannel(ctx context.Context) (DeptChannel, error) {
-	var ch deptChannel
-	err := e.svc.Store.View(ctx, func(tx crm.Tx) error {
-		var err error
-		ch, err = loadChannel(tx)
-		return err
-	})
-	return DeptChannel{Target: ch.Target, SetBy: ch.SetBy, Named: ch.Named}, err
+	ts, err := e.svc.Settings(ctx)
+	return DeptChannel{Target: ts.Channel, SetBy: ts.ChannelSetBy, Named: ts.EscalationsNamed}, err
 }
 
 // Pusher renders the scheduler's messages for one reader: a person, or a channel

@@ -12,7 +12,7 @@ import (
 func (s *Service) change(ctx context.Context, op Op, id uint64, action string, fn func(tx Tx, in *Interest, now time.Time) (string, error)) (*Interest, bool, error) {
 	var out *Interest
 	dup := false
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if _, ok, err := replay(tx, op); err != nil {
 			return err
 		} else if ok {
@@ -231,7 +231,7 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 // Reassign moves an interest to another manager (R12), respecting R13.
 func (s *Service) Reassign(ctx context.Context, op Op, id, toUserID uint64) (*Interest, error) {
 	var out *Interest
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if _, ok, err := replay(tx, op); err != nil {
 			return err
 		} else if ok {

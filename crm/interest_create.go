@@ -150,7 +150,7 @@ func (s *Service) CreateInterest(ctx context.Context, op Op, n NewInterest) (*Cr
 		return nil, err
 	}
 	out := &Created{}
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		out, err = s.CreateInterestTx(tx, op, n)
 		return err

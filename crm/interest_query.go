@@ -56,7 +56,7 @@ func userNames(tx Tx) (map[uint64]string, error) {
 // entries (all of them with limit <= 0).
 func (s *Service) Card(ctx context.Context, viewer *User, id uint64, limit int) (*Card, error) {
 	var card *Card
-	err := s.Store.View(ctx, func(tx Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		in, err := tx.Interest(id)
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ func (s *Service) Find(ctx context.Context, viewer *User, query string, limit in
 		limit = 20
 	}
 	var out []*Summary
-	err := s.Store.View(ctx, func(tx Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		names, err := userNames(tx)
 		if err != nil {
 			return err
@@ -185,7 +185,7 @@ func (s *Service) Today(ctx context.Context, actor *User) ([]*Summary, error) {
 
 func (s *Service) list(ctx context.Context, q func(Tx) ([]*Interest, error)) ([]*Summary, error) {
 	var out []*Summary
-	err := s.Store.View(ctx, func(tx Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		ins, err := q(tx)
 		if err != nil {
 			return err

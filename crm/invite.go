@@ -11,7 +11,7 @@ import (
 func (s *Service) CheckInvite(ctx context.Context, code string) (*Invite, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	var inv *Invite
-	err := s.Store.View(ctx, func(tx Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		var err error
 		inv, err = tx.Invite(code)
 		if ErrorCode(err) == ENOTFOUND {

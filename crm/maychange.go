@@ -8,7 +8,7 @@ import "context"
 // a dialogue, so nothing typed in answer is lost to a refusal at the end. In own-only
 // mode an interest the actor may not see is worded as one that does not exist.
 func (s *Service) MayChange(ctx context.Context, op Op, id uint64, action string) error {
-	err := s.Store.View(ctx, func(tx Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		in, err := tx.Interest(id)
 		if err != nil {
 			return err

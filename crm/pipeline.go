@@ -45,7 +45,7 @@ func (s *Service) Pipeline(ctx context.Context, actor *User, ownerID uint64) (*P
 		ownerID = actor.ID
 	}
 	var p *Pipeline
-	err := s.Store.View(ctx, func(tx Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		var err error
 		p, err = BuildPipeline(tx, s.Clock(), ownerID, s.Config.Currency)
 		return err

@@ -199,7 +199,7 @@ func (s *Service) SetSchedule(ctx context.Context, op Op, userID uint64, work *W
 		digestAt = &v
 	}
 	var u *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		if u, err = tx.User(userID); err != nil {
 			return err

@@ -61,8 +61,15 @@ func NewService(st Store, clock Clock, cfg Config) *Service {
 	if clock == nil {
 		clock = time.Now
 	}
-	// Audited changes raise webhook events in their own transaction (webhook.go).
-	return &Service{Store: withEvents(st), Clock: clock, Config: cfg}
+	// Audited changes raise webhook events in their own transaction (webhook.go); a
+	// message's unit of work (unit.go) joins calls made with its context.
+	if u, ok := st.(unitStore); ok {
+		st = u.Store
+	}
+	if st != nil {
+		st = unitStore{withEvents(st)}
+	}
+	return &Service{Store: st, Clock: clock, Config: cfg}
 }
 
 // Op says who performs a change and under which idempotency key ("" for none).
@@ -86,22 +93,21 @@ func replay(tx Tx, op Op) (uint64, bool, error) {
 	return id, true, nil
 }
 
-func remember(tx Tx, op Op, id uint64) error {
-	if op.Key == "" {
-		return nil
-	}
-	return tx.SetIdempotency(op.Key, strconv.FormatUint(id, 10))
-}
+func formatID(id uint64) string { return strconv.FormatUint(id, 10) }
 
 // refused records a refused attempt in the audit log (in its own transaction, since
-// the attempt's transaction was rolled back) and returns err.
+// the attempt's transaction was rolled back; in a message's unit of work, with the
+// message's other writes) and returns err.
 func (s *Service) refused(ctx context.Context, op Op, entity string, id uint64, action string, err error) error {
 	if ErrorCode(err) != EFORBIDDEN || op.Actor == nil {
 		return err
 	}
-	_ = s.Store.Update(ctx, func(tx Tx) error {
-		return tx.AddAudit(&AuditEntry{At: s.now(), ActorID: op.Actor.ID, Entity: entity, EntityID: id, Action: action, Refused: true, Detail: AsError(err).Key})
-	})
+	e := &AuditEntry{At: s.now(), ActorID: op.Actor.ID, Entity: entity, EntityID: id, Action: action, Refused: true, Detail: AsError(err).Key}
+	if st := s.unitOf(ctx); st != nil && st.mode == modeDirect {
+		st.msg.audits = append(st.msg.audits, e)
+		return err
+	}
+	_ = s.update(ctx, func(tx Tx) error { return tx.AddAudit(e) })
 	return err
 }
 
@@ -109,7 +115,7 @@ func (s *Service) refused(ctx context.Context, op Op, entity string, id uint64, 
 // nothing is stored.
 func (s *Service) Authenticate(ctx context.Context, id Identity) (*User, error) {
 	var u *User
-	err := s.Store.View(ctx, func(tx Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		var err error
 		u, err = tx.UserByIdentity(id)
 		return err
@@ -135,7 +141,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, id Identity, name string) (*U
 // the default. An existing user keeps the language they have.
 func (s *Service) EnsureAdminLang(ctx context.Context, id Identity, name, lang string) (*User, error) {
 	var u *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		u, err = tx.UserByIdentity(id)
 		if err == nil {

@@ -108,6 +108,16 @@ type Tx interface {
 	// The HTTP API's tokens, webhooks and inquiry routing.
 	APIStore
 
+	// Dialogues: the state of an identity's multi-step conversation, opaque to crm
+	// (the bot owns its shape). A missing one is nil, nil.
+	Dialog(id Identity) ([]byte, error)
+	PutDialog(id Identity, state []byte) error
+	DeleteDialog(id Identity) error
+
+	// Settings: the team's settings record; the zero TeamSettings when none was set.
+	Settings() (TeamSettings, error)
+	PutSettings(s TeamSettings) error
+
 	// Blobs are small opaque values the layers above keep by namespace and key
 	// (dialogue state, settings). A missing key returns nil, nil.
 	Blob(ns, key string) ([]byte, error)

@@ -30,7 +30,7 @@ func (s *Service) RemoveUser(ctx context.Context, op Op, userID uint64) (*Remove
 		return nil, Errorf(EINVALID, "err.remove_self")
 	}
 	out := &Removed{}
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		_, dup, err := replay(tx, op)
 		if err != nil {
 			return err
@@ -114,7 +114,7 @@ func (s *Service) OpenOf(ctx context.Context, viewer *User, ownerID uint64) ([]*
 		return nil, Errorf(EFORBIDDEN, "err.pipeline_forbidden")
 	}
 	var out []*Summary
-	err := s.Store.View(ctx, func(tx Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		var err error
 		out, err = OpenSummaries(tx, ownerID)
 		return err

@@ -12,7 +12,7 @@ import (
 // Users returns the team, ordered by name.
 func (s *Service) Users(ctx context.Context) ([]*User, error) {
 	var out []*User
-	err := s.Store.View(ctx, func(tx Tx) error {
+	err := s.view(ctx, func(tx Tx) error {
 		var err error
 		out, err = tx.Users()
 		return err
@@ -101,7 +101,7 @@ func (s *Service) AddUserBack(ctx context.Context, op Op, name string, role Role
 	if _, err := time.LoadLocation(tz); err != nil {
 		return nil, false, Errorf(EINVALID, "err.bad_tz", tz)
 	}
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		if id, ok, err := replay(tx, op); err != nil {
 			return err
 		} else if ok {
@@ -157,7 +157,7 @@ func (s *Service) UpdateUser(ctx context.Context, op Op, userID uint64, p UserPa
 		}
 	}
 	var u *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		if u, err = tx.User(userID); err != nil {
 			return err
@@ -209,7 +209,7 @@ func (s *Service) CreateInvite(ctx context.Context, op Op, userID uint64) (*Invi
 	}
 	now := s.now()
 	inv := &Invite{Code: newCode(), UserID: userID, CreatedBy: op.Actor.ID, CreatedAt: now, ExpiresAt: now.Add(s.Config.InviteTTL)}
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if _, err := tx.User(userID); err != nil {
 			return err
 		}
@@ -236,7 +236,7 @@ func (s *Service) RedeemInvite(ctx context.Context, id Identity, code string) (*
 func (s *Service) RedeemInviteLang(ctx context.Context, id Identity, code, lang string) (*User, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	var u *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if existing, err := tx.UserByIdentity(id); err == nil {
 			return Errorf(ECONFLICT, "err.already_member", existing.Name)
 		}
@@ -294,7 +294,7 @@ func newCode() string {
 // refuses for good (the user blocked the bot) makes it unreachable; the next message
 // from that identity makes it reachable again.
 func (s *Service) SetReachable(ctx context.Context, id Identity, reachable bool) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		u, err := tx.UserByIdentity(id)
 		if err != nil {
 			return err
@@ -337,7 +337,7 @@ func (s *Service) LinkIdentity(ctx context.Context, op Op, userID uint64, id Ide
 		return nil, s.refused(ctx, op, "user", userID, "link", Errorf(EFORBIDDEN, "err.admin_only"))
 	}
 	var u *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if other, err := tx.UserByIdentity(id); err == nil {
 			if other.ID == userID {
 				u = other

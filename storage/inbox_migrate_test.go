@@ -41,7 +41,7 @@ func TestMigrateInboxFromBlobs(t *testing.T) {
 		put("slack_events", "cmd:T123", `{"at":`+itoa(at)+`,"done":true}`)
 		put("slack", "pending", `["EvPending"]`)
 		put("slack_event_hours", "2026113008", `["EvPending","EvDone"]`)
-		put("settings", "head_channel", "kept")
+		put("elsewhere", "key", "kept")
 		return err
 	})
 	if err != nil {
@@ -91,7 +91,7 @@ func TestMigrateInboxFromBlobs(t *testing.T) {
 				t.Errorf("blob %s/%s survived the move", nk[0], nk[1])
 			}
 		}
-		if b, _ := tx.Blob("settings", "head_channel"); string(b) != "kept" {
+		if b, _ := tx.Blob("elsewhere", "key"); string(b) != "kept" {
 			t.Errorf("another namespace was touched: %q", b)
 		}
 		return nil

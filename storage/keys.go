@@ -54,7 +54,7 @@ var (
 var (
 	recordBuckets = [][]byte{bucketMeta, bucketUsers, bucketInvites, bucketCompanies, bucketContacts, bucketOutbox,
 		bucketInterests, bucketInteractions, bucketAudit, bucketIdempotency, bucketBlobs, bucketScheduler,
-		bucketInbox, bucketInboxSeen, bucketInboxCursor}
+		bucketInbox, bucketInboxSeen, bucketInboxCursor, bucketDialogs, bucketSettings}
 	indexBuckets = [][]byte{idxOutboxPending, idxOutboxCreated, idxUserIdentity, idxCompanyName, idxCompanyWord, idxCompanyOIB, idxContactEmail,
 		idxContactPhone, idxContactCompany, idxContactTerm, idxInterestCompany, idxInterestContact,
 		idxInterestOpen, idxInterestDue, idxInterestOwnerDue, idxInterestIdle, idxInterestOwnIdle,

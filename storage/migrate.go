@@ -10,7 +10,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 5
+const schemaVersion = 6
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -23,6 +23,7 @@ var migrations = []func(*bolt.Tx) error{
 	2: addCompanyOIB,
 	3: moveSchedulerState,
 	4: addInbox,
+	5: migrateTypedState, // storage/unit_state.go
 }
 
 // addCompanyOIB (version 3) creates the OIB index of companies. Companies written

@@ -485,7 +485,7 @@ func TestNonMemberIsRefusedEphemerally(t *testing.T) {
 		if _, ok, _ := tx.Idempotency("req:slack:cmd:tr-9"); ok {
 			t.Error("a stranger's request was recorded")
 		}
-		if b, _ := tx.Blob("dialog", "slack:T1/U999"); b != nil {
+		if b, _ := tx.Dialog("slack:T1/U999"); b != nil {
 			t.Error("a stranger's dialogue was stored")
 		}
 		return nil

@@ -331,15 +331,11 @@ func TestE2EGroupUpgradedToSupergroup(t *testing.T) {
 	if last.Params["chat_id"] != "-1004001" || !strings.Contains(last.Params["text"], "Department digest") {
 		t.Fatalf("not delivered to the supergroup: %+v", last.Params)
 	}
-	var ch []byte
-	if err := w.svc.Store.View(context.Background(), func(tx crm.Tx) error {
-		var err error
-		ch, err = tx.Blob("settings", "dept_channel")
-		return err
-	}); err != nil {
+	ts, err := w.svc.Settings(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(ch), `"target":"telegram:-1004001"`) {
-		t.Fatalf("department channel is %q, want the supergroup", ch)
+	if ts.Channel != "telegram:-1004001" {
+		t.Fatalf("department channel is %q, want the supergroup", ts.Channel)
 	}
 }
