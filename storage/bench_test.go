@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,6 +222,58 @@ func benchCreate(b *testing.B, db *DB) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkServiceCreate is a manager's /new with a note, through crm.Service on the
+// dataset: company, contact, interest, two interactions, audit entry and idempotency key
+// in one Update, as one chat message makes. With 50 writers at once group commit
+// shares commits among them; msgs/s is the rate of messages written.
+func BenchmarkServiceCreate(b *testing.B) {
+	for _, writers := range []int{1, 50} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			db := benchDB(b)
+			ctx := context.Background()
+			svc := crm.NewService(db, func() time.Time { return benchNow }, crm.Config{})
+			var actors []*crm.User
+			err := db.View(ctx, func(tx crm.Tx) error {
+				var err error
+				actors, err = tx.Users()
+				return err
+			})
+			if err != nil || len(actors) == 0 {
+				b.Fatalf("no users to write as (%v)", err)
+			}
+			run := time.Now().UnixNano() // the file is reused: keys and names must not repeat
+			var n atomic.Int64
+			create := func() error {
+				i := n.Add(1)
+				actor := actors[int(i)%len(actors)]
+				_, err := svc.CreateInterest(ctx, crm.Op{Actor: actor, Key: fmt.Sprintf("bench:%d:%d", run, i)}, crm.NewInterest{
+					CompanyName: fmt.Sprintf("Bench %d-%d d.o.o.", run, i), ContactName: "Ivana Benčić",
+					Email: fmt.Sprintf("ivana.%d.%d@bench.hr", run, i), Kind: crm.KindInterest, Note: "first call"})
+				return err
+			}
+			b.ReportAllocs()
+			if writers == 1 {
+				for b.Loop() {
+					if err := create(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			} else {
+				b.SetParallelism((writers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if err := create(); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
 	}
 }
 
