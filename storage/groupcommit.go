@@ -56,20 +56,19 @@ func (c *committer) do(fn func(crm.Tx) error) error {
 	me := &call{fn: fn, wake: make(chan struct{}, 1)}
 	c.mu.Lock()
 	c.queue = append(c.queue, me)
-	if !c.busy {
-		c.busy = true
-		me.lead = true
-	}
+	lead := !c.busy
+	c.busy = true
 	c.mu.Unlock()
 	for {
-		if me.lead {
-			me.lead = false
+		if lead {
 			c.lead()
 		}
 		<-me.wake
-		if !me.lead {
+		// The leader sets lead before the send that wakes us: no lock needed.
+		if lead = me.lead; !lead {
 			break
 		}
+		me.lead = false
 	}
 	if me.panic != nil {
 		panic(me.panic)
