@@ -64,14 +64,19 @@ func (t *tx) PutInterest(i *crm.Interest) error {
 		return err
 	}
 	var oldEntries []entry
-	if old != nil {
-		oldEntries = interestEntries(old)
-		if err := t.addPipeline(old, -1); err != nil {
+	// The pipeline cell moves only when the owner, stage or value does.
+	if old == nil || old.OwnerID != i.OwnerID || old.Stage != i.Stage || old.Value != i.Value {
+		if old != nil {
+			if err := t.addPipeline(old, -1); err != nil {
+				return err
+			}
+		}
+		if err := t.addPipeline(i, +1); err != nil {
 			return err
 		}
 	}
-	if err := t.addPipeline(i, +1); err != nil {
-		return err
+	if old != nil {
+		oldEntries = interestEntries(old)
 	}
 	if err := store(t.btx, bucketInterests, i.ID, i); err != nil {
 		return err
