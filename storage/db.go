@@ -102,6 +102,13 @@ func Open(path string, opts Options) (db *DB, err error) {
 		ReadOnly: opts.ReadOnly,
 		// The hashmap freelist keeps commits fast once a large file has many free pages.
 		FreelistType: bolt.FreelistMapType,
+		// The freelist is not written at each commit: on the 100k benchmark file (some
+		// 12,000 free pages) it was 24 of the 108 pages a small write put on disk, 200
+		// KB of garbage and a tenth of the commit's CPU. Durability is unchanged (the
+		// pages and the meta page are fsynced as before). Close writes it once, so the
+		// next Open reads it; after a crash Open rebuilds it by walking every page of
+		// the file instead (seconds for 500 MB).
+		NoFreelistSync: true,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, inUse(path, err)
@@ -169,12 +176,29 @@ func (e *InUseError) ExitCode() int { return 2 }
 // Created reports whether Open created the file.
 func (db *DB) Created() bool { return db.created }
 
-// Close closes the file. Transactions in progress finish first.
+// Close closes the file. Transactions in progress finish first. A read-write
+// database commits once more on the way out, with the freelist: the commits made
+// while it was open skip writing it (see Open), and the next Open would otherwise
+// walk the whole file to rebuild it.
 func (db *DB) Close() error {
-	if err := db.bolt.Close(); err != nil {
-		return fmt.Errorf("close database %s: %w", db.path, err)
+	var err error
+	if !db.bolt.IsReadOnly() {
+		err = db.bolt.Update(func(*bolt.Tx) error {
+			// Set inside the write transaction: no other commit reads it meanwhile.
+			db.bolt.NoFreelistSync = false
+			return nil
+		})
+		switch {
+		case errors.Is(err, berrors.ErrDatabaseNotOpen):
+			return nil // closed before
+		case err != nil:
+			err = fmt.Errorf("close database %s: write the freelist: %w", db.path, err)
+		}
 	}
-	return nil
+	if cerr := db.bolt.Close(); cerr != nil {
+		return errors.Join(err, fmt.Errorf("close database %s: %w", db.path, cerr))
+	}
+	return err
 }
 
 // Path returns the file the database lives in.

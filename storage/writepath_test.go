@@ -2,6 +2,9 @@ package storage
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -77,5 +80,74 @@ func TestReindexTouchesOnlyChangedEntries(t *testing.T) {
 			}
 			mustVerify(t, db)
 		})
+	}
+}
+
+// freelistPage is the freelist page the file's current meta names (noFreelist: none).
+func freelistPage(t *testing.T, path string) uint64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := openPager(path, f, fi.Size(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.meta.freelist
+}
+
+// TestFreelistWrittenAtCloseOnly: commits skip the freelist, Close writes it (so the
+// next Open reads it instead of walking the file), and a file left without one (a
+// crash) opens, takes writes and verifies clean.
+func TestFreelistWrittenAtCloseOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crm.db")
+	db := mustOpenPath(t, path)
+	for n := range 50 {
+		update(t, db, func(tx crm.Tx) error {
+			return tx.PutCompany(&crm.Company{Name: fmt.Sprintf("Free %d d.o.o.", n), CreatedAt: t0})
+		})
+	}
+	if got := freelistPage(t, path); got != noFreelist {
+		t.Errorf("after a commit the meta names freelist page %d, want none", got)
+	}
+	// The file as a crash would leave it: no freelist on disk.
+	crashed := filepath.Join(t.TempDir(), "crashed.db")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(crashed, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := freelistPage(t, path); got == noFreelist {
+		t.Error("after Close the meta names no freelist page")
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+	for _, p := range []string{path, crashed} {
+		db := mustOpenPath(t, p)
+		update(t, db, func(tx crm.Tx) error {
+			for n := range 50 { // frees pages: the rebuilt list must be right
+				c := &crm.Company{ID: uint64(n + 1), Name: fmt.Sprintf("Renamed %d d.o.o.", n), CreatedAt: t0}
+				if err := tx.PutCompany(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		mustVerify(t, db)
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
