@@ -214,3 +214,82 @@ func TestGroupCommitLoneWriterFails(t *testing.T) {
 		return err
 	})
 }
+
+// TestGroupCommitManyWriters: writers that succeed, fail after writing or panic, all at
+// once. Exactly the writes that reported success are in the database, each once.
+func TestGroupCommitManyWriters(t *testing.T) {
+	db := mustOpen(t)
+	const writers, each = 20, 10
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := map[string]bool{}
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range each {
+				name := fmt.Sprintf("W%d-%d d.o.o.", w, n)
+				fate := (w*7 + n*3) % 10 // 0: fails, 1: panics, else succeeds
+				var err error
+				func() {
+					defer func() {
+						if r := recover(); r != nil && fate != 1 {
+							t.Errorf("%s: unexpected panic %v", name, r)
+						}
+					}()
+					err = db.Update(context.Background(), func(tx crm.Tx) error {
+						if err := tx.PutCompany(&crm.Company{Name: name, CreatedAt: t0}); err != nil {
+							return err
+						}
+						switch fate {
+						case 0:
+							return errors.New("refused")
+						case 1:
+							panic("boom")
+						}
+						return nil
+					})
+					if err == nil && fate > 1 {
+						mu.Lock()
+						ok[name] = true
+						mu.Unlock()
+					}
+				}()
+				if (err != nil) != (fate == 0) && fate != 1 {
+					t.Errorf("%s: fate %d, error %v", name, fate, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got := map[string]int{}
+	view(t, db, func(tx crm.Tx) error {
+		for id := uint64(1); ; id++ {
+			c, err := tx.Company(id)
+			if crm.ErrorCode(err) == crm.ENOTFOUND {
+				if id > writers*each { // past every id a write could have taken
+					return nil
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			got[c.Name]++
+		}
+	})
+	for name := range ok {
+		if got[name] != 1 {
+			t.Errorf("%s: stored %d times, want once", name, got[name])
+		}
+	}
+	for name, n := range got {
+		if !ok[name] {
+			t.Errorf("%s: stored %d times, but its write failed", name, n)
+		}
+	}
+	if len(ok) != writers*each*8/10 {
+		t.Errorf("%d writes succeeded, want %d", len(ok), writers*each*8/10)
+	}
+	mustVerify(t, db)
+}
