@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -56,9 +58,29 @@ func holdCommitter(t *testing.T, db *DB) (release func(), waitQueued func(n int)
 }
 
 // TestGroupCommitSharesOneCommit: the writers that queue while a commit is in
-// progress go to disk together in the next one, and every write lands.
+// progress go to disk together in the next ones, at most MaxBatchSize to a commit, and
+// every write lands.
 func TestGroupCommitSharesOneCommit(t *testing.T) {
-	db := mustOpen(t)
+	for _, tc := range []struct {
+		maxBatch, commits int
+	}{
+		{0, 1 + 1},  // the holder's commit, then all 50 (default 64 a commit)
+		{1, 1 + 50}, // sharing off
+		{7, 1 + 8},  // 50 in commits of 7
+	} {
+		t.Run(fmt.Sprintf("max=%d", tc.maxBatch), func(t *testing.T) {
+			db, err := Open(filepath.Join(t.TempDir(), "crm.db"), Options{Now: func() time.Time { return t0 }, MaxBatchSize: tc.maxBatch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			shareCommits(t, db, tc.commits)
+		})
+	}
+}
+
+func shareCommits(t *testing.T, db *DB, wantCommits int) {
+	t.Helper()
 	before := commitCount(t, db)
 	release, waitQueued, held := holdCommitter(t, db)
 	const writers = 50
@@ -90,10 +112,8 @@ func TestGroupCommitSharesOneCommit(t *testing.T) {
 			t.Fatalf("writer %d: %v", w, err)
 		}
 	}
-	// One commit for the holder, and the 50 queued behind it in DefaultMaxBatchSize
-	// (64) per commit: one more.
-	if got := commitCount(t, db) - before; got != 2 {
-		t.Errorf("%d commits for 51 writers, want 2", got)
+	if got := commitCount(t, db) - before; got != wantCommits {
+		t.Errorf("%d commits for 51 writers, want %d", got, wantCommits)
 	}
 	seen := map[uint64]bool{}
 	view(t, db, func(tx crm.Tx) error {
