@@ -119,7 +119,7 @@ func (c *committer) lead() {
 func (c *committer) commit(batch []*call) {
 	for len(batch) > 0 {
 		failed := -1
-		err := c.bolt.Update(func(btx *bolt.Tx) error {
+		crash, err := c.update(func(btx *bolt.Tx) error {
 			for i, cl := range batch {
 				cl.err, cl.panic = nil, nil
 				cl.run(&tx{btx: btx, now: c.now})
@@ -130,6 +130,15 @@ func (c *committer) commit(batch []*call) {
 			}
 			return nil
 		})
+		if crash != nil {
+			// bolt itself panicked (its rollback has released the file): every caller
+			// of the batch hears of it, and the committer carries on for the next.
+			for _, cl := range batch {
+				cl.err, cl.panic = nil, crash
+				cl.wake <- struct{}{}
+			}
+			return
+		}
 		if failed < 0 {
 			for _, cl := range batch {
 				cl.err = err // nil, or the commit's failure: every call shares it
@@ -140,6 +149,17 @@ func (c *committer) commit(batch []*call) {
 		batch[failed].wake <- struct{}{}
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
 	}
+}
+
+// update is bolt's Update, with a panic of bolt's own returned as a value: the leader
+// must still hand its role on, or every later write would wait forever.
+func (c *committer) update(fn func(*bolt.Tx) error) (crash any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			crash = r
+		}
+	}()
+	return nil, c.bolt.Update(fn)
 }
 
 // run calls fn, turning a panic into a value for its own caller to re-raise.
