@@ -2,15 +2,17 @@ package storage
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"crmbot/crm"
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 3
+const schemaVersion = 4
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -21,6 +23,19 @@ var migrations = []func(*bolt.Tx) error{
 	0: createBuckets,
 	1: addOutbox,
 	2: addCompanyOIB,
+	3: dropContactDupIndexes,
+}
+
+// dropContactDupIndexes (version 4) drops the contact email and phone indexes: the
+// duplicate checks read the term index, which holds the same emails and the phones'
+// digits, so every contact write touches two trees fewer.
+func dropContactDupIndexes(btx *bolt.Tx) error {
+	for _, name := range retiredBuckets {
+		if err := btx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return fmt.Errorf("drop %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // addCompanyOIB (version 3) creates the OIB index of companies. Companies written

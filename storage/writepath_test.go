@@ -151,3 +151,31 @@ func TestFreelistWrittenAtCloseOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestContactsByPhoneExact: the term index holds a phone's national significant
+// number too, which can read as another country's number in full (Croatian
+// 98 123 4567 and Iranian +98 1234567 are both the digits 981234567): only the number
+// itself matches.
+func TestContactsByPhoneExact(t *testing.T) {
+	db := mustOpen(t)
+	putParties(t, db)
+	update(t, db, func(tx crm.Tx) error {
+		if err := tx.PutContact(&crm.Contact{CompanyID: 1, FullName: "Ana Horvat", Mobile: "+385981234567", CreatedAt: t0}); err != nil {
+			return err
+		}
+		return tx.PutContact(&crm.Contact{CompanyID: 1, FullName: "Reza Ahmadi", Phone: "+981234567", CreatedAt: t0})
+	})
+	view(t, db, func(tx crm.Tx) error {
+		for phone, want := range map[string]string{"+385981234567": "Ana Horvat", "+981234567": "Reza Ahmadi"} {
+			cs, err := tx.ContactsByPhone(phone)
+			if err != nil {
+				return err
+			}
+			if len(cs) != 1 || cs[0].FullName != want {
+				t.Errorf("ContactsByPhone(%s) = %v, want only %s", phone, cs, want)
+			}
+		}
+		return nil
+	})
+	mustVerify(t, db)
+}
