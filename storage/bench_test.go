@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -73,11 +74,27 @@ func benchDB(b *testing.B) *DB {
 	return db
 }
 
+// latencies records each operation's time, for the median: peerbench reports
+// medians, and on a busy machine a mean (ns/op) carries every preemption with it.
+type latencies []time.Duration
+
+func (l *latencies) add(start time.Time) { *l = append(*l, time.Since(start)) }
+
+func (l latencies) report(b *testing.B) {
+	if len(l) == 0 {
+		return
+	}
+	slices.Sort(l)
+	b.ReportMetric(float64(l[len(l)/2].Nanoseconds())/1e3, "p50-µs")
+}
+
 func BenchmarkPipeline(b *testing.B) {
 	db := benchDB(b)
 	ctx := context.Background()
 	b.ReportAllocs()
+	var lat latencies
 	for b.Loop() {
+		start := time.Now()
 		err := db.View(ctx, func(tx crm.Tx) error {
 			if _, err := tx.Pipeline(); err != nil {
 				return err
@@ -88,7 +105,9 @@ func BenchmarkPipeline(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		lat.add(start)
 	}
+	lat.report(b)
 }
 
 func BenchmarkDueBefore100(b *testing.B) {
@@ -104,7 +123,9 @@ func BenchmarkDueBefore100(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
+			var lat latencies
 			for b.Loop() {
+				start := time.Now()
 				err := db.View(ctx, func(tx crm.Tx) error {
 					is, err := tx.DueBefore(bc.owner, bc.t, 100)
 					if err == nil && (len(is) != 100 && benchFull || len(is) == 0) {
@@ -115,7 +136,9 @@ func BenchmarkDueBefore100(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				lat.add(start)
 			}
+			lat.report(b)
 		})
 	}
 }
@@ -146,7 +169,9 @@ func BenchmarkFindPrefix(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
+			var lat latencies
 			for b.Loop() {
+				start := time.Now()
 				err := db.View(ctx, func(tx crm.Tx) error {
 					n, err := bc.find(tx)
 					if err == nil && n == 0 {
@@ -157,7 +182,9 @@ func BenchmarkFindPrefix(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				lat.add(start)
 			}
+			lat.report(b)
 		})
 	}
 }
@@ -166,7 +193,9 @@ func BenchmarkTimeline200(b *testing.B) {
 	db := benchDB(b)
 	ctx := context.Background()
 	b.ReportAllocs()
+	var lat latencies
 	for b.Loop() {
+		start := time.Now()
 		err := db.View(ctx, func(tx crm.Tx) error {
 			its, err := tx.Timeline(benchTimeline, 200)
 			if err == nil && len(its) != 200 {
@@ -177,7 +206,9 @@ func BenchmarkTimeline200(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		lat.add(start)
 	}
+	lat.report(b)
 }
 
 // BenchmarkCreateInterestAndLog is the write a manager's first /log makes, with a real
@@ -198,11 +229,15 @@ func BenchmarkCreateInterestAndLog(b *testing.B) {
 
 func benchCreate(b *testing.B, db *DB) {
 	b.ReportAllocs()
+	var lat latencies
 	for b.Loop() {
+		start := time.Now()
 		if err := createAndLog(db); err != nil {
 			b.Fatal(err)
 		}
+		lat.add(start)
 	}
+	lat.report(b)
 }
 
 // benchWrites numbers the benchmark's writes for their idempotency keys; benchRun
@@ -289,11 +324,15 @@ func BenchmarkServiceCreate(b *testing.B) {
 				return
 			}
 			b.ReportAllocs()
+			var lat latencies
 			for b.Loop() {
+				start := time.Now()
 				if err := create(); err != nil {
 					b.Fatal(err)
 				}
+				lat.add(start)
 			}
+			lat.report(b)
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 		})
 	}
