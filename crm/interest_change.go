@@ -13,6 +13,7 @@ func (s *Service) change(ctx context.Context, op Op, id uint64, action string, f
 	var out *Interest
 	dup := false
 	err := s.update(ctx, func(tx Tx) error {
+		dup = false // fn may run again (Store.Update): nothing carries over
 		if _, ok, err := replay(tx, op); err != nil {
 			return err
 		} else if ok {
@@ -88,6 +89,7 @@ func (s *Service) LogInteraction(ctx context.Context, op Op, id uint64, kind Int
 	}
 	out := &Logged{}
 	in, dup, err := s.change(ctx, op, id, "log", func(tx Tx, in *Interest, now time.Time) (string, error) {
+		*out = Logged{} // a rerun of the transaction starts afresh
 		if next != nil && !in.Open() {
 			return "", Errorf(ECONFLICT, "err.closed", in.ID)
 		}

@@ -10,6 +10,9 @@ import (
 // read-only snapshot. The storage package implements it on bbolt.
 //
 // fn must not do network I/O: a transaction holds the database's single writer lock.
+// Concurrent Updates may share one transaction and one commit (group commit), so fn
+// may run more than once: it must only assign to variables outside it, never append to
+// them or count in them, so that a rerun leaves what a single run would.
 type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	Update(ctx context.Context, fn func(Tx) error) error

@@ -29,8 +29,9 @@ func (s *Service) RemoveUser(ctx context.Context, op Op, userID uint64) (*Remove
 	if userID == op.Actor.ID {
 		return nil, Errorf(EINVALID, "err.remove_self")
 	}
-	out := &Removed{}
+	var out *Removed
 	err := s.update(ctx, func(tx Tx) error {
+		out = &Removed{} // fn may run again (Store.Update): start afresh each time
 		_, dup, err := replay(tx, op)
 		if err != nil {
 			return err

@@ -102,6 +102,7 @@ func (s *Service) AddUserBack(ctx context.Context, op Op, name string, role Role
 		return nil, false, Errorf(EINVALID, "err.bad_tz", tz)
 	}
 	err = s.update(ctx, func(tx Tx) error {
+		u, back = nil, false // fn may run again (Store.Update): nothing carries over
 		if id, ok, err := replay(tx, op); err != nil {
 			return err
 		} else if ok {

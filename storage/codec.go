@@ -214,7 +214,13 @@ func encodeBinary(v any) ([]byte, bool) {
 
 // decodeBinary reads data (without its version byte, which is version) into v.
 func decodeBinary(data []byte, version byte, v any) (bool, error) {
-	d := &decoder{b: data, s: string(data)}
+	return decodeBinaryIn(data, string(data), version, v)
+}
+
+// decodeBinaryIn is decodeBinary whose strings are cut from s, a copy of data that
+// the caller made: a list copies its records into one string, one allocation for all.
+func decodeBinaryIn(data []byte, s string, version byte, v any) (bool, error) {
+	d := &decoder{b: data, s: s}
 	switch v := v.(type) {
 	case *crm.Company:
 		v.ID = d.uint()

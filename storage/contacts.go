@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -10,8 +11,8 @@ import (
 	"crmbot/crm"
 )
 
-// contactEntries: email and each phone for duplicate checks, the company, and the
-// search terms (name words, the email, the digits of each phone).
+// contactEntries: the company, and the search terms (name words, the email, the digits
+// of each phone), which the duplicate checks by email and phone read too.
 func contactEntries(c *crm.Contact) []entry {
 	id := u64(c.ID)
 	es := []entry{{idxContactCompany, key(u64(c.CompanyID), id), nil}}
@@ -25,14 +26,12 @@ func contactEntries(c *crm.Contact) []entry {
 		es = append(es, entry{idxContactTerm, k, nil})
 	}
 	if c.Email != "" {
-		es = append(es, entry{idxContactEmail, key(strKey(c.Email), id), nil})
 		term(termEmail, c.Email)
 	}
 	for _, p := range uniq([]string{c.Phone, c.Mobile}) {
 		if p == "" {
 			continue
 		}
-		es = append(es, entry{idxContactPhone, key(strKey(p), id), nil})
 		for _, d := range phoneTerms(p) {
 			term(termPhone, d)
 		}
@@ -96,7 +95,7 @@ func (t *tx) ContactsByEmail(email string) ([]*crm.Contact, error) {
 	if email == "" {
 		return nil, nil
 	}
-	ids := scanIDs(t.btx.Bucket(idxContactEmail), strKey(email), 0)
+	ids := scanIDs(t.btx.Bucket(idxContactTerm), key([]byte{termEmail}, strKey(email)), 0)
 	return loadIDs[crm.Contact](t.btx, bucketContacts, ids)
 }
 
@@ -104,8 +103,15 @@ func (t *tx) ContactsByPhone(e164 string) ([]*crm.Contact, error) {
 	if e164 == "" {
 		return nil, nil
 	}
-	ids := scanIDs(t.btx.Bucket(idxContactPhone), strKey(e164), 0)
-	return loadIDs[crm.Contact](t.btx, bucketContacts, ids)
+	// The term index holds digits: the number's own, and its national significant
+	// number, which may equal another country's number written in full. Only a
+	// contact whose phone or mobile is e164 itself is a match.
+	ids := scanIDs(t.btx.Bucket(idxContactTerm), key([]byte{termPhone}, strKey(digits(e164))), 0)
+	cs, err := loadIDs[crm.Contact](t.btx, bucketContacts, ids)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(cs, func(c *crm.Contact) bool { return c.Phone != e164 && c.Mobile != e164 }), nil
 }
 
 func (t *tx) ContactsByCompany(companyID uint64) ([]*crm.Contact, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"time"
 
 	"crmbot/crm"
@@ -64,14 +65,19 @@ func (t *tx) PutInterest(i *crm.Interest) error {
 		return err
 	}
 	var oldEntries []entry
-	if old != nil {
-		oldEntries = interestEntries(old)
-		if err := t.addPipeline(old, -1); err != nil {
+	// The pipeline cell moves only when the owner, stage or value does.
+	if old == nil || old.OwnerID != i.OwnerID || old.Stage != i.Stage || old.Value != i.Value {
+		if old != nil {
+			if err := t.addPipeline(old, -1); err != nil {
+				return err
+			}
+		}
+		if err := t.addPipeline(i, +1); err != nil {
 			return err
 		}
 	}
-	if err := t.addPipeline(i, +1); err != nil {
-		return err
+	if old != nil {
+		oldEntries = interestEntries(old)
 	}
 	if err := store(t.btx, bucketInterests, i.ID, i); err != nil {
 		return err
@@ -147,29 +153,54 @@ func (t *tx) due(ownerID uint64, from, before time.Time, limit int) ([]*crm.Inte
 	if ownerID != 0 {
 		b, prefix, skip = t.btx.Bucket(idxInterestOwnerDue), u64(ownerID), 0 // value: record
 	}
-	var out []*crm.Interest
-	var slab []crm.Interest // one allocation for a page of results, not one each
+	// Collect the copies first (bolt's slices stay valid for the transaction), then
+	// copy them all into one string that every decoded field is cut from, and decode
+	// into one slab of structs: a page of results costs a few allocations, not two
+	// per interest.
+	var vals [][]byte
 	c := b.Cursor()
 	for k, v := c.Seek(key(prefix, u64(timeKey(from)))); hasPrefix(k, prefix); k, v = c.Next() {
-		if bytes.Compare(k[len(prefix):len(prefix)+8], end) >= 0 || limit > 0 && len(out) >= limit {
+		if bytes.Compare(k[len(prefix):len(prefix)+8], end) >= 0 || limit > 0 && len(vals) >= limit {
 			break
 		}
-		if len(slab) == 0 {
-			n := 32
-			if limit > 0 {
-				n = min(limit-len(out), 128)
-			}
-			slab = make([]crm.Interest, n)
-		}
-		i := &slab[0]
-		slab = slab[1:]
-		if len(v) < skip {
+		if len(v) < skip+1 {
 			return nil, fmt.Errorf("%s: short value under %x", idxInterestDue, k)
 		}
-		if err := decode(v[skip:], i); err != nil {
-			return nil, fmt.Errorf("%s %x: %w", idxInterestDue, k, err)
+		if vals == nil && limit > 0 {
+			vals = make([][]byte, 0, min(limit, 1024))
 		}
-		out = append(out, i)
+		vals = append(vals, v[skip:])
+	}
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	n := 0
+	for _, v := range vals {
+		n += len(v)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, v := range vals {
+		sb.Write(v)
+	}
+	all := sb.String()
+	out := make([]*crm.Interest, len(vals))
+	slab := make([]crm.Interest, len(vals))
+	off := 0
+	for j, v := range vals {
+		i := &slab[j]
+		var err error
+		switch v[0] {
+		case binaryVersion, binaryVersionV2:
+			_, err = decodeBinaryIn(v[1:], all[off+1:off+len(v)], v[0], i)
+		default: // not binary (never written so): the general path
+			err = decode(v, i)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("due index: the copy of interest %d: %w", i.ID, err)
+		}
+		off += len(v)
+		out[j] = i
 	}
 	return out, nil
 }

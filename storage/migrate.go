@@ -2,15 +2,17 @@ package storage
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"crmbot/crm"
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 6
+const schemaVersion = 7
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -24,6 +26,19 @@ var migrations = []func(*bolt.Tx) error{
 	3: moveSchedulerState,
 	4: addInbox,
 	5: migrateTypedState, // storage/unit_state.go
+	6: dropContactDupIndexes,
+}
+
+// dropContactDupIndexes (version 7) drops the contact email and phone indexes: the
+// duplicate checks read the term index, which holds the same emails and the phones'
+// digits, so every contact write touches two trees fewer.
+func dropContactDupIndexes(btx *bolt.Tx) error {
+	for _, name := range retiredBuckets {
+		if err := btx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return fmt.Errorf("drop %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // addCompanyOIB (version 3) creates the OIB index of companies. Companies written

@@ -231,7 +231,8 @@ func Salvage(path, out string, limit time.Duration) (*SalvageReport, error) {
 		return nil, err
 	}
 	derived := func(name []byte) bool {
-		return slices.ContainsFunc(indexBuckets, func(b []byte) bool { return bytes.Equal(b, name) })
+		is := func(b []byte) bool { return bytes.Equal(b, name) }
+		return slices.ContainsFunc(indexBuckets, is) || slices.ContainsFunc(retiredBuckets, is)
 	}
 	decodes := func(name, k, v []byte) error {
 		for _, ix := range indexers {

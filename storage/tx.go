@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,24 +32,50 @@ type entry struct {
 var empty = []byte{}
 
 // reindex replaces the entries of the old version of a record by those of the new.
+// An entry both versions have, with the same value, is left alone: writing it again
+// would dirty its leaf and the path above it for nothing, and most changes (a logged
+// call, a new due date) keep most of a record's entries.
 func (t *tx) reindex(old, new []entry) error {
 	for _, e := range old {
+		if slices.ContainsFunc(new, e.same) {
+			continue
+		}
 		if err := t.btx.Bucket(e.bucket).Delete(e.key); err != nil {
 			return fmt.Errorf("delete %s index key: %w", e.bucket, err)
 		}
 	}
-	return t.putEntries(new)
+	for _, e := range new {
+		if slices.ContainsFunc(old, e.same) {
+			continue
+		}
+		if err := t.putEntry(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// same reports whether e and o are one key of one bucket with one value.
+func (e entry) same(o entry) bool {
+	return bytes.Equal(e.key, o.key) && bytes.Equal(e.val, o.val) && bytes.Equal(e.bucket, o.bucket)
 }
 
 func (t *tx) putEntries(es []entry) error {
 	for _, e := range es {
-		v := e.val
-		if v == nil {
-			v = empty
+		if err := t.putEntry(e); err != nil {
+			return err
 		}
-		if err := t.btx.Bucket(e.bucket).Put(e.key, v); err != nil {
-			return fmt.Errorf("put %s index key: %w", e.bucket, err)
-		}
+	}
+	return nil
+}
+
+func (t *tx) putEntry(e entry) error {
+	v := e.val
+	if v == nil {
+		v = empty
+	}
+	if err := t.btx.Bucket(e.bucket).Put(e.key, v); err != nil {
+		return fmt.Errorf("put %s index key: %w", e.bucket, err)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ var indexers = []indexer{
 		decodeEntries(func(u *crm.User) uint64 { return u.ID }, userEntries)},
 	{bucketCompanies, [][]byte{idxCompanyName, idxCompanyWord, idxCompanyOIB},
 		decodeEntries(func(c *crm.Company) uint64 { return c.ID }, companyEntries)},
-	{bucketContacts, [][]byte{idxContactEmail, idxContactPhone, idxContactCompany, idxContactTerm},
+	{bucketContacts, [][]byte{idxContactCompany, idxContactTerm},
 		decodeEntries(func(c *crm.Contact) uint64 { return c.ID }, contactEntries)},
 	{bucketInterests, [][]byte{idxInterestCompany, idxInterestContact, idxInterestOpen, idxInterestDue,
 		idxInterestOwnerDue, idxInterestIdle, idxInterestOwnIdle},
