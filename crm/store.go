@@ -120,12 +120,6 @@ type Tx interface {
 	// Settings: the team's settings record; the zero TeamSettings when none was set.
 	Settings() (TeamSettings, error)
 	PutSettings(s TeamSettings) error
-
-	// Blobs are small opaque values the layers above keep by namespace and key
-	// (dialogue state, settings). A missing key returns nil, nil.
-	Blob(ns, key string) ([]byte, error)
-	PutBlob(ns, key string, value []byte) error
-	DeleteBlob(ns, key string) error
 }
 
 // DuePos is a position in the due index: the due time and id of the last interest a

@@ -27,7 +27,7 @@ func fixture(t *testing.T) string {
 				return err
 			}
 		}
-		return tx.PutBlob("ns", "k", []byte("v"))
+		return legacy(tx).putBlob("ns", "k", []byte("v"))
 	})
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestDamagedFilesAreRefusedAndDiagnosed(t *testing.T) {
 				t.Errorf("salvage kept %d companies from a damaged bucket", st.Companies)
 			}
 			view(t, db, func(tx crm.Tx) error {
-				if v, _ := tx.Blob("ns", "k"); string(v) != "v" {
+				if v, _ := legacy(tx).blob("ns", "k"); string(v) != "v" {
 					t.Errorf("salvage lost a blob: %q", v)
 				}
 				return nil

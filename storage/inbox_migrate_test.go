@@ -27,7 +27,7 @@ func TestMigrateInboxFromBlobs(t *testing.T) {
 	err = db.Update(ctx, func(tx crm.Tx) error {
 		put := func(ns, k, v string) {
 			if err == nil {
-				err = tx.PutBlob(ns, k, []byte(v))
+				err = legacy(tx).putBlob(ns, k, []byte(v))
 			}
 		}
 		put("tg_inbox", "00000000000000000042", `{"update_id":42}`)
@@ -87,11 +87,11 @@ func TestMigrateInboxFromBlobs(t *testing.T) {
 	}
 	db.View(ctx, func(tx crm.Tx) error {
 		for _, nk := range [][2]string{{"tg", "offset"}, {"tg_inbox", "00000000000000000042"}, {"slack_events", "EvDone"}, {"slack", "pending"}} {
-			if b, _ := tx.Blob(nk[0], nk[1]); b != nil {
+			if b, _ := legacy(tx).blob(nk[0], nk[1]); b != nil {
 				t.Errorf("blob %s/%s survived the move", nk[0], nk[1])
 			}
 		}
-		if b, _ := tx.Blob("elsewhere", "key"); string(b) != "kept" {
+		if b, _ := legacy(tx).blob("elsewhere", "key"); string(b) != "kept" {
 			t.Errorf("another namespace was touched: %q", b)
 		}
 		return nil

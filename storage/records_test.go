@@ -33,7 +33,7 @@ func TestRoundTripAndReopen(t *testing.T) {
 			func() error { au.EntityID = in.ID; return tx.AddAudit(au) },
 			func() error { return tx.PutInvite(inv) },
 			func() error { return tx.SetIdempotency("tg:42", "#1") },
-			func() error { return tx.PutBlob("dialog", "console:ana", []byte("state")) },
+			func() error { return legacy(tx).putBlob("dialog", "console:ana", []byte("state")) },
 		} {
 			if err := step(); err != nil {
 				return err
@@ -93,7 +93,7 @@ func TestRoundTripAndReopen(t *testing.T) {
 		check("AuditOf", aus, err, []*crm.AuditEntry{au})
 		res, ok, err := tx.Idempotency("tg:42")
 		check("Idempotency", []any{res, ok}, err, []any{"#1", true})
-		blob, err := tx.Blob("dialog", "console:ana")
+		blob, err := legacy(tx).blob("dialog", "console:ana")
 		check("Blob", blob, err, []byte("state"))
 		return nil
 	})
@@ -424,27 +424,27 @@ func TestIdempotency(t *testing.T) {
 func TestBlobs(t *testing.T) {
 	db := mustOpen(t)
 	view(t, db, func(tx crm.Tx) error {
-		if v, err := tx.Blob("nope", "k"); v != nil || err != nil {
+		if v, err := legacy(tx).blob("nope", "k"); v != nil || err != nil {
 			t.Errorf("missing namespace: %v, %v", v, err)
 		}
 		return nil
 	})
 	update(t, db, func(tx crm.Tx) error {
-		if err := tx.PutBlob("ns", "a", []byte("1")); err != nil {
+		if err := legacy(tx).putBlob("ns", "a", []byte("1")); err != nil {
 			return err
 		}
-		if err := tx.PutBlob("ns", "empty", nil); err != nil {
+		if err := legacy(tx).putBlob("ns", "empty", nil); err != nil {
 			return err
 		}
-		if err := tx.DeleteBlob("other", "a"); err != nil {
+		if err := legacy(tx).deleteBlob("other", "a"); err != nil {
 			return err
 		}
-		return tx.PutBlob("ns", "b", []byte("2"))
+		return legacy(tx).putBlob("ns", "b", []byte("2"))
 	})
-	update(t, db, func(tx crm.Tx) error { return tx.DeleteBlob("ns", "b") })
+	update(t, db, func(tx crm.Tx) error { return legacy(tx).deleteBlob("ns", "b") })
 	view(t, db, func(tx crm.Tx) error {
 		for k, want := range map[string][]byte{"a": []byte("1"), "b": nil, "c": nil, "empty": {}} {
-			if v, err := tx.Blob("ns", k); err != nil || !reflect.DeepEqual(v, want) {
+			if v, err := legacy(tx).blob("ns", k); err != nil || !reflect.DeepEqual(v, want) {
 				t.Errorf("Blob(ns, %s) = %q, %v; want %q", k, v, err, want)
 			}
 		}

@@ -76,7 +76,7 @@ func TestMigration4MovesSchedulerState(t *testing.T) {
 		if n, err := tx.SkipNote(4); err != nil || n != nil {
 			t.Errorf("unreadable skip note 4 kept: %+v %v", n, err)
 		}
-		if b, err := tx.Blob("scheduler", "alive"); err != nil || b != nil {
+		if b, err := legacy(tx).blob("scheduler", "alive"); err != nil || b != nil {
 			t.Errorf("old blob left behind: %q %v", b, err)
 		}
 		return nil

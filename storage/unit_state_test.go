@@ -68,11 +68,11 @@ func TestMigration4MovesBlobsToTypedState(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "v3.db")
 			db := mustOpenPath(t, path)
 			update(t, db, func(tx crm.Tx) error {
-				if err := tx.PutBlob("dialog", "telegram:9", []byte(`{"flow":"log"}`)); err != nil {
+				if err := legacy(tx).putBlob("dialog", "telegram:9", []byte(`{"flow":"log"}`)); err != nil {
 					return err
 				}
 				for k, v := range c.settings {
-					if err := tx.PutBlob("settings", k, []byte(v)); err != nil {
+					if err := legacy(tx).putBlob("settings", k, []byte(v)); err != nil {
 						return err
 					}
 				}
