@@ -1,6 +1,9 @@
 package crm
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Role is what a team member may do.
 type Role string
@@ -54,10 +57,23 @@ func (u *User) Location() *time.Location {
 	if u == nil || u.TZ == "" {
 		return time.UTC
 	}
-	loc, err := time.LoadLocation(u.TZ)
-	if err != nil {
-		return time.UTC
+	return location(u.TZ)
+}
+
+// locations caches loaded zones: time.LoadLocation reads and parses the zone file on
+// every call, which was an eighth of a /log's CPU. Zone names are few (one per
+// office), so the cache stays small; an unknown name is cached as UTC.
+var locations sync.Map // string → *time.Location
+
+func location(name string) *time.Location {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location)
 	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = time.UTC
+	}
+	locations.Store(name, loc)
 	return loc
 }
 
