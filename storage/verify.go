@@ -116,15 +116,28 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			want, err := expected(bucket(ix.records), ix, func(k []byte, err error) {
+			records := bucket(ix.records)
+			want, err := expectedPrints(records, ix, func(k []byte, err error) {
 				// Rebuild derives indexes from records; it stops at one it cannot read.
 				report("%s %x: %v (%s; --salvage leaves it out, or restore a backup)", ix.records, k, err, notByRebuild)
 			})
 			if err != nil {
 				return err
 			}
-			for _, name := range ix.indexes {
-				compareIndex(bucket(name), name, want[string(name)], report)
+			for i, name := range ix.indexes {
+				b := bucket(name)
+				suspects := comparePrints(b, name, want[i])
+				want[i] = nil // let the collector have it before the next index
+				if len(suspects) == 0 {
+					continue
+				}
+				// Something differs: derive the real entries of the suspect keys
+				// alone, and say exactly what.
+				exact, err := expectedOnly(records, ix, name, suspects)
+				if err != nil {
+					return err
+				}
+				compareIndex(b, name, exact, func(k []byte) bool { return suspects[printKey(k)] }, report)
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -134,7 +147,7 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		compareIndex(bucket(bucketPipeline), bucketPipeline, want, report)
+		compareIndex(bucket(bucketPipeline), bucketPipeline, want, nil, report)
 		return danglingInterests(btx, report)
 	})
 	if err != nil {
@@ -162,32 +175,6 @@ func danglingInterests(btx *bolt.Tx, report func(string, ...any)) error {
 		}
 		return nil
 	})
-}
-
-// expected returns, per index bucket, the keys and values the entity's records imply.
-// A record that cannot be decoded is reported through bad and skipped.
-// records may be nil (a missing bucket: no records).
-func expected(records *bolt.Bucket, ix indexer, bad func(k []byte, err error)) (map[string]map[string]string, error) {
-	want := make(map[string]map[string]string, len(ix.indexes))
-	for _, name := range ix.indexes {
-		want[string(name)] = make(map[string]string)
-	}
-	err := eachKey(records, func(k, v []byte) error {
-		es, err := ix.entries(k, v)
-		if err != nil {
-			bad(k, err)
-			return nil
-		}
-		for _, e := range es {
-			m, ok := want[string(e.bucket)]
-			if !ok {
-				return fmt.Errorf("%s: entry for unlisted index %s", ix.records, e.bucket)
-			}
-			m[string(e.key)] = string(e.val)
-		}
-		return nil
-	})
-	return want, err
 }
 
 // expectedPipeline recomputes the counter cells from the interests.
@@ -262,10 +249,14 @@ func sameValue(name []byte, got, want []byte) bool {
 
 // compareIndex reports keys missing from b, keys b has but should not, and values
 // that differ. A nil b (a missing bucket, already reported or created by a pending
-// migration) counts as empty.
-func compareIndex(b *bolt.Bucket, name []byte, want map[string]string, report func(string, ...any)) {
+// migration) counts as empty. With only set, it looks at the keys only accepts and
+// want holds only such keys.
+func compareIndex(b *bolt.Bucket, name []byte, want map[string]string, only func(k []byte) bool, report func(string, ...any)) {
 	seen := 0
 	eachKey(b, func(k, v []byte) error {
+		if only != nil && !only(k) {
+			return nil
+		}
 		w, ok := want[string(k)]
 		switch {
 		case !ok:
