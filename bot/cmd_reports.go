@@ -791,7 +791,7 @@ func (c *conv) cmdMailing(args string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	list, err := exchange.MailingList(c.ctx, c.e.svc.Store, exchange.MailingFilter{Segment: ra.segment, Size: ra.size})
+	list, err := exchange.MailingList(c.ctx, c.e.svc, exchange.MailingFilter{Segment: ra.segment, Size: ra.size})
 	if err != nil {
 		return c.fail(err)
 	}
@@ -872,7 +872,7 @@ func (c *conv) cmdExport(args string) []Reply {
 	case "json":
 		path, err = c.writeFile(dir, "crmbot-"+c.stamp()+".json", func(w io.Writer) error {
 			var err error
-			n, err = exchange.ExportJSON(c.ctx, c.e.svc.Store, w, nil)
+			n, err = exchange.ExportJSON(c.ctx, c.e.svc, w, nil)
 			return err
 		})
 	case "", "csv":
@@ -881,7 +881,7 @@ func (c *conv) cmdExport(args string) []Reply {
 			err = os.Mkdir(path, 0o700)
 		}
 		if err == nil {
-			n, err = exchange.ExportCSV(c.ctx, c.e.svc.Store, func(name string) (io.WriteCloser, error) {
+			n, err = exchange.ExportCSV(c.ctx, c.e.svc, func(name string) (io.WriteCloser, error) {
 				return os.OpenFile(filepath.Join(path, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 			}, nil)
 		}

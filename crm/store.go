@@ -88,6 +88,9 @@ type Tx interface {
 	// the latest limit entries.
 	AddInteraction(it *Interaction) error
 	Timeline(interestID uint64, limit int) ([]*Interaction, error)
+	// ForEachInteraction calls fn for every interaction in id order: whole exports,
+	// which read them as one sequential walk rather than a timeline per interest.
+	ForEachInteraction(fn func(*Interaction) error) error
 
 	// Audit.
 	AddAudit(e *AuditEntry) error

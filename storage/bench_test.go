@@ -252,7 +252,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportAllocs()
 	var peak uint64
 	for b.Loop() {
-		peak = max(peak, peakHeap(func() {
+		peak = max(peak, benchdata.PeakHeap(func() {
 			problems, err := db.Verify(context.Background())
 			if err != nil {
 				b.Fatal(err)
@@ -273,7 +273,7 @@ func BenchmarkDoctor(b *testing.B) {
 	var peak uint64
 	b.ReportAllocs()
 	for b.Loop() {
-		peak = max(peak, peakHeap(func() {
+		peak = max(peak, benchdata.PeakHeap(func() {
 			d, err := Scan(benchPath, time.Minute)
 			if err != nil || !d.Sound() {
 				b.Fatalf("scan: %v %+v", err, d)

@@ -99,6 +99,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
+	// Exports read through the Service's snapshot, as the bot's /export does: one
+	// read transaction, streamed table by table.
+	svc := crm.NewService(db, time.Now, crm.Config{})
 	if err := os.MkdirAll(*out, 0o700); err != nil {
 		return err
 	}
@@ -111,7 +114,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format == "json" {
 		err := bot.WriteNewFile(filepath.Join(*out, "crmbot.json"), func(w io.Writer) error {
 			var err error
-			n, err = exchange.ExportJSON(ctx, db, w, p)
+			n, err = exchange.ExportJSON(ctx, svc, w, p)
 			return err
 		})
 		if err != nil {
@@ -122,7 +125,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *excel {
 			style = exchange.ExcelStyle
 		}
-		if n, err = exchange.ExportCSVStyle(ctx, db, create, p, style); err != nil {
+		if n, err = exchange.ExportCSVStyle(ctx, svc, create, p, style); err != nil {
 			return err
 		}
 	}
@@ -161,7 +164,7 @@ func runExportMailing(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer db.Close()
-	list, err := exchange.MailingList(ctx, db, f)
+	list, err := exchange.MailingList(ctx, crm.NewService(db, time.Now, crm.Config{}), f)
 	if err != nil {
 		return err
 	}

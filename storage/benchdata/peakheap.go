@@ -1,4 +1,4 @@
-package storage
+package benchdata
 
 import (
 	"runtime"
@@ -7,12 +7,12 @@ import (
 	"time"
 )
 
-// peakHeap samples the live heap while fn runs and returns the highest figure seen,
+// PeakHeap samples the live heap while fn runs and returns the highest figure seen,
 // in bytes: what a memory target (doctor, export) is about. It starts from a
 // collected heap, so what the caller held before counts only as it is still live.
 // runtime/metrics is read without stopping the world, so sampling every
 // millisecond does not distort the figure it measures.
-func peakHeap(fn func()) uint64 {
+func PeakHeap(fn func()) uint64 {
 	runtime.GC()
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	var peak uint64
