@@ -73,6 +73,9 @@ func (t *tx) PutInterest(i *crm.Interest) error {
 	if err := t.addPipeline(i, +1); err != nil {
 		return err
 	}
+	if err := t.putFacets(old, i); err != nil {
+		return err
+	}
 	if err := store(t.btx, bucketInterests, i.ID, i); err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 3
+const schemaVersion = 4
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -21,6 +21,7 @@ var migrations = []func(*bolt.Tx) error{
 	0: createBuckets,
 	1: addOutbox,
 	2: addCompanyOIB,
+	3: migrateFacets, // reports_facets.go
 }
 
 // addCompanyOIB (version 3) creates the OIB index of companies. Companies written

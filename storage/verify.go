@@ -22,6 +22,28 @@ type indexer struct {
 	entries func(k, v []byte) ([]entry, error)
 }
 
+// txIndexer is an indexer whose derivation also reads other records (an interest's
+// facet needs its company's size), so its entries function is made per transaction.
+type txIndexer struct {
+	records, indexes []byte
+	entries          func(btx *bolt.Tx) func(k, v []byte) ([]entry, error)
+	// since is the schema version that brought the index: a file of an older schema
+	// (a backup checked read-only) is not held to it.
+	since uint64
+}
+
+// verifiable lists the indexers Verify checks in btx: every plain one, and the
+// per-transaction ones the file's schema has.
+func verifiable(btx *bolt.Tx) []indexer {
+	out := slices.Clone(indexers)
+	for _, ix := range txIndexers {
+		if fileSchema(btx) >= ix.since {
+			out = append(out, indexer{ix.records, [][]byte{ix.indexes}, ix.entries(btx)})
+		}
+	}
+	return out
+}
+
 // decodeEntries builds an indexer's entries function for a record type keyed by id.
 func decodeEntries[T any](id func(*T) uint64, fn func(*T) []entry) func(k, v []byte) ([]entry, error) {
 	return func(k, v []byte) ([]entry, error) {
@@ -35,6 +57,8 @@ func decodeEntries[T any](id func(*T) uint64, fn func(*T) []entry) func(k, v []b
 		return fn(r), nil
 	}
 }
+
+var txIndexers []txIndexer // filled by the files that own them (reports_facets.go)
 
 var indexers = []indexer{
 	{bucketUsers, [][]byte{idxUserIdentity},
@@ -112,7 +136,7 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 		for err := range btx.Check() {
 			report("bbolt: %v", err)
 		}
-		for _, ix := range indexers {
+		for _, ix := range verifiable(btx) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -148,6 +172,13 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 			return err
 		}
 		compareIndex(bucket(bucketPipeline), bucketPipeline, want, nil, report)
+		if fileSchema(btx) >= schemaFacets {
+			want, err := expectedFacetCells(btx)
+			if err != nil {
+				return err
+			}
+			compareIndex(bucket(bucketPipelineFacet), bucketPipelineFacet, want, nil, report)
+		}
 		return danglingInterests(btx, report)
 	})
 	if err != nil {
@@ -316,7 +347,7 @@ func (db *DB) Rebuild(ctx context.Context) error {
 				return err
 			}
 		}
-		return eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
+		err := eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
 			var i crm.Interest
 			if err := decode(v, &i); err != nil {
 				return fmt.Errorf("interest %x: %w", k, err)
@@ -326,6 +357,10 @@ func (db *DB) Rebuild(ctx context.Context) error {
 			}
 			return t.addPipeline(&i, +1)
 		})
+		if err != nil {
+			return err
+		}
+		return rebuildFacets(btx) // the txIndexers' entries, with their counters
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild indexes of %s: %w", db.path, err)

@@ -1,0 +1,41 @@
+package crm
+
+import "time"
+
+// Facet narrows the kept report counters and indexes to the interests of one
+// segment and of companies of one size; "" matches any. An interest's facet follows
+// its company: when the company's size changes, the store moves its interests.
+type Facet struct {
+	Segment Segment
+	Size    CompanySize
+}
+
+// Any reports whether f narrows nothing.
+func (f Facet) Any() bool { return f.Segment == "" && f.Size == "" }
+
+// Match reports whether a segment and size are in f.
+func (f Facet) Match(seg Segment, size CompanySize) bool {
+	return (f.Segment == "" || f.Segment == seg) && (f.Size == "" || f.Size == size)
+}
+
+// IdleGroup is one owner's share of the interests idle since a time: how many, and
+// the longest idle of them.
+type IdleGroup struct {
+	OwnerID uint64
+	Count   int
+	Oldest  []*Interest // longest idle first, at most the number asked for
+}
+
+// ReportStore is what the reports need from a transaction beyond the records: kept
+// counters and indexes, so that their cost does not grow with the database.
+type ReportStore interface {
+	// PipelineOf returns the kept counts, like Pipeline, of the interests in f.
+	PipelineOf(f Facet) ([]PipelineCell, error)
+	// CountDueBeforeOf counts, per owner, the open interests in f whose next action
+	// is due before t, without decoding them.
+	CountDueBeforeOf(f Facet, t time.Time) (map[uint64]int, error)
+	// IdleOf groups by owner the open interests in f whose last activity is before
+	// t (ownerID 0: every owner), in owner id order, with at most perOwner of each
+	// owner's longest idle decoded.
+	IdleOf(f Facet, ownerID uint64, before time.Time, perOwner int) ([]IdleGroup, error)
+}
