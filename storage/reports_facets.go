@@ -164,7 +164,13 @@ func (t *tx) putFacets(old, i *crm.Interest) error {
 	if err != nil {
 		return err
 	}
-	return t.moveFacets(i, size, +1)
+	if err := t.moveFacets(i, size, +1); err != nil {
+		return err
+	}
+	if changeFiguresDiffer(old, i) {
+		return t.refreshChanges(i, size)
+	}
+	return nil
 }
 
 // moveFacets adds (sign +1) or removes (-1) an interest's facet entries and count.
@@ -206,6 +212,9 @@ func (t *tx) resizeFacets(companyID uint64, from, to crm.CompanySize) error {
 			return err
 		}
 		if err := t.moveFacets(i, to, +1); err != nil {
+			return err
+		}
+		if err := t.refreshChanges(i, to); err != nil {
 			return err
 		}
 	}
@@ -261,10 +270,10 @@ func rebuildFacets(btx *bolt.Tx) error {
 	})
 }
 
-// migrateFacets (version 4) creates the facet buckets and fills them from the
-// interests and their companies.
+// migrateFacets (version 4) creates the facet buckets and the change index and fills
+// them from the interests, their companies and the audit log.
 func migrateFacets(btx *bolt.Tx) error {
-	for _, name := range [][]byte{idxInterestFacetDue, idxInterestFacetIdle, bucketPipelineFacet} {
+	for _, name := range [][]byte{idxInterestFacetDue, idxInterestFacetIdle, bucketPipelineFacet, idxInterestChange} {
 		if b := btx.Bucket(name); b != nil {
 			if err := btx.DeleteBucket(name); err != nil {
 				return err
@@ -274,7 +283,10 @@ func migrateFacets(btx *bolt.Tx) error {
 			return fmt.Errorf("create %s: %w", name, err)
 		}
 	}
-	return rebuildFacets(btx)
+	if err := rebuildFacets(btx); err != nil {
+		return err
+	}
+	return rebuildChanges(btx)
 }
 
 // PipelineOf sums the facet counter cells in f per owner × stage, in owner then

@@ -360,7 +360,10 @@ func (db *DB) Rebuild(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		return rebuildFacets(btx) // the txIndexers' entries, with their counters
+		if err := rebuildFacets(btx); err != nil { // the txIndexers' entries, with their counters
+			return err
+		}
+		return rebuildChanges(btx)
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild indexes of %s: %w", db.path, err)
