@@ -101,6 +101,9 @@ type Conversion struct {
 // won is counted from the state at the period's end.
 var funnelRank = map[Stage]int{StageNew: 0, StageMeeting: 1, StageProposal: 2, StageDeliberating: 3}
 
+// funnelSteps is funnelRank in rank order.
+var funnelSteps = [4]Stage{StageNew, StageMeeting, StageProposal, StageDeliberating}
+
 // BuildConversion reads the period's changes with ChangesBetween, which carry each
 // interest's current owner, segment, size, source and value, and keeps each
 // interest's last one: the cost is in proportion to the changes in the period, and
@@ -165,6 +168,7 @@ func BuildConversion(tx Tx, from, to time.Time, f ReportFilter) (*Conversion, er
 		return m[k]
 	}
 	sourceKeys := map[string]string{} // a source as written → as grouped
+	var reached [4]int                // by funnelSteps rank: Reached, without a map per interest
 	// In the order the interests first changed: the figures do not depend on it.
 	for ci := range chunks {
 		for li := range chunks[ci] {
@@ -173,9 +177,9 @@ func BuildConversion(tx Tx, from, to time.Time, f ReportFilter) (*Conversion, er
 			if l.changed {
 				final = l.lastStage
 			}
-			for st, r := range funnelRank {
+			for r := range funnelSteps {
 				if r <= l.rank || final == StageWon {
-					cv.Reached[st]++
+					reached[r]++
 				}
 			}
 			if !l.opened && final != StageWon && final != StageLost {
@@ -221,6 +225,11 @@ func BuildConversion(tx Tx, from, to time.Time, f ReportFilter) (*Conversion, er
 			case StageLost:
 				cv.LostBy[l.lastLoss]++
 			}
+		}
+	}
+	for r, n := range reached {
+		if n > 0 {
+			cv.Reached[funnelSteps[r]] += n
 		}
 	}
 	return cv, nil

@@ -54,12 +54,21 @@ type changeDecoder struct {
 	strings map[string]string
 }
 
-func (cd *changeDecoder) intern(d *decoder) string {
+// lossReasons are the reasons a change entry holds: none, or one of R6's.
+var lossReasons = append([]crm.LossReason{""}, crm.LossReasons...)
+
+func (cd *changeDecoder) intern(d *decoder, last string) string {
 	i, j := d.span()
 	if d.err != nil {
 		return ""
 	}
-	b := d.b[i:j]
+	return cd.internBytes(d.b[i:j], last)
+}
+
+func (cd *changeDecoder) internBytes(b []byte, last string) string {
+	if string(b) == last { // most entries repeat the last one's source, currency
+		return last
+	}
 	if s, ok := cd.strings[string(b)]; ok {
 		return s
 	}
@@ -68,20 +77,37 @@ func (cd *changeDecoder) intern(d *decoder) string {
 	return s
 }
 
+// known is the constant of list equal to the next string, found without hashing:
+// the stages, reasons, segments and sizes are a handful each. Anything else is
+// interned.
+func known[T ~string](cd *changeDecoder, d *decoder, list []T) T {
+	i, j := d.span()
+	if d.err != nil {
+		return ""
+	}
+	b := d.b[i:j]
+	for _, k := range list {
+		if string(b) == string(k) {
+			return k
+		}
+	}
+	return T(cd.internBytes(b, ""))
+}
+
 // decode reads the entry under k into cd.f, valid until the next call.
 func (cd *changeDecoder) decode(k, v []byte) (*crm.ChangeFact, error) {
 	d := &decoder{b: v}
 	f := &cd.f
 	f.InterestID = d.uint()
 	f.Opened = d.bool()
-	f.Stage = crm.Stage(cd.intern(d))
-	f.Loss = crm.LossReason(cd.intern(d))
+	f.Stage = known(cd, d, crm.Stages)
+	f.Loss = known(cd, d, lossReasons)
 	f.OwnerID = d.uint()
-	f.Segment = crm.Segment(cd.intern(d))
-	f.Size = crm.CompanySize(cd.intern(d))
-	f.Source = cd.intern(d)
+	f.Segment = known(cd, d, facetSegments)
+	f.Size = known(cd, d, facetSizes)
+	f.Source = cd.intern(d, f.Source)
 	f.Value = d.int()
-	f.Currency = cd.intern(d)
+	f.Currency = cd.intern(d, f.Currency)
 	f.CreatedAt = d.time()
 	f.At = timeOfKey(getU64(k))
 	if d.err != nil {
