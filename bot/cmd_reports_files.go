@@ -4,30 +4,32 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"crmbot/crm"
 	"crmbot/crm/exchange"
 )
 
-// Backupper makes a consistent copy of the whole database, while it is in use, into a
-// new file; (*storage.DB).BackupFile satisfies it. The engine does not know the
-// storage, so cmd/crmbot hands it over through Options.Reports.
-type Backupper interface {
-	BackupFile(path string) (int64, error)
+// ServerFiles writes the files /export, /mailing and /backup make on the server: bot
+// does no file I/O of its own. cmd/crmbot hands over a serverfiles.Dirs (the export and
+// backup directories) through Options.Reports.
+type ServerFiles interface {
+	// CanExport and CanBackup report whether the directories are configured.
+	CanExport() bool
+	CanBackup() bool
+	// Export writes a new file in the export directory with fn; the path it wrote.
+	Export(name string, fn func(io.Writer) error) (string, error)
+	// ExportSet makes a new directory there, in which create makes new files.
+	ExportSet(name string, fn func(create func(name string) (io.WriteCloser, error)) error) (string, error)
+	// Backup copies the database into a new file in the backup directory.
+	Backup(name string) (path string, size int64, err error)
 }
 
 // ReportOptions configure the commands that write files on the server.
 type ReportOptions struct {
-	// Backup copies the database for /backup; nil disables it.
-	Backup Backupper
-	// BackupDir is where /backup writes (CRMBOT_BACKUP_DIR); "" disables /backup.
-	BackupDir string
-	// ExportDir is where /export and /mailing write their files (CRMBOT_EXPORT_DIR);
-	// "" disables /export, and /mailing then answers in the chat only.
-	ExportDir string
+	// Files writes them; nil disables /export and /backup, and /mailing then answers
+	// in the chat only.
+	Files ServerFiles
 }
 
 // ---- /mailing -----------------------------------------------------------------------
@@ -62,8 +64,8 @@ func (c *conv) cmdMailing(args string) []Reply {
 		}
 		b.WriteString("\n" + r.Contact.Email + " — " + r.Contact.FullName + ", " + r.Company.Name)
 	}
-	if dir := c.e.reports.ExportDir; dir != "" && len(list) > 0 {
-		path, err := c.writeFile(dir, "mailing-"+c.stamp()+".csv", func(w io.Writer) error { return exchange.WriteMailingCSV(w, list) })
+	if fs := c.e.reports.Files; fs != nil && fs.CanExport() && len(list) > 0 {
+		path, err := fs.Export("mailing-"+c.stamp()+".csv", func(w io.Writer) error { return exchange.WriteMailingCSV(w, list) })
 		if err != nil {
 			return c.fail(err)
 		}
@@ -77,36 +79,6 @@ func (c *conv) cmdMailing(args string) []Reply {
 // stamp names files by the time they were made, in UTC so that they sort.
 func (c *conv) stamp() string { return c.now().UTC().Format("20060102-150405") }
 
-// writeFile writes a new file in dir (made if missing) with WriteNewFile.
-func (c *conv) writeFile(dir, name string, fn func(io.Writer) error) (string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, name)
-	if err := WriteNewFile(path, fn); err != nil {
-		return "", err
-	}
-	return path, nil
-}
-
-// WriteNewFile writes a new file with fn: mode 0600 (exports hold client data), never
-// over an existing file, and a failed write — including a failed close, where a full
-// disk shows — leaves no partial file behind.
-func WriteNewFile(path string, fn func(io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	err = fn(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-	}
-	return err
-}
-
 // cmdExport writes the whole database as CSV files (or one JSON dump) in the export
 // directory on the server; admins only. The files are not sent into the chat: a chat
 // is no place for the whole client base.
@@ -114,8 +86,8 @@ func (c *conv) cmdExport(args string) []Reply {
 	if c.u.Role != crm.RoleAdmin {
 		return c.fail(crm.Errorf(crm.EFORBIDDEN, "err.admin_only"))
 	}
-	dir := c.e.reports.ExportDir
-	if dir == "" {
+	fs := c.e.reports.Files
+	if fs == nil || !fs.CanExport() {
 		return []Reply{{Text: c.t("export.disabled"), Private: true}}
 	}
 	format := strings.ToLower(strings.TrimSpace(args))
@@ -124,21 +96,17 @@ func (c *conv) cmdExport(args string) []Reply {
 	var err error
 	switch format {
 	case "json":
-		path, err = c.writeFile(dir, "crmbot-"+c.stamp()+".json", func(w io.Writer) error {
+		path, err = fs.Export("crmbot-"+c.stamp()+".json", func(w io.Writer) error {
 			var err error
 			n, err = exchange.ExportJSON(c.ctx, c.e.svc, w, nil)
 			return err
 		})
 	case "", "csv":
-		path = filepath.Join(dir, "crmbot-"+c.stamp())
-		if err = os.MkdirAll(dir, 0o700); err == nil {
-			err = os.Mkdir(path, 0o700)
-		}
-		if err == nil {
-			n, err = exchange.ExportCSV(c.ctx, c.e.svc, func(name string) (io.WriteCloser, error) {
-				return os.OpenFile(filepath.Join(path, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-			}, nil)
-		}
+		path, err = fs.ExportSet("crmbot-"+c.stamp(), func(create func(string) (io.WriteCloser, error)) error {
+			var err error
+			n, err = exchange.ExportCSV(c.ctx, c.e.svc, create, nil)
+			return err
+		})
 	default:
 		return []Reply{{Text: c.t("usage.export"), Private: true}}
 	}
@@ -154,15 +122,11 @@ func (c *conv) cmdBackup(string) []Reply {
 	if c.u.Role != crm.RoleAdmin {
 		return c.fail(crm.Errorf(crm.EFORBIDDEN, "err.admin_only"))
 	}
-	opts := c.e.reports
-	if opts.Backup == nil || opts.BackupDir == "" {
+	fs := c.e.reports.Files
+	if fs == nil || !fs.CanBackup() {
 		return []Reply{{Text: c.t("backup.disabled"), Private: true}}
 	}
-	if err := os.MkdirAll(opts.BackupDir, 0o700); err != nil {
-		return c.fail(fmt.Errorf("backup: %w", err))
-	}
-	path := filepath.Join(opts.BackupDir, "crmbot-"+c.stamp()+".db")
-	size, err := opts.Backup.BackupFile(path)
+	path, size, err := fs.Backup("crmbot-" + c.stamp() + ".db")
 	if err != nil {
 		return c.fail(fmt.Errorf("backup: %w", err))
 	}
