@@ -31,8 +31,8 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	named := namedName != "" // "/pipeline @ana": her row, and her open interests listed
 	ra.ownerIs = ""          // the pipeline's rows name the managers
 	if ra.filtered() && ra.period == nil {
-		// Won and lost of a filtered pipeline come from the audit log: of the last
-		// 30 days unless a period is given, so the cost stays bounded.
+		// Won and lost of a filtered pipeline are a period's, as README promises:
+		// the last 30 days unless a period is given.
 		ra.period, _ = c.parsePeriod("30d")
 	}
 	q := crm.PipelineQuery{Owner: owner, Facet: ra.facet(), List: named && !ra.chart}

@@ -47,6 +47,10 @@ func BenchmarkReportService(b *testing.B) {
 			return len(r.Rows), err
 		}},
 		{"pipeline segment:corporate 30d", func() (int, error) { r, err := svc.PipelineReport(ctx, admin, filtered); return len(r.Rows), err }},
+		{"pipeline @owner listed", func() (int, error) {
+			r, err := svc.PipelineReport(ctx, admin, crm.PipelineQuery{Owner: 7, List: true})
+			return len(r.Listed), err
+		}},
 		{"stale 14", func() (int, error) {
 			r, err := svc.Stale(ctx, admin, crm.StaleQuery{Before: now.AddDate(0, 0, -14), Shown: 5})
 			return r.Total, err
