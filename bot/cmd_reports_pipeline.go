@@ -9,6 +9,10 @@ import (
 
 // ---- /pipeline ----------------------------------------------------------------------
 
+// listShown is how many of a named manager's open interests /pipeline @ana lists
+// (ownerOpen's page); the rest are counted.
+const listShown = 30
+
 // cmdPipeline is the head's report (R11), from crm.Service.PipelineReport: the kept
 // counters (by segment and size when filtered: their cost does not grow with the
 // database), and with a period that period's won and lost.
@@ -35,7 +39,10 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		// the last 30 days unless a period is given.
 		ra.period, _ = c.parsePeriod("30d")
 	}
-	q := crm.PipelineQuery{Owner: owner, Facet: ra.facet(), List: named && !ra.chart}
+	q := crm.PipelineQuery{Owner: owner, Facet: ra.facet()}
+	if named && !ra.chart {
+		q.List = listShown
+	}
 	if ra.period != nil {
 		q.From, q.To = ra.period.from, ra.period.to
 	}
@@ -43,7 +50,7 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	if err != nil {
 		return c.fail(err)
 	}
-	p, listed := rep.Pipeline, rep.Listed
+	p, listed, total := rep.Pipeline, rep.Listed, rep.ListedTotal
 	var wonValues map[uint64]string // per owner, and the total at 0: with a period only
 	if cv := rep.Period; cv != nil {
 		wonValues = map[uint64]string{}
@@ -63,11 +70,15 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	// own, for the asker alone, and the room gets only the counts.
 	var list *Reply
 	if len(listed) > 0 {
+		text := c.ownerOpen("", listed)
+		if more := total - len(listed); more > 0 {
+			text += "\n" + c.t("list.more", more)
+		}
 		if c.req.Chat == ChatGroup {
-			list = &Reply{Text: c.ownerOpen(c.t("my.title_of", namedName, len(listed)), listed), Private: true}
+			list = &Reply{Text: c.t("my.title_of", namedName, total) + text, Private: true}
 			r.Text += "\n\n" + c.t("pipeline.list_private", namedName)
 		} else {
-			r.Text += c.ownerOpen("", listed)
+			r.Text += text
 		}
 	}
 	if ra.chart {

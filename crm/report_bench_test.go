@@ -48,8 +48,8 @@ func BenchmarkReportService(b *testing.B) {
 		}},
 		{"pipeline segment:corporate 30d", func() (int, error) { r, err := svc.PipelineReport(ctx, admin, filtered); return len(r.Rows), err }},
 		{"pipeline @owner listed", func() (int, error) {
-			r, err := svc.PipelineReport(ctx, admin, crm.PipelineQuery{Owner: 7, List: true})
-			return len(r.Listed), err
+			r, err := svc.PipelineReport(ctx, admin, crm.PipelineQuery{Owner: 7, List: 30})
+			return r.ListedTotal, err
 		}},
 		{"stale 14", func() (int, error) {
 			r, err := svc.Stale(ctx, admin, crm.StaleQuery{Before: now.AddDate(0, 0, -14), Shown: 5})

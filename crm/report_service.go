@@ -29,8 +29,9 @@ type PipelineQuery struct {
 	// From and To, when From is not zero, are a period [From, To) whose won and lost
 	// replace the all-time counts.
 	From, To time.Time
-	// List also lists Owner's open interests in the facet (with Owner only).
-	List bool
+	// List lists up to this many of Owner's open interests in the facet (with Owner
+	// only; 0: none), stage by stage, each stage by next step.
+	List int
 }
 
 // PipelineReport is the pipeline (R11) with what a period and a named owner add.
@@ -39,8 +40,10 @@ type PipelineReport struct {
 	// Period holds the period's figures per owner and in total (won values
 	// included), nil without a period.
 	Period *Conversion
-	// Listed is the owner's open interests in the facet, stage by stage, when asked.
-	Listed []*Summary
+	// Listed is the first of the owner's open interests in the facet, when asked,
+	// and ListedTotal how many there are in all.
+	Listed      []*Summary
+	ListedTotal int
 }
 
 // PipelineReport builds the pipeline from the kept counters (by facet when filtered),
@@ -56,8 +59,8 @@ func (s *Service) PipelineReport(ctx context.Context, actor *User, q PipelineQue
 		if r.Pipeline, err = buildPipeline(tx, s.Clock(), owner, s.Config.Currency, q.Facet); err != nil {
 			return err
 		}
-		if q.List && owner != 0 {
-			if r.Listed, err = openOf(tx, owner, q.Facet); err != nil {
+		if q.List > 0 && owner != 0 {
+			if r.Listed, r.ListedTotal, err = openOf(tx, owner, q.Facet, q.List); err != nil {
 				return err
 			}
 		}
@@ -83,32 +86,51 @@ func (s *Service) PipelineReport(ctx context.Context, actor *User, q PipelineQue
 	return r, nil
 }
 
-// openOf is OpenSummaries of the interests in f.
-func openOf(tx Tx, owner uint64, f Facet) ([]*Summary, error) {
-	all, err := OpenSummaries(tx, owner)
-	if err != nil || f.Any() {
-		return all, err
+// openOf lists the first limit of the owner's open interests in f, in
+// OpenSummaries' order, and counts them all: it decodes the owner's open interests
+// (to order and filter them) but looks up contacts and companies only for the ones
+// it lists.
+func openOf(tx Tx, owner uint64, f Facet, limit int) ([]*Summary, int, error) {
+	names, err := userNames(tx)
+	if err != nil {
+		return nil, 0, err
 	}
 	sizes := map[uint64]CompanySize{}
 	var out []*Summary
-	for _, sm := range all {
-		in := sm.Interest
-		size, ok := sizes[in.CompanyID]
-		if !ok && f.Size != "" {
-			co, err := tx.Company(in.CompanyID)
-			if err != nil && ErrorCode(err) != ENOTFOUND {
-				return nil, err
-			}
-			if co != nil {
-				size = co.Size
-			}
-			sizes[in.CompanyID] = size
+	total := 0
+	for _, st := range OpenStages {
+		ins, err := tx.OpenInterests(owner, st, 0)
+		if err != nil {
+			return nil, 0, err
 		}
-		if f.Match(in.Segment, size) {
+		sort.SliceStable(ins, func(i, j int) bool { return ins[i].Next.Due.Before(ins[j].Next.Due) })
+		for _, in := range ins {
+			size, ok := sizes[in.CompanyID]
+			if !ok && f.Size != "" {
+				co, err := tx.Company(in.CompanyID)
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return nil, 0, err
+				}
+				if co != nil {
+					size = co.Size
+				}
+				sizes[in.CompanyID] = size
+			}
+			if !f.Match(in.Segment, size) {
+				continue
+			}
+			total++
+			if len(out) == limit {
+				continue
+			}
+			sm, err := summarize(tx, in, names)
+			if err != nil {
+				return nil, 0, err
+			}
 			out = append(out, sm)
 		}
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // ConversionReport is R17's report for a period with the names of the owners it
