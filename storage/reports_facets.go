@@ -151,8 +151,9 @@ func (t *tx) sizeOf(companyID uint64) (crm.CompanySize, error) {
 // to i; PutInterest calls it. The company's size is the same for both: only
 // PutCompany changes it, and moves the interests itself (resizeFacets).
 func (t *tx) putFacets(old, i *crm.Interest) error {
+	sizes := newCompanySizes(t.btx) // one lookup when the company stays the same
 	if old != nil {
-		size, err := t.sizeOf(old.CompanyID)
+		size, err := sizes.of(old.CompanyID)
 		if err != nil {
 			return err
 		}
@@ -160,7 +161,7 @@ func (t *tx) putFacets(old, i *crm.Interest) error {
 			return err
 		}
 	}
-	size, err := t.sizeOf(i.CompanyID)
+	size, err := sizes.of(i.CompanyID)
 	if err != nil {
 		return err
 	}
