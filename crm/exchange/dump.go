@@ -41,16 +41,20 @@ func ExportJSON(ctx context.Context, src Source, w io.Writer, p Progress) (Count
 	bw := bufio.NewWriterSize(w, 64<<10)
 	err := src.Snapshot(ctx, func(tx crm.Records) error {
 		fmt.Fprintf(bw, "{\"format\":%q,\"version\":%d", DumpFormat, DumpVersion)
-		var buf []byte // reused by the interactions' encoder
+		var buf []byte // reused by the interests' and interactions' encoders
 		section := func(name string, count *int, walk func(emit func(v any) error) error) error {
 			fmt.Fprintf(bw, ",\n%q:[", name)
 			err := walk(func(v any) error {
 				var b []byte
 				var err error
-				if it, ok := v.(*crm.Interaction); ok {
-					buf, err = appendInteractionJSON(buf[:0], it)
+				switch v := v.(type) {
+				case *crm.Interaction:
+					buf, err = appendInteractionJSON(buf[:0], v)
 					b = buf
-				} else {
+				case *crm.Interest:
+					buf, err = appendInterestJSON(buf[:0], v)
+					b = buf
+				default:
 					b, err = json.Marshal(v)
 				}
 				if err != nil {

@@ -34,6 +34,63 @@ func appendInteractionJSON(b []byte, it *crm.Interaction) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// appendInterestJSON appends in as json.Marshal writes it, byte for byte (omitempty
+// fields left out when empty), without reflection; like appendInteractionJSON it
+// leaves a time it cannot write to json.Marshal.
+func appendInterestJSON(b []byte, in *crm.Interest) ([]byte, error) {
+	for _, t := range []time.Time{in.Next.Due, in.CreatedAt, in.UpdatedAt, in.ClosedAt, in.LastActivityAt} {
+		if y := t.Year(); y < 0 || y > 9999 {
+			j, err := json.Marshal(in)
+			return append(b, j...), err
+		}
+	}
+	str := func(name, v string, omitEmpty bool) {
+		if omitEmpty && v == "" {
+			return
+		}
+		b = append(b, ',', '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+		b = appendJSONString(b, v)
+	}
+	at := func(name string, t time.Time) {
+		b = append(b, ',', '"')
+		b = append(b, name...)
+		b = append(b, `":"`...)
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
+	b = append(b, `{"id":`...)
+	b = strconv.AppendUint(b, in.ID, 10)
+	str("kind", string(in.Kind), false)
+	b = append(b, `,"company_id":`...)
+	b = strconv.AppendUint(b, in.CompanyID, 10)
+	b = append(b, `,"contact_id":`...)
+	b = strconv.AppendUint(b, in.ContactID, 10)
+	b = append(b, `,"owner_id":`...)
+	b = strconv.AppendUint(b, in.OwnerID, 10)
+	str("segment", string(in.Segment), false)
+	str("need", in.Need, true)
+	str("source", in.Source, true)
+	if in.Value != 0 {
+		b = append(b, `,"value":`...)
+		b = strconv.AppendInt(b, in.Value, 10)
+	}
+	str("currency", in.Currency, true)
+	str("stage", string(in.Stage), false)
+	str("deliberation", string(in.Deliberation), true)
+	str("loss_reason", string(in.LossReason), true)
+	b = append(b, `,"next":{"what":`...)
+	b = appendJSONString(b, in.Next.What)
+	at("due", in.Next.Due)
+	b = append(b, '}')
+	at("created_at", in.CreatedAt)
+	at("updated_at", in.UpdatedAt)
+	at("closed_at", in.ClosedAt)
+	at("last_activity_at", in.LastActivityAt)
+	return append(b, '}'), nil
+}
+
 const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s quoted as encoding/json does by default: HTML-safe

@@ -34,3 +34,28 @@ func TestInteractionJSONIsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestInterestJSONIsEncodingJSON: so is the interests' encoder, empty optional fields
+// and all.
+func TestInterestJSONIsEncodingJSON(t *testing.T) {
+	zagreb, err := time.LoadLocation("Europe/Zagreb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 29, 2, 30, 0, 123000000, zagreb)
+	for _, in := range []*crm.Interest{
+		{},
+		{ID: 7, Kind: crm.KindInterest, CompanyID: 1, ContactID: 2, OwnerID: 3, Segment: crm.SegmentCorporate, Stage: crm.StageNew,
+			Next: crm.NextAction{What: "next.new", Due: at}, CreatedAt: at, UpdatedAt: at, LastActivityAt: at},
+		{ID: 8, Kind: crm.KindPotentialDeal, Segment: crm.SegmentRetail, Need: "40 seats, <b>\"premium\"</b>\n& more \u2028", Source: "Web",
+			Value: -5, Currency: "EUR", Stage: crm.StageLost, Deliberation: crm.DeliberationBudget, LossReason: crm.LossCompetitor,
+			Next: crm.NextAction{What: "čekam \xff"}, ClosedAt: at.UTC(), CreatedAt: at.Add(time.Nanosecond)},
+		{ID: 9, CreatedAt: time.Date(12345, 1, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		want, werr := json.Marshal(in)
+		got, gerr := appendInterestJSON(nil, in)
+		if (werr == nil) != (gerr == nil) || werr == nil && !bytes.Equal(got, want) {
+			t.Errorf("interest %d:\n got %s %v\nwant %s %v", in.ID, got, gerr, want, werr)
+		}
+	}
+}
