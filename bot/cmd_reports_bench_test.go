@@ -38,14 +38,14 @@ func BenchmarkReports(b *testing.B) {
 	}
 	b.Run("export json", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := exchange.ExportJSON(ctx, db, io.Discard, nil); err != nil {
+			if _, err := exchange.ExportJSON(ctx, svc, io.Discard, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("mailing", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := exchange.MailingList(ctx, db, exchange.MailingFilter{}); err != nil {
+			if _, err := exchange.MailingList(ctx, svc, exchange.MailingFilter{}); err != nil {
 				b.Fatal(err)
 			}
 		}

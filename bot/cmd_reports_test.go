@@ -18,17 +18,18 @@ import (
 	"crmbot/bot"
 	"crmbot/bot/chart"
 	"crmbot/crm"
+	"crmbot/serverfiles"
 	"crmbot/storage"
 )
 
 // reportsHarness is the transcript harness with a department of managers and
 // interests, and an engine that may write exports and backups.
-func reportsHarness(t *testing.T, managers, perManager int) (*harness, bot.ReportOptions) {
+func reportsHarness(t *testing.T, managers, perManager int) (*harness, serverfiles.Dirs) {
 	t.Helper()
 	h := newHarness(t)
 	dir := t.TempDir()
-	opts := bot.ReportOptions{Backup: h.db, BackupDir: filepath.Join(dir, "backups"), ExportDir: filepath.Join(dir, "exports")}
-	h.eng = bot.New(h.svc, bot.Options{Clock: h.clock.Now, Reports: opts})
+	opts := serverfiles.Dirs{DB: h.db, BackupDir: filepath.Join(dir, "backups"), ExportDir: filepath.Join(dir, "exports")}
+	h.eng = bot.New(h.svc, bot.Options{Clock: h.clock.Now, Reports: bot.ReportOptions{Files: opts}})
 	ctx := context.Background()
 	admin, err := h.svc.Authenticate(ctx, "console:admin")
 	if err != nil {

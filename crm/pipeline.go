@@ -56,6 +56,12 @@ func (s *Service) Pipeline(ctx context.Context, actor *User, ownerID uint64) (*P
 // BuildPipeline computes the pipeline report in a transaction, for the whole department
 // or for one owner (ownerID != 0). It reads only the kept counters and the due index.
 func BuildPipeline(tx Tx, now time.Time, ownerID uint64, currency string) (*Pipeline, error) {
+	return buildPipeline(tx, now, ownerID, currency, Facet{})
+}
+
+// buildPipeline is BuildPipeline of the interests in f: the facet counters and the
+// facet due index when f narrows anything, the plain ones otherwise.
+func buildPipeline(tx Tx, now time.Time, ownerID uint64, currency string, f Facet) (*Pipeline, error) {
 	p := &Pipeline{Currency: currency, At: now}
 	users, err := tx.Users()
 	if err != nil {
@@ -68,6 +74,9 @@ func BuildPipeline(tx Tx, now time.Time, ownerID uint64, currency string) (*Pipe
 		}
 	}
 	cells, err := tx.Pipeline()
+	if !f.Any() {
+		cells, err = tx.PipelineOf(f)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +96,9 @@ func BuildPipeline(tx Tx, now time.Time, ownerID uint64, currency string) (*Pipe
 		}
 	}
 	due, err := tx.CountDueBefore(now)
+	if !f.Any() {
+		due, err = tx.CountDueBeforeOf(f, now)
+	}
 	if err != nil {
 		return nil, err
 	}

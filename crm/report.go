@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"slices"
 	"strings"
 	"time"
 )
@@ -102,34 +101,58 @@ type Conversion struct {
 // won is counted from the state at the period's end.
 var funnelRank = map[Stage]int{StageNew: 0, StageMeeting: 1, StageProposal: 2, StageDeliberating: 3}
 
-// BuildConversion reads the period's changes with WalkChanges, keeps each interest's
-// last one, and then looks up each interest it names once (and each company once) for
-// the filters and the breakdowns: the cost is in proportion to the interests changed
-// in the period, never to the database.
+// funnelSteps is funnelRank in rank order.
+var funnelSteps = [4]Stage{StageNew, StageMeeting, StageProposal, StageDeliberating}
+
+// BuildConversion reads the period's changes with ChangesBetween, which carry each
+// interest's current owner, segment, size, source and value, and keeps each
+// interest's last one: the cost is in proportion to the changes in the period, and
+// it decodes neither audit entries nor interests.
 func BuildConversion(tx Tx, from, to time.Time, f ReportFilter) (*Conversion, error) {
 	cv := &Conversion{From: from, To: to, LostBy: map[LossReason]int{}, PerOwner: map[uint64]*Tally{},
 		PerSource: map[string]*Tally{}, PerSize: map[CompanySize]*Tally{}, Reached: map[Stage]int{}}
+	// What the report keeps of each interest changed in the period: small, and kept
+	// in chunks that never move, because a year's report has a hundred thousand.
 	type life struct {
-		opened bool
-		last   *Change // the last stage change in the period
-		rank   int     // the furthest open stage reached in the period
+		opened, changed bool // created in the period; moved in it
+		rank            int  // the furthest open stage reached in the period
+		lastStage       Stage
+		lastLoss        LossReason
+		lastAt          time.Time // the last stage change in the period
+		ownerID         uint64
+		size            CompanySize
+		source          string
+		value           int64
+		currency        string
+		createdAt       time.Time
 	}
-	lives := map[uint64]*life{}
-	var order []uint64 // the interests changed in the period
-	err := WalkChanges(tx, from, to, func(ch Change) error {
-		l := lives[ch.InterestID]
-		if l == nil {
-			l = &life{rank: -1}
-			lives[ch.InterestID] = l
-			order = append(order, ch.InterestID)
+	const chunk = 4096
+	var chunks [][]life
+	n := 0
+	index := map[uint64]int32{}
+	err := tx.ChangesBetween(from, to, func(ch *ChangeFact) error {
+		if (f.Owner != 0 && ch.OwnerID != f.Owner) || (f.Segment != "" && ch.Segment != f.Segment) || (f.Size != "" && ch.Size != f.Size) {
+			return nil
 		}
+		i, ok := index[ch.InterestID]
+		if !ok {
+			if n%chunk == 0 {
+				chunks = append(chunks, make([]life, 0, chunk))
+			}
+			i = int32(n)
+			index[ch.InterestID] = i
+			chunks[n/chunk] = append(chunks[n/chunk], life{rank: -1})
+			n++
+		}
+		l := &chunks[i/chunk][i%chunk]
+		// Every change of an interest carries its current figures: the last is as good.
+		l.ownerID, l.size, l.source, l.value, l.currency, l.createdAt = ch.OwnerID, ch.Size, ch.Source, ch.Value, ch.Currency, ch.CreatedAt
 		if ch.Opened {
 			l.opened = true
 			l.rank = max(l.rank, funnelRank[StageNew])
 			return nil
 		}
-		c := ch
-		l.last = &c
+		l.changed, l.lastStage, l.lastLoss, l.lastAt = true, ch.Stage, ch.Loss, ch.At
 		if r, ok := funnelRank[ch.Stage]; ok {
 			l.rank = max(l.rank, r)
 		}
@@ -138,96 +161,75 @@ func BuildConversion(tx Tx, from, to time.Time, f ReportFilter) (*Conversion, er
 	if err != nil {
 		return nil, err
 	}
-	companies := map[uint64]*Company{}
-	company := func(id uint64) (*Company, error) {
-		if co, ok := companies[id]; ok {
-			return co, nil
-		}
-		co, err := tx.Company(id)
-		if ErrorCode(err) == ENOTFOUND {
-			co, err = &Company{ID: id}, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		companies[id] = co
-		return co, nil
-	}
 	pick := func(m map[string]*Tally, k string) *Tally {
 		if m[k] == nil {
 			m[k] = &Tally{}
 		}
 		return m[k]
 	}
-	// Look the interests up in key order: a cursor-friendly walk of the B+tree
-	// instead of random reads (the figures do not depend on the order).
-	slices.Sort(order)
-	for _, id := range order {
-		l := lives[id]
-		in, err := tx.Interest(id)
-		if ErrorCode(err) == ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if (f.Owner != 0 && in.OwnerID != f.Owner) || (f.Segment != "" && in.Segment != f.Segment) {
-			continue
-		}
-		co := &Company{ID: in.CompanyID}
-		if f.Size != "" || !f.NoSizes {
-			if co, err = company(in.CompanyID); err != nil {
-				return nil, err
+	sourceKeys := map[string]string{} // a source as written → as grouped
+	var reached [4]int                // by funnelSteps rank: Reached, without a map per interest
+	// In the order the interests first changed: the figures do not depend on it.
+	for ci := range chunks {
+		for li := range chunks[ci] {
+			l := &chunks[ci][li]
+			final := Stage("")
+			if l.changed {
+				final = l.lastStage
 			}
-		}
-		if f.Size != "" && co.Size != f.Size {
-			continue
-		}
-		final := Stage("")
-		if l.last != nil {
-			final = l.last.Stage
-		}
-		for st, r := range funnelRank {
-			if r <= l.rank || final == StageWon {
-				cv.Reached[st]++
+			for r := range funnelSteps {
+				if r <= l.rank || final == StageWon {
+					reached[r]++
+				}
 			}
-		}
-		if !l.opened && final != StageWon && final != StageLost {
-			continue // moved along in the period, but neither opened nor closed
-		}
-		if cv.PerOwner[in.OwnerID] == nil {
-			cv.PerOwner[in.OwnerID] = &Tally{}
-		}
-		groups := []*Tally{&cv.Total, cv.PerOwner[in.OwnerID], pick(cv.PerSource, strings.ToLower(strings.TrimSpace(in.Source)))}
-		if !f.NoSizes {
-			if cv.PerSize[co.Size] == nil {
-				cv.PerSize[co.Size] = &Tally{}
+			if !l.opened && final != StageWon && final != StageLost {
+				continue // moved along in the period, but neither opened nor closed
 			}
-			groups = append(groups, cv.PerSize[co.Size])
-		}
-		for _, g := range groups {
-			if l.opened {
-				g.Opened++
+			if cv.PerOwner[l.ownerID] == nil {
+				cv.PerOwner[l.ownerID] = &Tally{}
+			}
+			src, ok := sourceKeys[l.source]
+			if !ok {
+				src = strings.ToLower(strings.TrimSpace(l.source))
+				sourceKeys[l.source] = src
+			}
+			var gs [4]*Tally
+			groups := append(gs[:0], &cv.Total, cv.PerOwner[l.ownerID], pick(cv.PerSource, src))
+			if !f.NoSizes {
+				if cv.PerSize[l.size] == nil {
+					cv.PerSize[l.size] = &Tally{}
+				}
+				groups = append(groups, cv.PerSize[l.size])
+			}
+			for _, g := range groups {
+				if l.opened {
+					g.Opened++
+				}
+				switch final {
+				case StageWon:
+					g.Won++
+					if l.value > 0 {
+						if g.WonValue == nil {
+							g.WonValue = map[string]int64{}
+						}
+						g.WonValue[l.currency] += l.value
+					}
+				case StageLost:
+					g.Lost++
+				}
 			}
 			switch final {
 			case StageWon:
-				g.Won++
-				if in.Value > 0 {
-					if g.WonValue == nil {
-						g.WonValue = map[string]int64{}
-					}
-					g.WonValue[in.Currency] += in.Value
-				}
+				cv.DaysToWon = append(cv.DaysToWon, l.lastAt.Sub(l.createdAt).Hours()/24)
+				cv.Reached[StageWon]++
 			case StageLost:
-				g.Lost++
+				cv.LostBy[l.lastLoss]++
 			}
 		}
-		switch final {
-		case StageWon:
-			cv.DaysToWon = append(cv.DaysToWon, l.last.At.Sub(in.CreatedAt).Hours()/24)
-			cv.Reached[StageWon]++
-		case StageLost:
-			cv.LostBy[l.last.Loss]++
+	}
+	for r, n := range reached {
+		if n > 0 {
+			cv.Reached[funnelSteps[r]] += n
 		}
 	}
 	return cv, nil
@@ -244,25 +246,15 @@ type Change struct {
 }
 
 // WalkChanges calls fn for every creation and stage change of an interest in
-// [from, to), oldest first. It is the one reader of the audit entries SetStage and
-// CreateInterest write, so every report counts them the same way; its cost is in
-// proportion to the changes in the period.
+// [from, to), oldest first, reading the audit log (ChangeOf); its cost is in
+// proportion to the entries since from. Reports read ChangesBetween, the store's
+// compact index of the same changes.
 func WalkChanges(tx Tx, from, to time.Time, fn func(Change) error) error {
 	return tx.AuditSince(from, func(e *AuditEntry) error {
-		if e.Refused || e.Entity != "interest" || !e.At.Before(to) {
+		if !e.At.Before(to) {
 			return nil
 		}
-		switch e.Action {
-		case "create":
-			return fn(Change{InterestID: e.EntityID, At: e.At, Opened: true})
-		case "stage":
-			// Detail is "from→to[/reason]" (see Service.SetStage).
-			_, moved, _ := strings.Cut(e.Detail, "→")
-			st, reason, _ := strings.Cut(moved, "/")
-			ch := Change{InterestID: e.EntityID, At: e.At, Stage: Stage(st)}
-			if ch.Stage == StageLost {
-				ch.Loss = LossReason(reason)
-			}
+		if ch, ok := ChangeOf(e); ok {
 			return fn(ch)
 		}
 		return nil

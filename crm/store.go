@@ -85,12 +85,18 @@ type Tx interface {
 	IdleSince(ownerID uint64, t time.Time, limit int) ([]*Interest, error)
 	// Pipeline returns the kept counts for every owner × stage with a non-zero count.
 	Pipeline() ([]PipelineCell, error)
+	// Report queries (see report_store.go): kept counters and indexes by segment and
+	// company size, so a filtered report never decodes every interest.
+	ReportStore
 	ForEachInterest(fn func(*Interest) error) error
 
 	// Interactions: the timeline of an interest (R9), oldest first. With limit > 0,
 	// the latest limit entries.
 	AddInteraction(it *Interaction) error
 	Timeline(interestID uint64, limit int) ([]*Interaction, error)
+	// ForEachInteraction calls fn for every interaction in id order: whole exports,
+	// which read them as one sequential walk rather than a timeline per interest.
+	ForEachInteraction(fn func(*Interaction) error) error
 
 	// Audit.
 	AddAudit(e *AuditEntry) error

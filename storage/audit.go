@@ -21,6 +21,9 @@ func (t *tx) AddAudit(e *crm.AuditEntry) error {
 	if err := store(t.btx, bucketAudit, e.ID, e); err != nil {
 		return err
 	}
+	if err := t.putChange(e); err != nil { // the reports' change index
+		return err
+	}
 	return t.putEntries(auditEntries(e))
 }
 

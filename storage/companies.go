@@ -48,6 +48,12 @@ func (t *tx) PutCompany(c *crm.Company) error {
 	if err := store(t.btx, bucketCompanies, c.ID, c); err != nil {
 		return err
 	}
+	if old != nil && old.Size != c.Size {
+		// The reports' facets follow the company's size.
+		if err := t.resizeFacets(c.ID, old.Size, c.Size); err != nil {
+			return err
+		}
+	}
 	return t.reindex(oldEntries, companyEntries(c))
 }
 

@@ -79,6 +79,9 @@ func (t *tx) PutInterest(i *crm.Interest) error {
 	if old != nil {
 		oldEntries = interestEntries(old)
 	}
+	if err := t.putFacets(old, i); err != nil {
+		return err
+	}
 	if err := store(t.btx, bucketInterests, i.ID, i); err != nil {
 		return err
 	}

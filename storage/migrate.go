@@ -12,7 +12,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 7
+const schemaVersion = 8
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -27,6 +27,7 @@ var migrations = []func(*bolt.Tx) error{
 	4: addInbox,
 	5: migrateTypedState, // storage/unit_state.go
 	6: dropContactDupIndexes,
+	7: migrateFacets, // reports_facets.go
 }
 
 // dropContactDupIndexes (version 7) drops the contact email and phone indexes: the

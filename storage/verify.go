@@ -22,6 +22,28 @@ type indexer struct {
 	entries func(k, v []byte) ([]entry, error)
 }
 
+// txIndexer is an indexer whose derivation also reads other records (an interest's
+// facet needs its company's size), so its entries function is made per transaction.
+type txIndexer struct {
+	records, indexes []byte
+	entries          func(btx *bolt.Tx) func(k, v []byte) ([]entry, error)
+	// since is the schema version that brought the index: a file of an older schema
+	// (a backup checked read-only) is not held to it.
+	since uint64
+}
+
+// verifiable lists the indexers Verify checks in btx: every plain one, and the
+// per-transaction ones the file's schema has.
+func verifiable(btx *bolt.Tx) []indexer {
+	out := slices.Clone(indexers)
+	for _, ix := range txIndexers {
+		if fileSchema(btx) >= ix.since {
+			out = append(out, indexer{ix.records, [][]byte{ix.indexes}, ix.entries(btx)})
+		}
+	}
+	return out
+}
+
 // decodeEntries builds an indexer's entries function for a record type keyed by id.
 func decodeEntries[T any](id func(*T) uint64, fn func(*T) []entry) func(k, v []byte) ([]entry, error) {
 	return func(k, v []byte) ([]entry, error) {
@@ -35,6 +57,8 @@ func decodeEntries[T any](id func(*T) uint64, fn func(*T) []entry) func(k, v []b
 		return fn(r), nil
 	}
 }
+
+var txIndexers []txIndexer // filled by the files that own them (reports_facets.go)
 
 var indexers = []indexer{
 	{bucketUsers, [][]byte{idxUserIdentity},
@@ -113,19 +137,32 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 		for err := range btx.Check() {
 			report("bbolt: %v", err)
 		}
-		for _, ix := range indexers {
+		for _, ix := range verifiable(btx) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			want, err := expected(bucket(ix.records), ix, func(k []byte, err error) {
+			records := bucket(ix.records)
+			want, err := expectedPrints(records, ix, func(k []byte, err error) {
 				// Rebuild derives indexes from records; it stops at one it cannot read.
 				report("%s %x: %v (%s; --salvage leaves it out, or restore a backup)", ix.records, k, err, notByRebuild)
 			})
 			if err != nil {
 				return err
 			}
-			for _, name := range ix.indexes {
-				compareIndex(bucket(name), name, want[string(name)], report)
+			for i, name := range ix.indexes {
+				b := bucket(name)
+				suspects := comparePrints(b, name, want[i])
+				want[i] = nil // let the collector have it before the next index
+				if len(suspects) == 0 {
+					continue
+				}
+				// Something differs: derive the real entries of the suspect keys
+				// alone, and say exactly what.
+				exact, err := expectedOnly(records, ix, name, suspects)
+				if err != nil {
+					return err
+				}
+				compareIndex(b, name, exact, func(k []byte) bool { return suspects[printKey(k)] }, report)
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -135,7 +172,14 @@ func (db *DB) Verify(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		compareIndex(bucket(bucketPipeline), bucketPipeline, want, report)
+		compareIndex(bucket(bucketPipeline), bucketPipeline, want, nil, report)
+		if fileSchema(btx) >= schemaFacets {
+			want, err := expectedFacetCells(btx)
+			if err != nil {
+				return err
+			}
+			compareIndex(bucket(bucketPipelineFacet), bucketPipelineFacet, want, nil, report)
+		}
 		return danglingInterests(btx, report)
 	})
 	if err != nil {
@@ -163,32 +207,6 @@ func danglingInterests(btx *bolt.Tx, report func(string, ...any)) error {
 		}
 		return nil
 	})
-}
-
-// expected returns, per index bucket, the keys and values the entity's records imply.
-// A record that cannot be decoded is reported through bad and skipped.
-// records may be nil (a missing bucket: no records).
-func expected(records *bolt.Bucket, ix indexer, bad func(k []byte, err error)) (map[string]map[string]string, error) {
-	want := make(map[string]map[string]string, len(ix.indexes))
-	for _, name := range ix.indexes {
-		want[string(name)] = make(map[string]string)
-	}
-	err := eachKey(records, func(k, v []byte) error {
-		es, err := ix.entries(k, v)
-		if err != nil {
-			bad(k, err)
-			return nil
-		}
-		for _, e := range es {
-			m, ok := want[string(e.bucket)]
-			if !ok {
-				return fmt.Errorf("%s: entry for unlisted index %s", ix.records, e.bucket)
-			}
-			m[string(e.key)] = string(e.val)
-		}
-		return nil
-	})
-	return want, err
 }
 
 // expectedPipeline recomputes the counter cells from the interests.
@@ -263,10 +281,14 @@ func sameValue(name []byte, got, want []byte) bool {
 
 // compareIndex reports keys missing from b, keys b has but should not, and values
 // that differ. A nil b (a missing bucket, already reported or created by a pending
-// migration) counts as empty.
-func compareIndex(b *bolt.Bucket, name []byte, want map[string]string, report func(string, ...any)) {
+// migration) counts as empty. With only set, it looks at the keys only accepts and
+// want holds only such keys.
+func compareIndex(b *bolt.Bucket, name []byte, want map[string]string, only func(k []byte) bool, report func(string, ...any)) {
 	seen := 0
 	eachKey(b, func(k, v []byte) error {
+		if only != nil && !only(k) {
+			return nil
+		}
 		w, ok := want[string(k)]
 		switch {
 		case !ok:
@@ -326,7 +348,7 @@ func (db *DB) Rebuild(ctx context.Context) error {
 				return err
 			}
 		}
-		return eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
+		err := eachKey(btx.Bucket(bucketInterests), func(k, v []byte) error {
 			var i crm.Interest
 			if err := decode(v, &i); err != nil {
 				return fmt.Errorf("interest %x: %w", k, err)
@@ -336,6 +358,13 @@ func (db *DB) Rebuild(ctx context.Context) error {
 			}
 			return t.addPipeline(&i, +1)
 		})
+		if err != nil {
+			return err
+		}
+		if err := rebuildFacets(btx); err != nil { // the txIndexers' entries, with their counters
+			return err
+		}
+		return rebuildChanges(btx)
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild indexes of %s: %w", db.path, err)

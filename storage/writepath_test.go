@@ -51,7 +51,7 @@ func TestReindexTouchesOnlyChangedEntries(t *testing.T) {
 		// The due indexes carry a copy of the record, so any change rewrites them.
 		{"need", func(i *crm.Interest) { i.Need = "a bigger van" }, [][]byte{idxInterestDue, idxInterestOwnerDue}},
 		{"activity", func(i *crm.Interest) { i.LastActivityAt = t0.Add(time.Hour) },
-			[][]byte{idxInterestDue, idxInterestOwnerDue, idxInterestIdle, idxInterestOwnIdle}},
+			[][]byte{idxInterestDue, idxInterestOwnerDue, idxInterestIdle, idxInterestOwnIdle, idxInterestFacetIdle}},
 		{"stage", func(i *crm.Interest) { i.Stage = crm.StageMeeting },
 			[][]byte{idxInterestDue, idxInterestOwnerDue, idxInterestOpen}},
 	} {

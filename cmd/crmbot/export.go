@@ -16,13 +16,14 @@ import (
 	"crmbot/bot"
 	"crmbot/crm"
 	"crmbot/crm/exchange"
+	"crmbot/serverfiles"
 	"crmbot/storage"
 )
 
 // reportOptions reads where /backup and /export write on the server
 // (CRMBOT_BACKUP_DIR, CRMBOT_EXPORT_DIR); unset, those commands say they are off.
 func reportOptions(db *storage.DB) bot.ReportOptions {
-	return bot.ReportOptions{Backup: db, BackupDir: os.Getenv("CRMBOT_BACKUP_DIR"), ExportDir: os.Getenv("CRMBOT_EXPORT_DIR")}
+	return bot.ReportOptions{Files: serverfiles.Dirs{DB: db, BackupDir: os.Getenv("CRMBOT_BACKUP_DIR"), ExportDir: os.Getenv("CRMBOT_EXPORT_DIR")}}
 }
 
 // progress prints how far a long export or import has got, on one rewritten line
@@ -99,6 +100,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
+	// Exports read through the Service's snapshot, as the bot's /export does: one
+	// read transaction, streamed table by table.
+	svc := crm.NewService(db, time.Now, crm.Config{})
 	if err := os.MkdirAll(*out, 0o700); err != nil {
 		return err
 	}
@@ -109,9 +113,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var n exchange.Counts
 	if *format == "json" {
-		err := bot.WriteNewFile(filepath.Join(*out, "crmbot.json"), func(w io.Writer) error {
+		err := serverfiles.WriteNewFile(filepath.Join(*out, "crmbot.json"), func(w io.Writer) error {
 			var err error
-			n, err = exchange.ExportJSON(ctx, db, w, p)
+			n, err = exchange.ExportJSON(ctx, svc, w, p)
 			return err
 		})
 		if err != nil {
@@ -122,7 +126,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *excel {
 			style = exchange.ExcelStyle
 		}
-		if n, err = exchange.ExportCSVStyle(ctx, db, create, p, style); err != nil {
+		if n, err = exchange.ExportCSVStyle(ctx, svc, create, p, style); err != nil {
 			return err
 		}
 	}
@@ -161,14 +165,14 @@ func runExportMailing(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer db.Close()
-	list, err := exchange.MailingList(ctx, db, f)
+	list, err := exchange.MailingList(ctx, crm.NewService(db, time.Now, crm.Config{}), f)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
 		err = exchange.WriteMailingCSV(stdout, list)
 	} else {
-		err = bot.WriteNewFile(*out, func(w io.Writer) error { return exchange.WriteMailingCSV(w, list) })
+		err = serverfiles.WriteNewFile(*out, func(w io.Writer) error { return exchange.WriteMailingCSV(w, list) })
 	}
 	if err != nil {
 		return err
@@ -512,7 +516,7 @@ func (s backupSchedule) nextRun(now time.Time) time.Time {
 // run makes the daily backups until ctx ends. now and after are time.Now and
 // time.After outside tests, which move a fake clock instead of sleeping. A failed
 // backup is logged and tried again the next day: the running bot matters more.
-func (s backupSchedule) run(ctx context.Context, b bot.Backupper, now func() time.Time, after func(time.Duration) <-chan time.Time, log func(msg string, args ...any)) error {
+func (s backupSchedule) run(ctx context.Context, b serverfiles.Backupper, now func() time.Time, after func(time.Duration) <-chan time.Time, log func(msg string, args ...any)) error {
 	if s.At == "" {
 		return nil
 	}
@@ -537,7 +541,7 @@ func (s backupSchedule) run(ctx context.Context, b bot.Backupper, now func() tim
 
 // backupTo writes a backup named by its time (crmbot-YYYYMMDD-HHMMSS.db, the names
 // /backup uses too) into dir.
-func backupTo(b bot.Backupper, dir string, now time.Time) (string, error) {
+func backupTo(b serverfiles.Backupper, dir string, now time.Time) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}

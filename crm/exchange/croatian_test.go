@@ -106,7 +106,7 @@ func TestImportEncodingOption(t *testing.T) {
 func TestExportExcelStyleRoundTrip(t *testing.T) {
 	f := dataset(t)
 	dir := t.TempDir()
-	if _, err := exchange.ExportCSVStyle(f.ctx, f.db, func(name string) (io.WriteCloser, error) {
+	if _, err := exchange.ExportCSVStyle(f.ctx, crm.NewService(f.db, nil, crm.Config{}), func(name string) (io.WriteCloser, error) {
 		return os.Create(filepath.Join(dir, name))
 	}, nil, exchange.ExcelStyle); err != nil {
 		t.Fatal(err)

@@ -215,15 +215,14 @@ var ExcelStyle = CSVStyle{Comma: ';', BOM: true}
 // ExportCSV writes one CSV file per entity (CSVFiles) from one consistent snapshot.
 // Cells hold the stored values (ids, E.164 phones, RFC 3339 UTC times), so that
 // RestoreCSV reads them back field for field.
-func ExportCSV(ctx context.Context, st crm.Store, create CreateFunc, p Progress) (Counts, error) {
-	return ExportCSVStyle(ctx, st, create, p, CSVStyle{})
+func ExportCSV(ctx context.Context, src Source, create CreateFunc, p Progress) (Counts, error) {
+	return ExportCSVStyle(ctx, src, create, p, CSVStyle{})
 }
 
 // ExportCSVStyle is ExportCSV in the given style; RestoreCSV reads every style.
-func ExportCSVStyle(ctx context.Context, st crm.Store, create CreateFunc, p Progress, style CSVStyle) (Counts, error) {
+func ExportCSVStyle(ctx context.Context, src Source, create CreateFunc, p Progress, style CSVStyle) (Counts, error) {
 	var n Counts
-	err := st.View(ctx, func(tx crm.Tx) error {
-		var ids []uint64
+	err := src.Snapshot(ctx, func(tx crm.Records) error {
 		steps := []struct {
 			file string
 			run  func(w io.Writer) error
@@ -249,14 +248,10 @@ func ExportCSVStyle(ctx context.Context, st crm.Store, create CreateFunc, p Prog
 				return writeAll(w, contactColumns, style, &n.Contacts, "contacts", p, tx.ForEachContact)
 			}},
 			{"interests.csv", func(w io.Writer) error {
-				return writeAll(w, interestColumns, style, &n.Interests, "interests", p, func(emit func(*crm.Interest) error) error {
-					return tx.ForEachInterest(func(in *crm.Interest) error { ids = append(ids, in.ID); return emit(in) })
-				})
+				return writeAll(w, interestColumns, style, &n.Interests, "interests", p, tx.ForEachInterest)
 			}},
 			{"interactions.csv", func(w io.Writer) error {
-				return writeAll(w, interactionColumns, style, &n.Interactions, "interactions", p, func(emit func(*crm.Interaction) error) error {
-					return eachInteraction(tx, ids, emit)
-				})
+				return writeAll(w, interactionColumns, style, &n.Interactions, "interactions", p, tx.ForEachInteraction)
 			}},
 		}
 		for _, s := range steps {

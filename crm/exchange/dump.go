@@ -34,16 +34,29 @@ type Dump struct {
 
 // ExportJSON writes the dump of one consistent snapshot to w. Records are written one
 // per line as they are read, so a large database is never held in memory whole, and
-// the same data always gives the same bytes.
-func ExportJSON(ctx context.Context, st crm.Store, w io.Writer, p Progress) (Counts, error) {
+// the same data always gives the same bytes. Interactions come in id order (the
+// order they were recorded), read in one sequential walk.
+func ExportJSON(ctx context.Context, src Source, w io.Writer, p Progress) (Counts, error) {
 	var n Counts
-	bw := bufio.NewWriter(w)
-	err := st.View(ctx, func(tx crm.Tx) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	err := src.Snapshot(ctx, func(tx crm.Records) error {
 		fmt.Fprintf(bw, "{\"format\":%q,\"version\":%d", DumpFormat, DumpVersion)
+		var buf []byte // reused by the interests' and interactions' encoders
 		section := func(name string, count *int, walk func(emit func(v any) error) error) error {
 			fmt.Fprintf(bw, ",\n%q:[", name)
 			err := walk(func(v any) error {
-				b, err := json.Marshal(v)
+				var b []byte
+				var err error
+				switch v := v.(type) {
+				case *crm.Interaction:
+					buf, err = appendInteractionJSON(buf[:0], v)
+					b = buf
+				case *crm.Interest:
+					buf, err = appendInterestJSON(buf[:0], v)
+					b = buf
+				default:
+					b, err = json.Marshal(v)
+				}
 				if err != nil {
 					return err
 				}
@@ -81,14 +94,13 @@ func ExportJSON(ctx context.Context, st crm.Store, w io.Writer, p Progress) (Cou
 		}); err != nil {
 			return err
 		}
-		var ids []uint64
 		if err := section("interests", &n.Interests, func(emit func(any) error) error {
-			return tx.ForEachInterest(func(in *crm.Interest) error { ids = append(ids, in.ID); return emit(in) })
+			return tx.ForEachInterest(func(in *crm.Interest) error { return emit(in) })
 		}); err != nil {
 			return err
 		}
 		if err := section("interactions", &n.Interactions, func(emit func(any) error) error {
-			return eachInteraction(tx, ids, func(it *crm.Interaction) error { return emit(it) })
+			return tx.ForEachInteraction(func(it *crm.Interaction) error { return emit(it) })
 		}); err != nil {
 			return err
 		}
@@ -104,23 +116,6 @@ func ExportJSON(ctx context.Context, st crm.Store, w io.Writer, p Progress) (Cou
 		return n, err
 	}
 	return n, bw.Flush()
-}
-
-// eachInteraction walks the timelines of the interests, in interest order and then in
-// time order: every interaction belongs to an interest (R9).
-func eachInteraction(tx crm.Tx, interestIDs []uint64, fn func(*crm.Interaction) error) error {
-	for _, id := range interestIDs {
-		tl, err := tx.Timeline(id, 0)
-		if err != nil {
-			return err
-		}
-		for _, it := range tl {
-			if err := fn(it); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // RestoreJSON reads a dump written by ExportJSON and writes it, ids and all, into an

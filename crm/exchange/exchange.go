@@ -4,15 +4,22 @@
 // the mailing list (R8).
 //
 // Like crm it does no file or network I/O of its own: it reads and writes the
-// io.Reader/io.Writer it is given and works through crm.Store, so cmd/crmbot decides
-// where the files live and the bot can run an export too.
+// io.Reader/io.Writer it is given. Exports and the mailing list read through a
+// Source (crm.Service's Snapshot), so cmd/crmbot decides where the files live and the
+// bot can run an export too; restores write into an empty crm.Store.
 package exchange
 
 import (
+	"context"
 	"errors"
 
 	"crmbot/crm"
 )
+
+// Source gives a consistent read-only view of every record: *crm.Service is one.
+type Source interface {
+	Snapshot(ctx context.Context, fn func(crm.Records) error) error
+}
 
 // Progress is told, now and then during a long export or import, how many records of
 // what kind ("interests", "row") are done. nil means nobody listens.

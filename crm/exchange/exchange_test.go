@@ -99,7 +99,7 @@ func dataset(t *testing.T) *fixture {
 func exportJSON(t *testing.T, st crm.Store) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if _, err := exchange.ExportJSON(context.Background(), st, &b, nil); err != nil {
+	if _, err := exchange.ExportJSON(context.Background(), crm.NewService(st, nil, crm.Config{}), &b, nil); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -107,7 +107,7 @@ func exportJSON(t *testing.T, st crm.Store) []byte {
 
 func exportCSV(t *testing.T, st crm.Store, dir string) {
 	t.Helper()
-	if _, err := exchange.ExportCSV(context.Background(), st, func(name string) (io.WriteCloser, error) {
+	if _, err := exchange.ExportCSV(context.Background(), crm.NewService(st, nil, crm.Config{}), func(name string) (io.WriteCloser, error) {
 		return os.Create(filepath.Join(dir, name))
 	}, nil); err != nil {
 		t.Fatal(err)
@@ -436,7 +436,7 @@ func TestParseMapping(t *testing.T) {
 
 func TestMailingList(t *testing.T) {
 	f := dataset(t)
-	list, err := exchange.MailingList(f.ctx, f.db, exchange.MailingFilter{})
+	list, err := exchange.MailingList(f.ctx, crm.NewService(f.db, nil, crm.Config{}), exchange.MailingFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,11 +456,11 @@ func TestMailingList(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	list, _ = exchange.MailingList(f.ctx, f.db, exchange.MailingFilter{Segment: crm.SegmentRetail})
+	list, _ = exchange.MailingList(f.ctx, crm.NewService(f.db, nil, crm.Config{}), exchange.MailingFilter{Segment: crm.SegmentRetail})
 	if len(list) != 1 || list[0].Contact.Email != "petra@gama.hr" {
 		t.Fatalf("retail list %+v", list)
 	}
-	list, _ = exchange.MailingList(f.ctx, f.db, exchange.MailingFilter{Size: crm.SizeLarge})
+	list, _ = exchange.MailingList(f.ctx, crm.NewService(f.db, nil, crm.Config{}), exchange.MailingFilter{Size: crm.SizeLarge})
 	if len(list) != 1 || list[0].Company.Name != "Acme d.o.o." {
 		t.Fatalf("large list %+v", list)
 	}

@@ -24,9 +24,9 @@ type Recipient struct {
 // MailingList returns the contacts that may be mailed (R8): every contact with an
 // email who has not opted out, whatever became of their interests — a not-prospective
 // client gets no more calls but stays on the list. In contact id order.
-func MailingList(ctx context.Context, st crm.Store, f MailingFilter) ([]Recipient, error) {
+func MailingList(ctx context.Context, src Source, f MailingFilter) ([]Recipient, error) {
 	var out []Recipient
-	err := st.View(ctx, func(tx crm.Tx) error {
+	err := src.Snapshot(ctx, func(tx crm.Records) error {
 		companies := map[uint64]*crm.Company{}
 		return tx.ForEachContact(func(ct *crm.Contact) error {
 			if ct.Email == "" || ct.OptOut {
