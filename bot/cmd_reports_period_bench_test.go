@@ -9,6 +9,7 @@ import (
 	"crmbot/bot"
 	"crmbot/crm"
 	"crmbot/storage/benchdata"
+	"crmbot/storage/storagetest"
 )
 
 // BenchmarkPeriodReports runs the period reports on the benchmark dataset after
@@ -29,26 +30,19 @@ func BenchmarkPeriodReports(b *testing.B) {
 	moves := [][2]crm.Stage{{crm.StageMeeting, crm.StageProposal}, {crm.StageProposal, crm.StageWon}, {crm.StageWon, crm.StageLost}}
 	year := 365 * 24 * time.Hour
 	for lo := 1; lo <= n; lo += 20000 {
-		err := db.Update(ctx, func(tx crm.Tx) error {
-			for id := lo; id < min(n+1, lo+20000); id++ {
-				mv := moves[id%len(moves)]
-				at := benchdata.Now.Add(-year + year/time.Duration(n+1)*time.Duration(id))
-				for i, st := range mv {
-					detail := fmt.Sprintf("new→%s", st)
-					if st == crm.StageLost {
-						detail += "/competitor"
-					}
-					e := &crm.AuditEntry{At: at.Add(time.Duration(i) * time.Hour), ActorID: 1, Entity: "interest", EntityID: uint64(id), Action: "stage", Detail: detail}
-					if err := tx.AddAudit(e); err != nil {
-						return err
-					}
+		var entries []*crm.AuditEntry
+		for id := lo; id < min(n+1, lo+20000); id++ {
+			mv := moves[id%len(moves)]
+			at := benchdata.Now.Add(-year + year/time.Duration(n+1)*time.Duration(id))
+			for i, st := range mv {
+				detail := fmt.Sprintf("new→%s", st)
+				if st == crm.StageLost {
+					detail += "/competitor"
 				}
+				entries = append(entries, &crm.AuditEntry{At: at.Add(time.Duration(i) * time.Hour), ActorID: 1, Entity: "interest", EntityID: uint64(id), Action: "stage", Detail: detail})
 			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
 		}
+		storagetest.AddAudit(b, db, entries)
 	}
 	clock := func() time.Time { return benchdata.Now }
 	svc := crm.NewService(db, clock, crm.Config{})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 var closedRe = regexp.MustCompile(`won (\d+) · lost (\d+)`)
@@ -71,13 +72,7 @@ func TestReportsAgreeAfterReopening(t *testing.T) {
 	if r := h.say("/pipeline " + last); closedRe.MatchString(r.Text) {
 		t.Errorf("/pipeline %s counted this year:\n%s", last, r.Text)
 	}
-	var a *crm.Activity
-	if err := h.db.View(ctx, func(tx crm.Tx) error {
-		a, err = crm.ActivitySince(tx, h.clock.t.AddDate(0, 0, -30), h.clock.t.Add(time.Second))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	a := storagetest.Activity(t, h.db, h.clock.t.AddDate(0, 0, -30), h.clock.t.Add(time.Second))
 	if a.Opened != 5 || a.Won != 2 || a.Lost != 1 || a.LostBy[crm.LossCompetitor] != 1 {
 		t.Errorf("the digest's figures: %+v", a)
 	}

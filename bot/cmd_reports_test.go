@@ -20,6 +20,7 @@ import (
 	"crmbot/crm"
 	"crmbot/serverfiles"
 	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 // reportsHarness is the transcript harness with a department of managers and
@@ -127,14 +128,7 @@ func TestConversionAgreesWithActivitySince(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no totals in\n%s", r.Text)
 	}
-	var a *crm.Activity
-	if err := h.db.View(context.Background(), func(tx crm.Tx) error {
-		var err error
-		a, err = crm.ActivitySince(tx, h.clock.t.AddDate(0, 0, -30), h.clock.t.Add(time.Second))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	a := storagetest.Activity(t, h.db, h.clock.t.AddDate(0, 0, -30), h.clock.t.Add(time.Second))
 	if got := fmt.Sprintf("%s %s %s", m[1], m[2], m[3]); got != fmt.Sprintf("%d %d %d", a.Opened, a.Won, a.Lost) || a.Opened != 40 {
 		t.Fatalf("conversion says %s, ActivitySince %d %d %d", got, a.Opened, a.Won, a.Lost)
 	}
@@ -160,21 +154,15 @@ func TestFilteredPipelineMatchesAFullWalk(t *testing.T) {
 		}},
 	} {
 		var open, overdue int
-		if err := h.db.View(context.Background(), func(tx crm.Tx) error {
-			return tx.ForEachInterest(func(in *crm.Interest) error {
-				co, err := tx.Company(in.CompanyID)
-				if err != nil || !in.Open() || !tc.keep(in, co) {
-					return err
-				}
-				open++
-				if in.Next.Due.Before(h.clock.t) {
-					overdue++
-				}
-				return nil
-			})
-		}); err != nil {
-			t.Fatal(err)
-		}
+		storagetest.EachInterest(t, h.db, func(in *crm.Interest, co *crm.Company) {
+			if !in.Open() || !tc.keep(in, co) {
+				return
+			}
+			open++
+			if in.Next.Due.Before(h.clock.t) {
+				overdue++
+			}
+		})
 		r := h.say("/pipeline " + tc.args)
 		m := totalRe.FindStringSubmatch(r.Text)
 		if m == nil || m[1] != strconv.Itoa(open) || m[2] != strconv.Itoa(overdue) || open == 0 {
