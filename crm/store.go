@@ -108,6 +108,9 @@ type Tx interface {
 	// The HTTP API's tokens, webhooks and inquiry routing.
 	APIStore
 
+	// Seminar campaigns and their members (R5).
+	CampaignStore
+
 	// Blobs are small opaque values the layers above keep by namespace and key
 	// (dialogue state, settings). A missing key returns nil, nil.
 	Blob(ns, key string) ([]byte, error)
