@@ -401,38 +401,62 @@ func markEmailed(tx Tx, c *Campaign, m *CampaignMember, actor uint64, now time.T
 
 // QueueCampaignEmails puts every invitation due at now into the outbox, for the SMTP
 // sender, and marks it emailed in the same transaction: each is sent at least once and
-// decided once. Campaigns whose seminar has begun send no more invitations.
+// decided once. Campaigns whose seminar has begun send no more invitations. It runs
+// on every scan, so it looks in a read first and writes only when something is due.
 func (s *Service) QueueCampaignEmails(ctx context.Context, now time.Time, render EmailRenderer) (int, error) {
+	due := false
+	err := s.Store.View(ctx, func(tx Tx) error {
+		return eachEmailDue(tx, now, func(*Campaign, *CampaignMember) error {
+			due = true
+			return errStopWalk
+		})
+	})
+	if err != nil && err != errStopWalk {
+		return 0, err
+	}
+	if !due {
+		return 0, nil
+	}
 	n := 0
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err = s.Store.Update(ctx, func(tx Tx) error {
 		n = 0
-		cs, err := tx.Campaigns()
+		return eachEmailDue(tx, now, func(c *Campaign, m *CampaignMember) error {
+			msg := &OutboxMessage{Key: campaignEmailKey(m), Target: EmailTarget(m.Email), Payload: render.RenderSeminarEmail(c, m), Created: now, NotBefore: now}
+			if _, err := tx.Enqueue(msg); err != nil {
+				return err
+			}
+			n++
+			return markEmailed(tx, c, m, 0, now)
+		})
+	})
+	return n, err
+}
+
+// errStopWalk ends a walk early; it never leaves this file.
+var errStopWalk = Errorf(EINTERNAL, "stop")
+
+// eachEmailDue calls fn for every member whose invitation is due at now, in campaigns
+// whose seminar is still to come.
+func eachEmailDue(tx Tx, now time.Time, fn func(*Campaign, *CampaignMember) error) error {
+	cs, err := tx.Campaigns()
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if !now.Before(c.At) {
+			continue
+		}
+		ms, err := tx.CampaignMembers(c.ID)
 		if err != nil {
 			return err
 		}
-		for _, c := range cs {
-			if !now.Before(c.At) {
-				continue
-			}
-			ms, err := tx.CampaignMembers(c.ID)
-			if err != nil {
-				return err
-			}
-			for _, m := range ms {
-				if !m.EmailDue(now) {
-					continue
-				}
-				msg := &OutboxMessage{Key: campaignEmailKey(m), Target: EmailTarget(m.Email), Payload: render.RenderSeminarEmail(c, m), Created: now, NotBefore: now}
-				if _, err := tx.Enqueue(msg); err != nil {
+		for _, m := range ms {
+			if m.EmailDue(now) {
+				if err := fn(c, m); err != nil {
 					return err
 				}
-				if err := markEmailed(tx, c, m, 0, now); err != nil {
-					return err
-				}
-				n++
 			}
 		}
-		return nil
-	})
-	return n, err
+	}
+	return nil
 }
