@@ -70,3 +70,18 @@ func (e *Engine) RenderSeminarEmail(camp *crm.Campaign, m *crm.CampaignMember) [
 	payload, _ := json.Marshal(Reply{Text: text})
 	return payload
 }
+
+// seminarCalls adds a section per campaign with the reader's calls still to make (the
+// digest, /today): the first few named, the rest counted.
+func (c *conv) seminarCalls(b *strings.Builder, calls []crm.CampaignCalls) {
+	for _, cc := range calls {
+		b.WriteString("\n\n" + c.t("seminar.digest_calls", cc.Campaign.Name, len(cc.Calls), cc.Campaign.ID))
+		for i, m := range cc.Calls {
+			if i == digestListed {
+				b.WriteString("\n" + c.t("list.more", len(cc.Calls)-digestListed))
+				break
+			}
+			b.WriteString("\n" + c.t("seminar.call_line", m.InterestID, m.Name, m.Company, c.when(m.CallBy)))
+		}
+	}
+}

@@ -460,3 +460,49 @@ func eachEmailDue(tx Tx, now time.Time, fn func(*Campaign, *CampaignMember) erro
 	}
 	return nil
 }
+
+// CampaignCalls is one campaign's calls an owner still has to make.
+type CampaignCalls struct {
+	Campaign *Campaign
+	Calls    []*CampaignMember
+}
+
+// openCalls returns ownerID's calls still to make in campaigns whose seminar is to
+// come, for the digest and /today.
+func openCalls(tx Tx, ownerID uint64, now time.Time) ([]CampaignCalls, error) {
+	cs, err := tx.Campaigns()
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	var out []CampaignCalls
+	for _, c := range cs {
+		if !now.Before(c.At) {
+			continue
+		}
+		ms, err := tx.CampaignMembers(c.ID)
+		if err != nil {
+			return nil, err
+		}
+		cc := CampaignCalls{Campaign: c}
+		for _, m := range ms {
+			if m.OwnerID == ownerID && m.CallOpen() {
+				cc.Calls = append(cc.Calls, m)
+			}
+		}
+		if len(cc.Calls) > 0 {
+			out = append(out, cc)
+		}
+	}
+	return out, nil
+}
+
+// OpenCampaignCalls returns u's seminar calls still to make.
+func (s *Service) OpenCampaignCalls(ctx context.Context, u *User) ([]CampaignCalls, error) {
+	var out []CampaignCalls
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = openCalls(tx, u.ID, s.now())
+		return err
+	})
+	return out, err
+}

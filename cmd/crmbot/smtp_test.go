@@ -196,9 +196,6 @@ func TestSeminarCampaignFullPath(t *testing.T) {
 	if _, err := svc.EnsureAdmin(ctx, "telegram:1", "Admin"); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []crm.Identity{"telegram:1"} {
-		say(id, "/settings digest off")
-	}
 	say("telegram:1", "/team add Ana Horvat manager corporate Europe/Zagreb telegram:2")
 	say("telegram:2", "/settings digest off")
 	say("telegram:2", "/new Marko Đurić, Acme d.o.o., +385 91 234 5678, marko@acme.hr")   // #1, Ana's
@@ -279,6 +276,12 @@ func TestSeminarCampaignFullPath(t *testing.T) {
 		t.Fatal("Petar was emailed before his call's time ran out")
 	}
 
+	// Thursday morning: the admin's digest lists the call still to make.
+	now = time.Date(2026, 11, 26, 8, 35, 0, 0, time.UTC)
+	tick()
+	if s := chats.texts("telegram:1"); !strings.Contains(s, "Seminar “Videokonferencije 2027” — calls to make: 1") || !strings.Contains(s, "#3 Petar Ban (Banka d.d.)") {
+		t.Fatalf("the admin's digest:\n%s", s)
+	}
 	// Friday: two working days — not yet. Monday after 15:04: three — the email goes.
 	now = time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
 	tick()
