@@ -26,6 +26,12 @@ func (e *Engine) RenderSeminarCalls(owner *crm.User, camp *crm.Campaign, calls [
 	b.WriteString(c.t("seminar.calls_nudge", camp.Name, c.when(camp.At), len(calls), camp.FallbackDays))
 	var rows [][]Button
 	for i, m := range calls {
+		// A chat message has a size limit (Telegram's is 4096 characters): a long
+		// list is named in part and counted; /seminar N and the digest show the rest.
+		if i == digestListed {
+			b.WriteString("\n" + c.t("list.more", len(calls)-digestListed))
+			break
+		}
 		b.WriteString("\n" + c.t("seminar.call_line", m.InterestID, m.Name, m.Company, c.when(m.CallBy)))
 		if i >= maxCallButtons {
 			continue
