@@ -272,6 +272,9 @@ func TestSeminarCampaignFullPath(t *testing.T) {
 	if tries != 1 {
 		t.Fatalf("a 550 recipient was tried %d times, want 1", tries)
 	}
+	if s := chats.texts("telegram:1"); !strings.Contains(s, "refused the seminar invitation to nobody@pekara.hr") {
+		t.Fatalf("the admin was not told of the refused address:\n%s", s)
+	}
 	if n := len(smtpd.mailsTo("petar@banka.hr")); n != 0 {
 		t.Fatal("Petar was emailed before his call's time ran out")
 	}
