@@ -130,11 +130,22 @@ func audienceOf(ms []*CampaignMember) Audience {
 
 // CreateCampaign creates the campaign and its members in one transaction, and tells
 // each owner of their calls through the outbox (heads and admins). The audience is
-// chosen again here, so it is what the database holds at the moment of creation. A
-// repeated op.Key returns the campaign already created.
+// chosen again at creation (the count the user confirmed may have moved), in a read
+// just before the write. A repeated op.Key returns the campaign already created.
 func (s *Service) CreateCampaign(ctx context.Context, op Op, nc NewCampaign, calls CallRenderer) (*Campaign, Audience, error) {
 	if err := s.checkNewCampaign(op.Actor, &nc); err != nil {
 		return nil, Audience{}, s.refused(ctx, op, "campaign", 0, "create", err)
+	}
+	// The audience is chosen in a read: walking every interest inside the write would
+	// hold the single writer for as long, and a member who changed in between is
+	// still a fair invitation.
+	var picked []*CampaignMember
+	if err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		picked, err = audience(tx, nc.Filter)
+		return err
+	}); err != nil {
+		return nil, Audience{}, err
 	}
 	var c *Campaign
 	var a Audience
@@ -156,9 +167,11 @@ func (s *Service) CreateCampaign(ctx context.Context, op Op, nc NewCampaign, cal
 		if err := tx.PutCampaign(c); err != nil {
 			return err
 		}
-		ms, err := audience(tx, nc.Filter)
-		if err != nil {
-			return err
+		// Copies: a retried transaction must not see the ids of an earlier attempt.
+		ms := make([]*CampaignMember, len(picked))
+		for i, m := range picked {
+			cp := *m
+			ms[i] = &cp
 		}
 		a = audienceOf(ms)
 		// The call is due within FallbackDays working days, counted in the creator's
