@@ -31,6 +31,10 @@ type Campaign struct {
 	FallbackDays int            `json:"fallback_days"`
 	CreatedBy    uint64         `json:"created_by"`
 	CreatedAt    time.Time      `json:"created_at"`
+	// NextEmail is the earliest time a member's invitation is due (zero: none is
+	// pending), kept by every write to the members, so the scheduler's look for due
+	// emails skips a campaign without reading its members.
+	NextEmail time.Time `json:"next_email,omitempty"`
 }
 
 // CallOutcome is what a seminar call came to.
@@ -74,15 +78,35 @@ func (m *CampaignMember) Reached() bool {
 	return m.Outcome == CallAccepted || m.Outcome == CallDeclined
 }
 
-// EmailDue reports whether the invitation email should go out at now: the call was
-// logged (and not declined: someone who said no on the phone is not mailed an
-// invitation again), or the call's time ran out, or there was to be no call (R8). A
-// member without an address, or already emailed, is never due.
+// EmailDue reports whether the invitation email should go out at now (see EmailAt).
 func (m *CampaignMember) EmailDue(now time.Time) bool {
-	if m.Email == "" || !m.EmailedAt.IsZero() || m.Outcome == CallDeclined {
-		return false
+	at := m.EmailAt()
+	return !at.IsZero() && !now.Before(at)
+}
+
+// EmailAt is when the invitation email is due: when the call was logged (unless
+// declined: someone who said no on the phone is not mailed an invitation again), or
+// when the call's time runs out, or at once when there is to be no call (R8). Zero
+// when it never will be: no address, or already emailed.
+func (m *CampaignMember) EmailAt() time.Time {
+	switch {
+	case m.Email == "" || !m.EmailedAt.IsZero() || m.Outcome == CallDeclined:
+		return time.Time{}
+	case m.Outcome != "":
+		return m.CalledAt
 	}
-	return m.NoCall || m.Outcome != "" || !now.Before(m.CallBy)
+	return m.CallBy // for NoCall, the campaign's creation
+}
+
+// nextEmailAt is the earliest EmailAt of ms; zero when none is pending.
+func nextEmailAt(ms []*CampaignMember) time.Time {
+	var next time.Time
+	for _, m := range ms {
+		if at := m.EmailAt(); !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next
 }
 
 // CallOpen reports whether the member's call is still to be made.

@@ -195,6 +195,11 @@ func (s *Service) CreateCampaign(ctx context.Context, op Op, nc NewCampaign, cal
 			}
 			byOwner[m.OwnerID] = append(byOwner[m.OwnerID], m)
 		}
+		if c.NextEmail = nextEmailAt(ms); !c.NextEmail.IsZero() {
+			if err := tx.PutCampaign(c); err != nil {
+				return err
+			}
+		}
 		if calls != nil {
 			for _, id := range owners {
 				u, err := tx.User(id)
@@ -317,6 +322,12 @@ func (s *Service) LogCampaignCall(ctx context.Context, op Op, id, interestID uin
 			Text: fmt.Sprintf("%s: call %s", c.Name, o)}); err != nil {
 			return err
 		}
+		if at := m.EmailAt(); !at.IsZero() && (c.NextEmail.IsZero() || at.Before(c.NextEmail)) {
+			c.NextEmail = at
+			if err := tx.PutCampaign(c); err != nil {
+				return err
+			}
+		}
 		in.LastActivityAt = now
 		if err := tx.PutInterest(in); err != nil {
 			return err
@@ -398,6 +409,10 @@ func (s *Service) TakeCampaignEmails(ctx context.Context, op Op, id uint64) (*Ca
 		if len(out) == 0 {
 			return nil
 		}
+		c.NextEmail = nextEmailAt(ms)
+		if err := tx.PutCampaign(c); err != nil {
+			return err
+		}
 		return tx.AddAudit(&AuditEntry{At: now, ActorID: op.Actor.ID, Entity: "campaign", EntityID: c.ID, Action: "emails", Detail: fmt.Sprintf("%d listed", len(out))})
 	})
 	return c, out, err
@@ -415,63 +430,67 @@ func markEmailed(tx Tx, c *Campaign, m *CampaignMember, actor uint64, now time.T
 // QueueCampaignEmails puts every invitation due at now into the outbox, for the SMTP
 // sender, and marks it emailed in the same transaction: each is sent at least once and
 // decided once. Campaigns whose seminar has begun send no more invitations. It runs
-// on every scan, so it looks in a read first and writes only when something is due.
+// on every scan, so it looks in a read first (the campaigns' NextEmail, without their
+// members) and writes only when something is due.
 func (s *Service) QueueCampaignEmails(ctx context.Context, now time.Time, render EmailRenderer) (int, error) {
 	due := false
 	err := s.Store.View(ctx, func(tx Tx) error {
-		return eachEmailDue(tx, now, func(*Campaign, *CampaignMember) error {
-			due = true
-			return errStopWalk
-		})
+		cs, err := emailCampaigns(tx, now)
+		due = len(cs) > 0
+		return err
 	})
-	if err != nil && err != errStopWalk {
+	if err != nil || !due {
 		return 0, err
-	}
-	if !due {
-		return 0, nil
 	}
 	n := 0
 	err = s.Store.Update(ctx, func(tx Tx) error {
 		n = 0
-		return eachEmailDue(tx, now, func(c *Campaign, m *CampaignMember) error {
-			msg := &OutboxMessage{Key: campaignEmailKey(m), Target: EmailTarget(m.Email), Payload: render.RenderSeminarEmail(c, m), Created: now, NotBefore: now}
-			if _, err := tx.Enqueue(msg); err != nil {
+		cs, err := emailCampaigns(tx, now)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			ms, err := tx.CampaignMembers(c.ID)
+			if err != nil {
 				return err
 			}
-			n++
-			return markEmailed(tx, c, m, 0, now)
-		})
+			for _, m := range ms {
+				if !m.EmailDue(now) {
+					continue
+				}
+				msg := &OutboxMessage{Key: campaignEmailKey(m), Target: EmailTarget(m.Email), Payload: render.RenderSeminarEmail(c, m), Created: now, NotBefore: now}
+				if _, err := tx.Enqueue(msg); err != nil {
+					return err
+				}
+				if err := markEmailed(tx, c, m, 0, now); err != nil {
+					return err
+				}
+				n++
+			}
+			c.NextEmail = nextEmailAt(ms)
+			if err := tx.PutCampaign(c); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return n, err
 }
 
-// errStopWalk ends a walk early; it never leaves this file.
-var errStopWalk = Errorf(EINTERNAL, "stop")
-
-// eachEmailDue calls fn for every member whose invitation is due at now, in campaigns
-// whose seminar is still to come.
-func eachEmailDue(tx Tx, now time.Time, fn func(*Campaign, *CampaignMember) error) error {
+// emailCampaigns returns the campaigns with an invitation due at now whose seminar is
+// still to come.
+func emailCampaigns(tx Tx, now time.Time) ([]*Campaign, error) {
 	cs, err := tx.Campaigns()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var out []*Campaign
 	for _, c := range cs {
-		if !now.Before(c.At) {
-			continue
-		}
-		ms, err := tx.CampaignMembers(c.ID)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if m.EmailDue(now) {
-				if err := fn(c, m); err != nil {
-					return err
-				}
-			}
+		if now.Before(c.At) && !c.NextEmail.IsZero() && !now.Before(c.NextEmail) {
+			out = append(out, c)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // CampaignCalls is one campaign's calls an owner still has to make.

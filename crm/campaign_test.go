@@ -18,10 +18,11 @@ func TestCampaignMemberEmailDue(t *testing.T) {
 	}{
 		{"not called, time left", crm.CampaignMember{Email: "a@b.hr", CallBy: by}, before, false},
 		{"not called, time ran out", crm.CampaignMember{Email: "a@b.hr", CallBy: by}, after, true},
-		{"accepted", crm.CampaignMember{Email: "a@b.hr", CallBy: by, Outcome: crm.CallAccepted}, before, true},
-		{"no answer", crm.CampaignMember{Email: "a@b.hr", CallBy: by, Outcome: crm.CallNoAnswer}, before, true},
+		{"accepted", crm.CampaignMember{Email: "a@b.hr", CallBy: by, Outcome: crm.CallAccepted, CalledAt: before}, before, true},
+		{"no answer", crm.CampaignMember{Email: "a@b.hr", CallBy: by, Outcome: crm.CallNoAnswer, CalledAt: before}, before, true},
+		{"logged later than now", crm.CampaignMember{Email: "a@b.hr", CallBy: by, Outcome: crm.CallAccepted, CalledAt: after}, before, false},
 		{"declined: never", crm.CampaignMember{Email: "a@b.hr", CallBy: by, Outcome: crm.CallDeclined}, after, false},
-		{"not prospective: at once (R8)", crm.CampaignMember{Email: "a@b.hr", CallBy: by, NoCall: true}, before, true},
+		{"not prospective: from the campaign's creation (R8)", crm.CampaignMember{Email: "a@b.hr", CallBy: before, NoCall: true}, before, true},
 		{"no address", crm.CampaignMember{CallBy: by, Outcome: crm.CallAccepted}, after, false},
 		{"already emailed", crm.CampaignMember{Email: "a@b.hr", CallBy: by, Outcome: crm.CallAccepted, EmailedAt: before}, after, false},
 	}
