@@ -52,6 +52,11 @@ func BenchmarkSeminar(b *testing.B) {
 			}
 		}
 	})
+	// The not-prospective members' emails are due at once: queue them first, so the
+	// loop measures a scan with nothing due, as almost every scan is.
+	if _, err := svc.QueueCampaignEmails(ctx, benchdata.Now, eng); err != nil {
+		b.Fatal(err)
+	}
 	b.Run("queue emails, none due", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := svc.QueueCampaignEmails(ctx, benchdata.Now, eng); err != nil {
