@@ -628,6 +628,13 @@ func (c *conv) cmdToday(string) []Reply {
 		return c.fail(err)
 	}
 	r := c.list(c.t("today.title"), res, c.t("today.none"))
+	calls, err := c.e.svc.OpenCampaignCalls(c.ctx, c.u)
+	if err != nil {
+		return c.fail(err)
+	}
+	var b strings.Builder
+	c.seminarCalls(&b, calls)
+	r.Text += b.String()
 	for i, sm := range res {
 		if i == 6 {
 			break

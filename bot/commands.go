@@ -39,6 +39,7 @@ func init() {
 		{name: "conversion", group: true, run: (*conv).cmdConversion},
 		{name: "stale", run: (*conv).cmdStale},
 		{name: "mailing", run: (*conv).cmdMailing},
+		{name: "seminar", run: (*conv).cmdSeminar},
 		{name: "export", run: (*conv).cmdExport},
 		{name: "backup", run: (*conv).cmdBackup},
 		{name: "assign", run: (*conv).cmdAssign},

@@ -118,6 +118,8 @@ func (c *conv) answer(v string, button bool) []Reply {
 		return c.answerEdit(d, v)
 	case "freetext":
 		return c.answerFreeText(d, v, button)
+	case "seminar":
+		return c.answerSeminar(d, v)
 	}
 	c.setDialog(nil)
 	return []Reply{{Text: c.t("err.stale_button"), Private: true}}

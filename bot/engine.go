@@ -34,6 +34,9 @@ type Options struct {
 	// platform gives no usable hint (CRMBOT_LANG); DefaultLang ("en") when empty or
 	// not in the catalog.
 	DefaultLang string
+	// EmailBySMTP: invitation emails are sent through SMTP (CRMBOT_SMTP_URL), so
+	// /seminar N emails reports them instead of handing out a list to send by hand.
+	EmailBySMTP bool
 }
 
 // Engine turns requests into replies, applying them through the crm.Service.
@@ -49,11 +52,12 @@ type Engine struct {
 	digestIdleDays int
 	reports        ReportOptions
 	defLang        string
+	emailBySMTP    bool
 }
 
 // New returns an Engine on top of svc.
 func New(svc *crm.Service, opts Options) *Engine {
-	e := &Engine{svc: svc, clock: opts.Clock, log: opts.Logger, admins: map[crm.Identity]bool{}, cat: opts.Catalog, digestIdleDays: opts.DigestIdleDays, reports: opts.Reports}
+	e := &Engine{svc: svc, clock: opts.Clock, log: opts.Logger, admins: map[crm.Identity]bool{}, cat: opts.Catalog, digestIdleDays: opts.DigestIdleDays, reports: opts.Reports, emailBySMTP: opts.EmailBySMTP}
 	if e.digestIdleDays == 0 {
 		e.digestIdleDays = 14
 	}

@@ -182,7 +182,8 @@ func (p *Pusher) Digest(now time.Time, f *crm.DigestFacts) Reply {
 	section("digest.no_next", nonext, func(in *crm.Interest, co string) string {
 		return "#" + u64(in.ID) + " " + co + " — /next " + u64(in.ID)
 	})
-	if len(today)+len(overdue)+len(f.Idle)+len(nonext) == 0 {
+	c.seminarCalls(&b, f.Calls)
+	if len(today)+len(overdue)+len(f.Idle)+len(nonext)+len(f.Calls) == 0 {
 		b.WriteString("\n\n" + c.t("digest.clear", len(f.Open)))
 	}
 	r := Reply{Text: b.String(), Private: true}

@@ -70,6 +70,8 @@ type DigestFacts struct {
 	Companies map[uint64]string
 	// Note is the note kept for this digest, nil when none.
 	Note *SkipNote
+	// Calls are the person's seminar calls still to make (R5).
+	Calls []CampaignCalls
 }
 
 // DigestFacts reads what user id's digest needs; plan makes the query from the user
@@ -136,6 +138,9 @@ func (s *Service) DigestFacts(ctx context.Context, id uint64, plan func(u *User)
 					return err
 				}
 			}
+		}
+		if f.Calls, err = openCalls(tx, u.ID, q.DayStart); err != nil {
+			return err
 		}
 		if f.Note, err = tx.SkipNote(u.ID); err != nil {
 			return err

@@ -126,6 +126,9 @@ type Tx interface {
 	// Settings: the team's settings record; the zero TeamSettings when none was set.
 	Settings() (TeamSettings, error)
 	PutSettings(s TeamSettings) error
+
+	// Seminar campaigns and their members (R5).
+	CampaignStore
 }
 
 // DuePos is a position in the due index: the due time and id of the last interest a

@@ -117,6 +117,11 @@ func (s *Scheduler) tellAdmins(ctx context.Context) crm.Unreachable {
 				continue
 			}
 			r := bot.Reply{Text: s.pusher(ctx, a).T("admin.unreachable", name, to.Platform()), Private: true}
+			if addr, ok := crm.EmailAddress(to); ok {
+				// A seminar invitation the mail server refused: the address is wrong,
+				// not a person who blocked the bot.
+				r.Text = s.pusher(ctx, a).T("seminar.email_refused", addr)
+			}
 			m, err := message(fmt.Sprintf("unreachable:%s:%d", to, a.ID), target, r, now, now, crm.OutboxPending)
 			if err == nil {
 				out = append(out, m)

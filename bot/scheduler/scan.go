@@ -71,6 +71,13 @@ func (s *Scheduler) Scan(ctx context.Context) (ScanStats, error) {
 		return st, fmt.Errorf("head digest: %w", err)
 	}
 	st.add(hst)
+	emails, err := s.scanSeminarEmails(ctx, now)
+	if err != nil {
+		return st, fmt.Errorf("seminar emails: %w", err)
+	}
+	if emails > 0 {
+		s.Poke()
+	}
 	// Sent messages are kept a month as the record that their key was used; the scans
 	// look back much less than that.
 	if _, err := s.svc.PruneOutbox(ctx, now.Add(-30*24*time.Hour), scanChunk); err != nil {

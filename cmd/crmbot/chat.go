@@ -53,10 +53,17 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	log := c.logger(stderr)
-	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang})
+	mailer, err := smtpFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang, EmailBySMTP: mailer != nil})
 	con := console.New(eng, id, stdout, filepath.Dir(c.DB))
 	// Nudges and digests print in the terminal as they fire.
 	sched := scheduler.New(eng, c.Sched)
+	if mailer != nil {
+		sched.AddNotifier(crm.EmailPlatform, mailer)
+	}
 	sched.AddNotifier("console", con)
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)

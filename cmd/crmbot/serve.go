@@ -19,6 +19,7 @@ import (
 	"crmbot/adapters/telegram"
 	"crmbot/bot"
 	"crmbot/bot/scheduler"
+	"crmbot/crm"
 	"crmbot/metrics"
 	"crmbot/storage"
 )
@@ -49,8 +50,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang})
+	mailer, err := smtpFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang, EmailBySMTP: mailer != nil})
 	sched := scheduler.New(eng, c.Sched)
+	if mailer != nil {
+		sched.AddNotifier(crm.EmailPlatform, mailer)
+	}
 	db.ObserveTx(metrics.Tx)
 	stuck, err := durationEnv("CRMBOT_OUTBOX_STUCK", 15*time.Minute)
 	if err != nil {
