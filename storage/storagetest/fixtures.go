@@ -38,6 +38,14 @@ func (s *Seeder) PutContact(c *crm.Contact) error { return s.tx.PutContact(c) }
 // PutInterest stores in, keeping its indexes and counters.
 func (s *Seeder) PutInterest(in *crm.Interest) error { return s.tx.PutInterest(in) }
 
+// AddInteraction appends it to its interest's timeline, as it stands (the interest's
+// LastActivityAt is not touched).
+func (s *Seeder) AddInteraction(it *crm.Interaction) error { return s.tx.AddInteraction(it) }
+
+// AddAudit writes an audit entry: the history reports count (stage moves, wins,
+// losses) without the interests having to move.
+func (s *Seeder) AddAudit(e *crm.AuditEntry) error { return s.tx.AddAudit(e) }
+
 // Users returns every user.
 func (s *Seeder) Users() ([]*crm.User, error) { return s.tx.Users() }
 

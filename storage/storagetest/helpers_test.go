@@ -49,6 +49,12 @@ func TestSeedAndReadBack(t *testing.T) {
 		in.Next.Due = day.Add(-time.Hour)
 		return seed.PutInterest(in)
 	})
+	storagetest.Seed(t, db, func(seed *storagetest.Seeder) error {
+		if err := seed.AddInteraction(&crm.Interaction{InterestID: 1, At: day, Kind: crm.InteractionCall, Text: "talked"}); err != nil {
+			return err
+		}
+		return seed.AddAudit(&crm.AuditEntry{At: day, ActorID: 1, Entity: "interest", EntityID: 1, Action: "stage", Detail: "new→won"})
+	})
 	in := storagetest.Interest(t, db, 1)
 	if in == nil || !in.Next.Due.Equal(day.Add(-time.Hour)) {
 		t.Fatalf("Interest(1) = %+v", in)
@@ -74,8 +80,14 @@ func TestSeedAndReadBack(t *testing.T) {
 	if due := storagetest.DueBefore(t, db, 0, day.Add(-2*time.Hour)); len(due) != 0 {
 		t.Errorf("DueBefore 2h earlier = %+v, want none", due)
 	}
-	if tl := storagetest.Timeline(t, db, 1); len(tl) != 0 {
-		t.Errorf("Timeline = %+v, want empty", tl)
+	if tl := storagetest.Timeline(t, db, 1); len(tl) != 1 || tl[0].Text != "talked" {
+		t.Errorf("Timeline = %+v, want the call", tl)
+	}
+	if au := storagetest.Audit(t, db, "interest", 1); len(au) != 1 || au[0].Detail != "new→won" {
+		t.Errorf("Audit = %+v, want the stage move", au)
+	}
+	if a := storagetest.Activity(t, db, day.Add(-time.Hour), day.Add(time.Hour)); a == nil || a.Won != 1 {
+		t.Errorf("Activity = %+v, want one won", a)
 	}
 	if _, ok := storagetest.Idempotency(t, db, "k"); ok {
 		t.Error("an unrecorded replay key reads as recorded")
