@@ -133,12 +133,3 @@ func OutboxMessage(tb testing.TB, s crm.Store, key string) *crm.OutboxMessage {
 	})
 	return m
 }
-
-// Activity is crm.ActivitySince over [from, to): what the reports count, for a test
-// to compare a rendered report against.
-func Activity(tb testing.TB, s crm.Store, from, to time.Time) *crm.Activity {
-	tb.Helper()
-	var a *crm.Activity
-	view(tb, s, func(tx crm.Tx) (err error) { a, err = crm.ActivitySince(tx, from, to); return })
-	return a
-}
