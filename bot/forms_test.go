@@ -10,6 +10,7 @@ import (
 
 	"crmbot/bot"
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // submit sends a form from the admin and returns the replies.
@@ -32,18 +33,7 @@ func fieldsOf(replies []bot.Reply) []string {
 
 func (h *harness) interestCount() int {
 	h.t.Helper()
-	var n int
-	if err := h.db.View(context.Background(), func(tx crm.Tx) error {
-		for id := uint64(1); id < 50; id++ {
-			if in, err := tx.Interest(id); err == nil && in != nil {
-				n++
-			}
-		}
-		return nil
-	}); err != nil {
-		h.t.Fatal(err)
-	}
-	return n
+	return len(storagetest.Interests(h.t, h.db))
 }
 
 // A new-interest form is checked field by field, every error at once and each on
@@ -102,8 +92,7 @@ func TestFormNewSavesAndLeavesTheDialogueAlone(t *testing.T) {
 	if len(out) != 1 || out[0].Error || out[0].Card == nil || !strings.Contains(out[0].Text, "Beta") {
 		t.Fatalf("answer: %+v", out)
 	}
-	var in *crm.Interest
-	h.db.View(context.Background(), func(tx crm.Tx) (err error) { in, err = tx.Interest(1); return })
+	in := storagetest.Interest(t, h.db, 1)
 	if in == nil || in.Value != 12000 || in.Next.What != "send the offer" || in.Next.Due.Weekday() != time.Friday {
 		t.Fatalf("stored: %+v", in)
 	}
@@ -160,8 +149,10 @@ func TestFormLog(t *testing.T) {
 	if len(out) != 1 || out[0].Error || out[0].Card == nil {
 		t.Fatalf("valid: %+v", out)
 	}
-	var tl []*crm.Interaction
-	h.db.View(context.Background(), func(tx crm.Tx) (err error) { tl, err = tx.Timeline(1, 0); return })
+	tl := storagetest.Timeline(t, h.db, 1)
+	if len(tl) == 0 {
+		t.Fatal("nothing logged")
+	}
 	last := tl[len(tl)-1]
 	if last.Kind != crm.InteractionMeeting || last.Text != "wants 40 seats" {
 		t.Errorf("logged: %+v", last)

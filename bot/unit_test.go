@@ -3,7 +3,6 @@ package bot_test
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"crmbot/bot"
@@ -12,35 +11,12 @@ import (
 	"crmbot/storage/storagetest"
 )
 
-// countingStore counts the transactions opened on the real database it wraps: it
-// counts, it does not mock.
-type countingStore struct {
-	crm.Store
-	views, updates, commits atomic.Int64
-}
-
-func (c *countingStore) View(ctx context.Context, fn func(crm.Tx) error) error {
-	c.views.Add(1)
-	return c.Store.View(ctx, fn)
-}
-
-func (c *countingStore) Update(ctx context.Context, fn func(crm.Tx) error) error {
-	c.updates.Add(1)
-	err := c.Store.Update(ctx, fn)
-	if err == nil {
-		c.commits.Add(1)
-	}
-	return err
-}
-
-func (c *countingStore) reset() { c.views.Store(0); c.updates.Store(0); c.commits.Store(0) }
-
 // unitWorld is an engine on a counted real database with a manager, Ana, who owns
 // interest #2; the admin owns #1.
 type unitWorld struct {
 	t   *testing.T
 	db  *storage.DB
-	cs  *countingStore
+	cs  *storagetest.Counting // counts the transactions the Service opens
 	svc *crm.Service
 	eng *bot.Engine
 }
@@ -48,7 +24,7 @@ type unitWorld struct {
 func newUnitWorld(t *testing.T) *unitWorld {
 	t.Helper()
 	db := storagetest.Open(t)
-	cs := &countingStore{Store: db}
+	cs := storagetest.Count(db)
 	clk := &clock{t: start}
 	svc := crm.NewService(cs, clk.Now, crm.Config{DefaultRegion: "HR", Currency: "EUR"})
 	if _, err := svc.EnsureAdmin(context.Background(), "console:admin", "Admin"); err != nil {
@@ -83,17 +59,10 @@ func (w *unitWorld) idempotencyRecords() int {
 
 func (w *unitWorld) refusals() int {
 	n := 0
-	err := w.db.View(context.Background(), func(tx crm.Tx) error {
-		es, err := tx.AuditOf("interest", 1, 0)
-		for _, e := range es {
-			if e.Refused {
-				n++
-			}
+	for _, e := range storagetest.Audit(w.t, w.db, "interest", 1) {
+		if e.Refused {
+			n++
 		}
-		return err
-	})
-	if err != nil {
-		w.t.Fatal(err)
 	}
 	return n
 }
@@ -153,13 +122,13 @@ func TestOneTransactionPerMessage(t *testing.T) {
 	}
 	var logReply string
 	for _, s := range steps {
-		w.cs.reset()
+		w.cs.Reset()
 		records, refusals := w.idempotencyRecords(), w.refusals()
 		got := w.send(s.id, s.text, s.key)
 		if !strings.Contains(got, s.want) {
 			t.Errorf("%s: reply %q, want it to contain %q", s.name, got, s.want)
 		}
-		if v, u, c := w.cs.views.Load(), w.cs.updates.Load(), w.cs.commits.Load(); v != s.views || u != s.updates || c != s.commits {
+		if v, u, c := w.cs.Views(), w.cs.Updates(), w.cs.Commits(); v != s.views || u != s.updates || c != s.commits {
 			t.Errorf("%s: %d reads, %d writes (%d committed); want %d, %d (%d)", s.name, v, u, c, s.views, s.updates, s.commits)
 		}
 		if n := w.idempotencyRecords() - records; n != s.records {

@@ -236,29 +236,13 @@ func (h *harness) validate(req *http.Request, res response) {
 
 func (h *harness) outbox(key string) *crm.OutboxMessage {
 	h.t.Helper()
-	var m *crm.OutboxMessage
-	err := h.db.View(context.Background(), func(tx crm.Tx) error {
-		var err error
-		m, err = tx.OutboxMessage(key)
-		return err
-	})
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return m
+	return storagetest.OutboxMessage(h.t, h.db, key)
 }
 
 func (h *harness) pending(platform string) []*crm.OutboxMessage {
 	h.t.Helper()
-	var ms []*crm.OutboxMessage
-	if err := h.db.View(context.Background(), func(tx crm.Tx) error {
-		var err error
-		ms, err = tx.PendingOutbox(platform, h.clk.Now().Add(24*time.Hour), 0)
-		return err
-	}); err != nil {
+	ms, err := h.svc.PendingOutbox(context.Background(), platform, h.clk.Now().Add(24*time.Hour), 0)
+	if err != nil {
 		h.t.Fatal(err)
 	}
 	return ms

@@ -14,6 +14,7 @@ import (
 
 	"crmbot/bot"
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // The known-answer vector of docs.slack.dev/authentication/verifying-requests-from-slack.
@@ -82,9 +83,8 @@ func TestSlashCommandCreatesInterestWithinBudget(t *testing.T) {
 	if len(ins) != 1 || ins[0].OwnerID != e.admin().ID {
 		t.Fatalf("interests: %+v", ins)
 	}
-	var company *crm.Company
-	e.view(func(tx crm.Tx) (err error) { company, err = tx.Company(ins[0].CompanyID); return })
-	if company.Name != "Acme d.o.o." {
+	company := storagetest.Company(t, e.db, ins[0].CompanyID)
+	if company == nil || company.Name != "Acme d.o.o." {
 		t.Errorf("company %q", company.Name)
 	}
 	// The same command delivered again (same trigger) changes nothing and is not
@@ -174,12 +174,9 @@ func TestUnverifiedRequestsAreRefused(t *testing.T) {
 	if n := len(e.interests()); n != 0 {
 		t.Errorf("%d interests stored", n)
 	}
-	e.view(func(tx crm.Tx) error {
-		if _, ok, _ := tx.Idempotency("req:slack:cmd:tr-x"); ok {
-			t.Error("a refused command reached the engine")
-		}
-		return nil
-	})
+	if _, ok := storagetest.Idempotency(t, e.db, "req:slack:cmd:tr-x"); ok {
+		t.Error("a refused command reached the engine")
+	}
 	if known, _ := e.recorded(sourceEvents, "EvBad"); known {
 		t.Error("a refused event was recorded")
 	}
@@ -400,9 +397,7 @@ func TestModals(t *testing.T) {
 		t.Fatalf("impossible date: %d %s", resp.StatusCode, body)
 	}
 	timeline := func() []*crm.Interaction {
-		var tl []*crm.Interaction
-		e.view(func(tx crm.Tx) (err error) { tl, err = tx.Timeline(1, 0); return })
-		return tl
+		return storagetest.Timeline(t, e.db, 1)
 	}
 	before := len(timeline())
 
@@ -481,15 +476,12 @@ func TestNonMemberIsRefusedEphemerally(t *testing.T) {
 	if len(users) != 1 {
 		t.Errorf("%d users", len(users))
 	}
-	e.view(func(tx crm.Tx) error {
-		if _, ok, _ := tx.Idempotency("req:slack:cmd:tr-9"); ok {
-			t.Error("a stranger's request was recorded")
-		}
-		if b, _ := tx.Dialog("slack:T1/U999"); b != nil {
-			t.Error("a stranger's dialogue was stored")
-		}
-		return nil
-	})
+	if _, ok := storagetest.Idempotency(t, e.db, "req:slack:cmd:tr-9"); ok {
+		t.Error("a stranger's request was recorded")
+	}
+	if b := storagetest.Dialog(t, e.db, "slack:T1/U999"); b != nil {
+		t.Error("a stranger's dialogue was stored")
+	}
 }
 
 func TestTeamAddFromMention(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"crmbot/bot"
 	"crmbot/crm"
 	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 const (
@@ -527,21 +528,10 @@ func (e *env) recorded(source, id string) (known, pending bool) {
 	return es[0].Seq != 0, es[0].Seq != 0
 }
 
-// count runs fn in a read transaction.
-func (e *env) view(fn func(tx crm.Tx) error) {
-	e.t.Helper()
-	if err := e.db.View(context.Background(), fn); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
 // interests returns every interest in the database.
 func (e *env) interests() []*crm.Interest {
-	var out []*crm.Interest
-	e.view(func(tx crm.Tx) error {
-		return tx.ForEachInterest(func(in *crm.Interest) error { out = append(out, in); return nil })
-	})
-	return out
+	e.t.Helper()
+	return storagetest.Interests(e.t, e.db)
 }
 
 func (e *env) admin() *crm.User {

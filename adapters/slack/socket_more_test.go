@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // interactiveEnvelope wraps an interaction payload as Socket Mode delivers it.
@@ -93,8 +94,7 @@ func TestSocketModeInteractive(t *testing.T) {
 	}
 	e.stop()
 	wc.checkAcks(t, "env-sc", "env-vs-bad", "env-vs", "env-btn")
-	var tl []*crm.Interaction
-	e.view(func(tx crm.Tx) (err error) { tl, err = tx.Timeline(1, 0); return })
+	tl := storagetest.Timeline(t, e.db, 1)
 	logged := 0
 	for _, it := range tl {
 		if it.Text == "wants 40 seats" {

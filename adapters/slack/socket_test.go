@@ -14,7 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // socketPath is where the fake Slack serves Socket Mode's WebSocket; its
@@ -276,8 +276,7 @@ func TestSocketModeSlashCommand(t *testing.T) {
 	if len(ins) != 1 || ins[0].OwnerID != e.admin().ID {
 		t.Fatalf("interests: %+v", ins)
 	}
-	var company *crm.Company
-	e.view(func(tx crm.Tx) (err error) { company, err = tx.Company(ins[0].CompanyID); return })
+	company := storagetest.Company(t, e.db, ins[0].CompanyID)
 	if company == nil || company.Name != "Acme d.o.o." {
 		t.Errorf("company %+v", company)
 	}

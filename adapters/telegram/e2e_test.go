@@ -11,6 +11,7 @@ import (
 
 	"crmbot/bot"
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // End-to-end: the real engine and the real database behind the adapter, the real
@@ -110,7 +111,6 @@ func expect(t *testing.T, calls []apiCall, substr string) {
 
 func TestE2EPrivateDialogue(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
 
 	r := w.say(adminID, "/new")
 	expect(t, r, "Who is the contact?")
@@ -140,29 +140,15 @@ func TestE2EPrivateDialogue(t *testing.T) {
 	expect(t, r, "wants 40 seats")
 
 	// The database holds what the dialogue said.
-	err := w.db.View(ctx, func(tx crm.Tx) error {
-		in, err := tx.Interest(1)
-		if err != nil {
-			return err
-		}
-		co, err := tx.Company(in.CompanyID)
-		if err != nil {
-			return err
-		}
-		if co.Name != "Brodogradilište Split d.d. & Sons <HQ>" {
-			t.Errorf("company %q", co.Name)
-		}
-		tl, err := tx.Timeline(1, 0)
-		if err != nil {
-			return err
-		}
-		if len(tl) != 2 || !strings.Contains(tl[1].Text, "wants 40 seats") {
-			t.Errorf("timeline %+v", tl)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	in := storagetest.Interest(t, w.db, 1)
+	if in == nil {
+		t.Fatal("interest #1 not stored")
+	}
+	if co := storagetest.Company(t, w.db, in.CompanyID); co == nil || co.Name != "Brodogradilište Split d.d. & Sons <HQ>" {
+		t.Errorf("company %+v", co)
+	}
+	if tl := storagetest.Timeline(t, w.db, 1); len(tl) != 2 || !strings.Contains(tl[1].Text, "wants 40 seats") {
+		t.Errorf("timeline %+v", tl)
 	}
 	// The command menu came from the engine.
 	if c := w.api.callsOf("setMyCommands"); len(c) != 1 || !strings.Contains(c[0].Params["commands"], `"command":"pipeline"`) {
@@ -213,7 +199,6 @@ func TestE2EAccess(t *testing.T) {
 
 func TestE2EContactCard(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
 	r := w.deliver(func(id int) string { return contactCard(id, adminID, "Marko", "Đurić", "+385 91 234 5678") })
 	if len(r) == 0 {
 		t.Fatal("no answer to a contact card")
@@ -223,18 +208,8 @@ func TestE2EContactCard(t *testing.T) {
 		r = w.press(adminID, "Skip")
 	}
 	expect(t, r, "Created #1")
-	err := w.db.View(ctx, func(tx crm.Tx) error {
-		cs, err := tx.ContactsByPhone("+385912345678")
-		if err != nil {
-			return err
-		}
-		if len(cs) != 1 || !strings.Contains(cs[0].FullName, "Marko") {
-			t.Errorf("contacts by phone: %+v", cs)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	if cs := storagetest.ContactsByPhone(t, w.db, "+385912345678"); len(cs) != 1 || !strings.Contains(cs[0].FullName, "Marko") {
+		t.Errorf("contacts by phone: %+v", cs)
 	}
 }
 
@@ -295,24 +270,14 @@ func TestE2ERestartNeitherLosesNorRepeats(t *testing.T) {
 	if off := e.api.callsOf("getUpdates")[0].Params["offset"]; off != "6" {
 		t.Errorf("first getUpdates offset %q, want 6 (the stored one)", off)
 	}
-	err := e.db.View(ctx, func(tx crm.Tx) error {
-		tl, err := tx.Timeline(1, 0)
-		if err != nil {
-			return err
+	count := map[string]int{}
+	for _, it := range storagetest.Timeline(t, e.db, 1) {
+		count[it.Text]++
+	}
+	for i := 1; i <= 5; i++ {
+		if n := count[fmt.Sprintf("entry %d", i)]; n != 1 {
+			t.Errorf("entry %d logged %d times", i, n)
 		}
-		count := map[string]int{}
-		for _, it := range tl {
-			count[it.Text]++
-		}
-		for i := 1; i <= 5; i++ {
-			if n := count[fmt.Sprintf("entry %d", i)]; n != 1 {
-				t.Errorf("entry %d logged %d times", i, n)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

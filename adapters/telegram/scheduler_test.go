@@ -16,6 +16,7 @@ import (
 	"crmbot/bot/scheduler"
 	"crmbot/crm"
 	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 // seedUser is a person of seedNudges: a Telegram user id, a role and how many
@@ -33,12 +34,12 @@ type seedUser struct {
 // so consecutive outbox keys go to different chats. Digests are off.
 func seedNudges(tb testing.TB, db *storage.DB, users []seedUser, due time.Time) {
 	tb.Helper()
-	err := db.Update(context.Background(), func(tx crm.Tx) error {
+	storagetest.Seed(tb, db, func(seed *storagetest.Seeder) error {
 		ids := make([]uint64, len(users))
 		for i, su := range users {
 			u := &crm.User{Name: su.name, Role: su.role, Segment: crm.SegmentCorporate, TZ: "UTC", DigestAt: "off",
 				Identities: []crm.Identity{identity(su.tgID)}}
-			if err := tx.PutUser(u); err != nil {
+			if err := seed.PutUser(u); err != nil {
 				return err
 			}
 			ids[i] = u.ID
@@ -57,26 +58,23 @@ func seedNudges(tb testing.TB, db *storage.DB, users []seedUser, due time.Time) 
 				left[i]--
 				n++
 				co := &crm.Company{Name: fmt.Sprintf("Client %d d.o.o.", n), CreatedAt: due}
-				if err := tx.PutCompany(co); err != nil {
+				if err := seed.PutCompany(co); err != nil {
 					return err
 				}
 				ct := &crm.Contact{CompanyID: co.ID, FullName: fmt.Sprintf("Contact %d", n), Mobile: fmt.Sprintf("+38591%07d", n), CreatedAt: due}
-				if err := tx.PutContact(ct); err != nil {
+				if err := seed.PutContact(ct); err != nil {
 					return err
 				}
 				in := &crm.Interest{Kind: crm.KindInterest, CompanyID: co.ID, ContactID: ct.ID, OwnerID: ids[i],
 					Segment: crm.SegmentCorporate, Stage: crm.StageNew, Next: crm.NextAction{What: "next.call", Due: due},
 					CreatedAt: due.Add(-time.Hour), UpdatedAt: due.Add(-time.Hour), LastActivityAt: due.Add(-time.Hour)}
-				if err := tx.PutInterest(in); err != nil {
+				if err := seed.PutInterest(in); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
 }
 
 // TestSchedulerDeliveryWithinLimits runs the real scheduler through the real adapter
@@ -166,22 +164,19 @@ func TestSchedulerDeliveryWithinLimits(t *testing.T) {
 	// A new follow-up of Oleg's falls due: nothing is sent to him, the admin is not
 	// told again, and the limits still hold.
 	e.clock.Sleep(ctx, 24*time.Hour)
-	err = e.db.Update(ctx, func(tx crm.Tx) error {
+	storagetest.Seed(t, e.db, func(seed *storagetest.Seeder) error {
 		for id := uint64(1); id <= 6; id++ {
-			in, err := tx.Interest(id)
+			in, err := seed.Interest(id)
 			if err != nil {
 				return err
 			}
 			if in.OwnerID == oleg.ID {
 				in.Next.Due = e.clock.Now().Add(-time.Minute)
-				return tx.PutInterest(in)
+				return seed.PutInterest(in)
 			}
 		}
 		return fmt.Errorf("no interest of Oleg's")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	before := len(e.api.callsOf("sendMessage"))
 	deliverAll()
 	if n := len(e.api.callsOf("sendMessage")); n != before {

@@ -17,6 +17,7 @@ import (
 	"crmbot/crm"
 	"crmbot/storage"
 	"crmbot/storage/benchdata"
+	"crmbot/storage/storagetest"
 )
 
 // scanBench is a scheduler over a private copy of the benchmark dataset (Scan writes:
@@ -140,20 +141,17 @@ func BenchmarkScan(b *testing.B) {
 	b.Run("catchup", func(b *testing.B) {
 		s := newScanBench(b)
 		b.StopTimer()
-		err := s.db.Update(context.Background(), func(tx crm.Tx) error {
-			us, err := tx.Users()
+		storagetest.Seed(b, s.db, func(seed *storagetest.Seeder) error {
+			us, err := seed.Users()
 			for _, u := range us {
 				if err != nil {
 					break
 				}
 				u.DigestAt = "off"
-				err = tx.PutUser(u)
+				err = seed.PutUser(u)
 			}
 			return err
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
 		s.scan(b) // the overdue ones: decided before the timed scans
 		b.StartTimer()
 		nudges, ops := 0, 0
@@ -183,17 +181,14 @@ func BenchmarkScanBacklog(b *testing.B) {
 		// The scheduler's own write transactions, timed from when each holds the
 		// writer lock to its commit: what a user's write may wait behind, whatever the
 		// machine's own fsync jitter adds.
-		held := &heldStore{Store: s.db}
+		held := storagetest.Time(s.db)
 		clock := func() time.Time { return s.now }
 		s.sched = scheduler.New(bot.New(crm.NewService(held, clock, crm.Config{}), bot.Options{Clock: clock}), scheduler.Config{})
 		s.sched.AddNotifier("console", bot.NotifierFunc(func(context.Context, crm.Identity, bot.Reply) error { return nil }))
 		// A head to escalate to (the dataset has only managers).
-		err := s.db.Update(context.Background(), func(tx crm.Tx) error {
-			return tx.PutUser(&crm.User{Name: "Head", Role: crm.RoleHead, Segment: crm.SegmentCorporate, TZ: "UTC", Identities: []crm.Identity{"console:head"}})
+		storagetest.Seed(b, s.db, func(seed *storagetest.Seeder) error {
+			return seed.PutUser(&crm.User{Name: "Head", Role: crm.RoleHead, Segment: crm.SegmentCorporate, TZ: "UTC", Identities: []crm.Identity{"console:head"}})
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
 		// The same writes with nothing else running: the machine's own fsync jitter,
 		// to read the p99 under the scan against.
 		idle := userWrites(b, s, time.Second)
@@ -209,7 +204,7 @@ func BenchmarkScanBacklog(b *testing.B) {
 			defer wg.Done()
 			for n := 0; ctx.Err() == nil; n++ {
 				start := time.Now()
-				err := s.db.Update(ctx, func(tx crm.Tx) error { return tx.SetIdempotency(fmt.Sprintf("bench:%d", n), "1") })
+				err := storagetest.SetIdempotency(ctx, s.db, fmt.Sprintf("bench:%d", n), "1")
 				if err != nil && ctx.Err() == nil {
 					b.Error(err)
 					return
@@ -246,10 +241,11 @@ func BenchmarkScanBacklog(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-write-ms")
 			b.ReportMetric(float64(len(lat)), "writes")
 		}
-		slices.Sort(held.d)
-		if n := len(held.d); n > 0 {
-			b.ReportMetric(float64(held.d[n*99/100].Microseconds())/1000, "p99-sched-tx-ms")
-			b.ReportMetric(float64(held.d[n-1].Microseconds())/1000, "max-sched-tx-ms")
+		heldFor := held.Held()
+		slices.Sort(heldFor)
+		if n := len(heldFor); n > 0 {
+			b.ReportMetric(float64(heldFor[n*99/100].Microseconds())/1000, "p99-sched-tx-ms")
+			b.ReportMetric(float64(heldFor[n-1].Microseconds())/1000, "max-sched-tx-ms")
 			b.ReportMetric(float64(n), "sched-txs")
 		}
 		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
@@ -266,30 +262,11 @@ func userWrites(b *testing.B, s *scanBench, d time.Duration) []time.Duration {
 	var lat []time.Duration
 	for end, n := time.Now().Add(d), 0; time.Now().Before(end); n++ {
 		start := time.Now()
-		if err := s.db.Update(context.Background(), func(tx crm.Tx) error { return tx.SetIdempotency(fmt.Sprintf("idle:%d", n), "1") }); err != nil {
+		if err := storagetest.SetIdempotency(context.Background(), s.db, fmt.Sprintf("idle:%d", n), "1"); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(start))
 	}
 	slices.Sort(lat)
 	return lat
-}
-
-// heldStore times each write transaction from the moment it holds the writer lock (its
-// function starts) to its commit.
-type heldStore struct {
-	crm.Store
-	d []time.Duration
-}
-
-func (h *heldStore) Update(ctx context.Context, fn func(crm.Tx) error) error {
-	var start time.Time
-	err := h.Store.Update(ctx, func(tx crm.Tx) error {
-		start = time.Now()
-		return fn(tx)
-	})
-	if !start.IsZero() {
-		h.d = append(h.d, time.Since(start))
-	}
-	return err
 }

@@ -13,6 +13,7 @@ import (
 	"crmbot/bot"
 	"crmbot/bot/scheduler"
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // syncBuffer is a log sink safe for the concurrent senders.
@@ -241,79 +242,29 @@ func TestEscalationPrivateToHeadCountsInChannel(t *testing.T) {
 	}
 }
 
-// observedStore wraps the real database to watch the scheduler's write transactions:
-// how many outbox records each writes, and a crash after the nth.
-type observedStore struct {
-	crm.Store
-	mu       sync.Mutex
-	writes   []int // outbox records written, per write transaction
-	failAt   int   // fail the failAt-th write transaction (1-based); 0: never
-	failures int
-}
-
-type observedTx struct {
-	crm.Tx
-	n *int
-}
-
-func (t observedTx) Enqueue(m *crm.OutboxMessage) (bool, error) {
-	*t.n++
-	return t.Tx.Enqueue(m)
-}
-
-var errCrash = errors.New("crash")
-
-func (s *observedStore) Update(ctx context.Context, fn func(crm.Tx) error) error {
-	s.mu.Lock()
-	s.writes = append(s.writes, 0)
-	i := len(s.writes) - 1
-	fail := s.failAt > 0 && len(s.writes) == s.failAt
-	s.mu.Unlock()
-	n := 0
-	err := s.Store.Update(ctx, func(tx crm.Tx) error {
-		if err := fn(observedTx{tx, &n}); err != nil {
-			return err
-		}
-		if fail {
-			return errCrash // rolled back, as a crash before the commit
-		}
-		return nil
-	})
-	s.mu.Lock()
-	s.writes[i] = n
-	if fail {
-		s.failures++
-	}
-	s.mu.Unlock()
-	return err
-}
-
 // seedBacklog gives owner n open interests, all due at due, written straight to the
 // database (the service would take a transaction each).
 func seedBacklog(t *testing.T, e *schedEnv, ownerIdentity crm.Identity, n int, due time.Time) {
 	t.Helper()
-	err := e.db.Update(context.Background(), func(tx crm.Tx) error {
-		owner, err := tx.UserByIdentity(ownerIdentity)
+	storagetest.Seed(t, e.db, func(seed *storagetest.Seeder) error {
+		owner, err := seed.UserByIdentity(ownerIdentity)
 		if err != nil {
 			return err
 		}
 		for i := 0; i < n; i++ {
 			co := &crm.Company{Name: fmt.Sprintf("Client %d d.o.o.", i), CreatedAt: due}
-			if err := tx.PutCompany(co); err != nil {
+			if err := seed.PutCompany(co); err != nil {
 				return err
 			}
 			in := &crm.Interest{Kind: crm.KindInterest, CompanyID: co.ID, OwnerID: owner.ID, Segment: crm.SegmentCorporate,
 				Stage: crm.StageNew, Next: crm.NextAction{What: "next.call", Due: due.Add(time.Duration(i) * time.Second)},
 				CreatedAt: due.Add(-time.Hour), UpdatedAt: due.Add(-time.Hour), LastActivityAt: due.Add(-time.Hour)}
-			if err := tx.PutInterest(in); err != nil {
+			if err := seed.PutInterest(in); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // A backlog (an import, an outage) of every follow-up overdue: the scan works in
@@ -322,9 +273,9 @@ func seedBacklog(t *testing.T, e *schedEnv, ownerIdentity crm.Identity, n int, d
 // neither repeats nor loses one.
 func TestBacklogChunkedWithoutFloods(t *testing.T) {
 	const backlog = 1500
-	obs := &observedStore{}
 	e := newSchedEnv(t, at("2026-11-25 10:00"), scheduler.Config{EscalateAfter: 2})
-	e.wrap = func(s crm.Store) crm.Store { obs.Store = s; return obs }
+	obs := storagetest.Observe(e.db)
+	e.obs = obs
 	e.restart()
 	e.team()
 	e.say("telegram:1", "/team add Petra Novak head corporate Europe/Zagreb telegram:4")
@@ -333,21 +284,15 @@ func TestBacklogChunkedWithoutFloods(t *testing.T) {
 	}
 	seedBacklog(t, e, "telegram:2", backlog, at("2026-11-10 09:00"))
 	e.now = at("2026-11-25 10:00")
-	obs.mu.Lock()
-	obs.writes, obs.failAt = nil, 4 // crash in the middle of the nudges
-	obs.mu.Unlock()
-	if _, err := e.sched.Scan(context.Background()); !errors.Is(err, errCrash) {
+	obs.Reset(4) // crash in the middle of the nudges
+	if _, err := e.sched.Scan(context.Background()); !errors.Is(err, storagetest.ErrCrash) {
 		t.Fatalf("scan: %v, want the crash", err)
 	}
 	e.restart() // the pass resumes where the last committed chunk left it
-	obs.mu.Lock()
-	obs.writes, obs.failAt = nil, 0
-	obs.mu.Unlock()
+	obs.Reset(0)
 	e.tick()
 	e.tick()
-	obs.mu.Lock()
-	writes := append([]int(nil), obs.writes...)
-	obs.mu.Unlock()
+	writes := obs.Writes()
 	maxWrites := 0
 	for _, n := range writes {
 		maxWrites = max(maxWrites, n)
@@ -378,25 +323,14 @@ func TestBacklogChunkedWithoutFloods(t *testing.T) {
 	}
 	// Every interest's escalation decided exactly once: a record each (nudges older
 	// than the look-back are made once by the pass's position, and counted above).
-	err := e.db.View(context.Background(), func(tx crm.Tx) error {
-		due, err := tx.DueBefore(0, e.now, 0)
-		if err != nil {
-			return err
+	due := storagetest.DueBefore(t, e.db, 0, e.now)
+	if len(due) != backlog {
+		t.Fatalf("%d due, want %d", len(due), backlog)
+	}
+	for _, in := range due {
+		if k := fmt.Sprintf("escnote:%d:%d", in.ID, in.Next.Due.Unix()); storagetest.OutboxMessage(t, e.db, k) == nil {
+			t.Fatalf("%s: no outbox record", k)
 		}
-		if len(due) != backlog {
-			return fmt.Errorf("%d due, want %d", len(due), backlog)
-		}
-		for _, in := range due {
-			for _, k := range []string{fmt.Sprintf("escnote:%d:%d", in.ID, in.Next.Due.Unix())} {
-				if _, err := tx.OutboxMessage(k); err != nil {
-					return fmt.Errorf("%s: %w", k, err)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if problems, err := e.db.Verify(context.Background()); err != nil || len(problems) > 0 {
 		t.Fatalf("verify after the backlog: %v %q", err, problems)

@@ -16,6 +16,7 @@ import (
 	"crmbot/bot/scheduler"
 	"crmbot/crm"
 	"crmbot/storage"
+	"crmbot/storage/storagetest"
 )
 
 // recorder is a Notifier that records what it was asked to send, and fails as told.
@@ -66,9 +67,9 @@ type schedEnv struct {
 	now   time.Time
 	cfg   scheduler.Config
 	logs  *syncBuffer // the engine's and scheduler's log, as text
-	// wrap, when set, wraps the database as the service sees it (to observe its
+	// obs, when set, wraps the database as the service sees it (to observe its
 	// transactions).
-	wrap func(crm.Store) crm.Store
+	obs *storagetest.Observed
 }
 
 func newSchedEnv(t *testing.T, now time.Time, cfg scheduler.Config) *schedEnv {
@@ -87,11 +88,12 @@ func (e *schedEnv) open() {
 	}
 	e.db = db
 	clock := func() time.Time { return e.now }
-	var store crm.Store = db
-	if e.wrap != nil {
-		store = e.wrap(db)
+	if e.obs != nil {
+		e.obs.Rewrap(db)
+		e.svc = crm.NewService(e.obs, clock, crm.Config{})
+	} else {
+		e.svc = crm.NewService(db, clock, crm.Config{})
 	}
-	e.svc = crm.NewService(store, clock, crm.Config{})
 	e.eng = bot.New(e.svc, bot.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(e.logs, nil))})
 	e.sched = scheduler.New(e.eng, e.cfg)
 	e.sched.AddNotifier("telegram", e.rec)
