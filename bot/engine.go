@@ -99,6 +99,10 @@ type conv struct {
 	lang   string
 	d      *dialog // current dialogue, nil when none
 	dDirty bool    // d changed and must be saved
+	// errs collects the error codes this run answered with. A message may run more
+	// than once (read-only first, then in its write, then call by call after a
+	// refusal inside the write), so Handle counts the last run's, once.
+	errs *[]string
 }
 
 func (c *conv) t(key string, args ...any) string { return c.e.cat.T(c.lang, key, args...) }
@@ -123,17 +127,22 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 			out = []Reply{{Text: e.cat.T(e.strangerLang(req), "err.internal"), Private: true}}
 		}
 	}()
-	meta := crm.MessageMeta{Identity: req.Identity, InboxSeq: req.InboxSeq}
+	meta := crm.MessageMeta{Identity: req.Identity}
 	meta.Detached, meta.Writes = runsHow(req)
 	if req.Key != "" {
 		meta.Key = "req:" + req.Key
 	}
+	var errs []string
 	err := e.svc.Message(ctx, meta, func(ctx context.Context, u *crm.MessageUnit) error {
 		// This may run more than once (first read-only, then in one write): it only
 		// assigns out.
-		out = e.handle(ctx, req, u)
+		errs = errs[:0]
+		out = e.handle(ctx, req, u, &errs)
 		return nil
 	})
+	for _, code := range errs {
+		metrics.Error(code)
+	}
 	if err != nil {
 		e.log.Error("handle message", "err", err, "identity_platform", req.Identity.Platform())
 		metrics.Error(string(crm.EINTERNAL))
@@ -144,12 +153,12 @@ func (e *Engine) Handle(ctx context.Context, req Request) (out []Reply) {
 
 // handle answers req inside its unit of work u, which holds what was read for it
 // (user, kept replies, dialogue) and takes what is to be stored with its changes.
-func (e *Engine) handle(ctx context.Context, req Request, mu *crm.MessageUnit) (out []Reply) {
+func (e *Engine) handle(ctx context.Context, req Request, mu *crm.MessageUnit, errs *[]string) (out []Reply) {
 	u, err := e.user(ctx, req, mu)
 	if err != nil {
 		return e.stranger(ctx, req, err)
 	}
-	c := &conv{ctx: ctx, e: e, u: u, req: req, lang: e.userLang(u)}
+	c := &conv{ctx: ctx, e: e, u: u, req: req, lang: e.userLang(u), errs: errs}
 	if len(req.Text) > MaxTextBytes {
 		// Refused before anything reads it: no command is that long, and a paste this
 		// size is a mistake better caught than stored.
@@ -285,10 +294,14 @@ func (c *conv) fail(err error) []Reply {
 
 func (c *conv) errReply(err error) Reply {
 	ce := crm.AsError(err)
-	if ce == nil {
-		metrics.Error(string(crm.EINTERNAL))
+	code := string(crm.EINTERNAL)
+	if ce != nil {
+		code = string(ce.Code)
+	}
+	if c.errs != nil {
+		*c.errs = append(*c.errs, code)
 	} else {
-		metrics.Error(string(ce.Code))
+		metrics.Error(code) // a push rendered outside a message
 	}
 	if ce == nil || ce.Code == crm.EINTERNAL {
 		c.e.log.Error("request failed", "err", err, "identity_platform", c.req.Identity.Platform())

@@ -18,8 +18,10 @@ import (
 //   - Pending returns the entries of source left undone by a previous run, in
 //     arrival order, to be handled before anything new.
 //   - Cursor returns source's stored cursor ("" when none).
-//   - Done marks an entry handled. It is cheap when the entry was already removed in
-//     the message's own write transaction (see Request.InboxSeq and crm.InboxTx).
+//   - Done marks an entry handled, once its replies were delivered: an entry cut short
+//     by a crash is handed back by Pending and handled again, and the engine answers it
+//     with the replies it kept with the change (marking it done in the change's own
+//     transaction would lose them).
 type Inbox interface {
 	Accept(ctx context.Context, source string, items []crm.InboxItem, cursor string) ([]crm.InboxEntry, error)
 	Pending(ctx context.Context, source string) ([]crm.InboxEntry, error)

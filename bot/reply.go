@@ -36,10 +36,6 @@ type Request struct {
 	// Key identifies the platform message or update ("telegram:u:1234"), so a
 	// redelivered one is not acted on twice. Empty when the platform has no id.
 	Key string
-	// InboxSeq is the inbox entry the request came from (0: none). The adapter marks
-	// it done after handling; a write transaction may mark it done with its change
-	// (crm.InboxTx), so the message's one write also records that it was handled.
-	InboxSeq uint64
 	// Chat says whether the message came from a private chat or a group.
 	Chat ChatKind
 	// ChatID is the chat the message came from, as an identity an adapter can deliver

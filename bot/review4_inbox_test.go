@@ -12,12 +12,10 @@ import (
 // An inbox entry leaves the inbox only once its replies are delivered: the adapters
 // (telegram.handleEntry, slack) keep an entry whose delivery was cut short by
 // shutdown, so that the next start handles it again and the engine answers from the
-// kept replies ("a repeated reply is better than a lost one"). But a changing message
-// marks its entry done inside its own write transaction (crm.MessageMeta.InboxSeq,
-// MessageUnit.save), before Handle even returns its replies: a crash or shutdown
-// between the commit and the delivery leaves nothing to redeliver (Telegram's offset
-// and Slack's 200 were given at Accept), and the user never learns that, or what,
-// was stored.
+// kept replies ("a repeated reply is better than a lost one"). A changing message
+// must not mark its entry done inside its own write transaction: a crash between the
+// commit and the delivery would leave nothing to redeliver (Telegram's offset and
+// Slack's 200 were given at Accept), and the user would never learn what was stored.
 func TestInboxEntryOutlivesTheChangeUntilRepliesAreDelivered(t *testing.T) {
 	w := newUnitWorld(t)
 	ctx := context.Background()
@@ -27,7 +25,7 @@ func TestInboxEntryOutlivesTheChangeUntilRepliesAreDelivered(t *testing.T) {
 		t.Fatalf("accept: %v %v", es, err)
 	}
 	replies := w.eng.Handle(ctx, bot.Request{Identity: "console:ana", Name: "T", Chat: bot.ChatPrivate,
-		Text: "/new Lea Lukić, Gama d.o.o.", Key: "tg:u:77", InboxSeq: es[0].Seq})
+		Text: "/new Lea Lukić, Gama d.o.o.", Key: "tg:u:77"})
 	if len(replies) == 0 {
 		t.Fatal("no reply")
 	}
@@ -42,7 +40,7 @@ func TestInboxEntryOutlivesTheChangeUntilRepliesAreDelivered(t *testing.T) {
 	}
 	// Handled again at the next start, it acts once and answers from the kept replies.
 	again := w.eng.Handle(ctx, bot.Request{Identity: "console:ana", Name: "T", Chat: bot.ChatPrivate,
-		Text: "/new Lea Lukić, Gama d.o.o.", Key: "tg:u:77", InboxSeq: pending[0].Seq})
+		Text: "/new Lea Lukić, Gama d.o.o.", Key: "tg:u:77"})
 	if len(again) == 0 || again[0].Text != replies[0].Text {
 		t.Errorf("redelivered: %v, want the kept %q", again, replies[0].Text)
 	}

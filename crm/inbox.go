@@ -29,10 +29,3 @@ type InboxEntry struct {
 	Body []byte
 }
 
-// InboxTx is what a write transaction offers to mark an inbox entry done together
-// with the change it caused, so that the message's one write commits both. The
-// storage's transactions implement it; a Service holding the entry's Seq (from the
-// request) calls it inside its write. A Seq already done, or 0, is no error.
-type InboxTx interface {
-	InboxDone(seq uint64) error
-}

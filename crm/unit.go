@@ -13,11 +13,6 @@ type MessageMeta struct {
 	// Key is the idempotency key the message's result is kept under, so that a
 	// redelivery is answered from it instead of acting twice ("" for none).
 	Key string
-	// InboxSeq is the durable inbox entry the message was read from (0 for none). It is
-	// marked done in the transaction that writes the message's changes, when the
-	// transaction implements InboxTx. A message that writes nothing leaves the mark
-	// to its caller.
-	InboxSeq uint64
 	// Detached runs the handling without holding the unit's read transaction: for a
 	// command that opens transactions of its own without a context (a hot backup),
 	// which would wait on a writer that waits on the held transaction.
@@ -111,11 +106,6 @@ func (u *MessageUnit) save(tx Tx) error {
 	if u.remember && u.meta.Key != "" {
 		if err := tx.SetIdempotency(u.meta.Key, u.result); err != nil {
 			return err
-		}
-	}
-	if u.meta.InboxSeq != 0 {
-		if in, ok := tx.(InboxTx); ok {
-			return in.InboxDone(u.meta.InboxSeq)
 		}
 	}
 	return nil
@@ -385,7 +375,7 @@ func (s *Service) direct(ctx context.Context, loaded *MessageUnit, fn func(conte
 	if err := fn(context.WithValue(ctx, unitKey{}, st), d); err != nil {
 		return err
 	}
-	if d.replayed || !d.dirty() && !st.wrote && !(always && (d.remember && m.Key != "" || m.InboxSeq != 0)) {
+	if d.replayed || !d.dirty() && !st.wrote && !(always && d.remember && m.Key != "") {
 		return nil
 	}
 	return s.Store.Update(ctx, d.save)

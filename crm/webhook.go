@@ -291,13 +291,3 @@ func clipRunes(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
-
-// InboxDone passes the inbox mark through to the transaction underneath, which the
-// wrapper would otherwise hide from a type assertion. A store without an inbox marks
-// nothing; the adapter's own Done then does it.
-func (t eventTx) InboxDone(seq uint64) error {
-	if d, ok := t.Tx.(InboxTx); ok {
-		return d.InboxDone(seq)
-	}
-	return nil
-}

@@ -286,7 +286,7 @@ func (in *Inbox) Cursor(ctx context.Context, source string) (string, error) {
 
 // Done marks entry seq handled: it leaves the inbox (its id is still remembered
 // against redelivery). It first looks in a read transaction, so an entry already
-// removed, by the message's own write transaction (InboxDone) or an earlier Done,
+// removed by an earlier Done
 // costs no write. Otherwise the mark is committed before Done returns; the marks of
 // concurrent callers (many chats finishing at once) that arrive while a commit runs
 // share the next one and its fsyncs, and a lone mark waits for no timer. Seq 0 (a
@@ -370,17 +370,6 @@ func (in *Inbox) Prune(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
-
-// InboxDone implements crm.InboxTx: it removes entry seq inside this write
-// transaction, so a message's change and its inbox mark commit together.
-func (t *tx) InboxDone(seq uint64) error {
-	if seq == 0 {
-		return nil
-	}
-	return t.btx.Bucket(bucketInbox).Delete(u64(seq))
-}
-
-var _ crm.InboxTx = (*tx)(nil)
 
 // pruneInbox deletes up to limit (0: all) seen keys accepted before cutoff, with the
 // entry of any that has no body (a marker of a request never finished: it cannot be

@@ -253,30 +253,44 @@ func TestUnfinishedEventIsProcessed(t *testing.T) {
 	}
 }
 
-// The engine gets the inbox entry of the event it handles, so that its write can
-// mark the entry done with the change (crm.InboxTx).
-func TestEventRequestCarriesInboxEntry(t *testing.T) {
+// An event's inbox entry stays pending while the engine handles it: it is marked
+// done only after the replies were delivered, so a crash in between hands it back at
+// the next start (and the engine answers it with the replies it kept).
+func TestEventPendingWhileHandled(t *testing.T) {
 	e := newEnv(t)
 	e.stop()
-	rec := &recordingEngine{Engine: e.engine.(*bot.Engine)}
-	e.engine = rec
+	eng := &pendingProbe{Engine: e.engine.(*bot.Engine), inbox: e.inbox()}
+	e.engine = eng
 	e.start()
 	e.event("EvSeq", dm(testUser, "/help"), nil)
 	e.waitDone("EvSeq")
 	e.stop()
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	// The message is one request; the App Home refresh that may follow it is a view,
-	// not an inbox entry.
-	var msgs []bot.Request
-	for _, r := range rec.reqs {
-		if r.View == "" {
-			msgs = append(msgs, r)
-		}
+	eng.mu.Lock()
+	defer eng.mu.Unlock()
+	if len(eng.pending) == 0 || eng.pending[0] != 1 {
+		t.Fatalf("entries pending while the message was handled: %v, want 1", eng.pending)
 	}
-	if len(msgs) != 1 || msgs[0].InboxSeq == 0 {
-		t.Fatalf("requests = %+v, want one message with its inbox entry", rec.reqs)
+	if p, err := e.inbox().Pending(context.Background(), sourceEvents); err != nil || len(p) != 0 {
+		t.Errorf("after delivery: %d pending, %v; want none", len(p), err)
 	}
+}
+
+// pendingProbe is the engine, noting how many events were pending at each message.
+type pendingProbe struct {
+	*bot.Engine
+	inbox   bot.Inbox
+	mu      sync.Mutex
+	pending []int
+}
+
+func (p *pendingProbe) Handle(ctx context.Context, req bot.Request) []bot.Reply {
+	if req.View == "" {
+		es, _ := p.inbox.Pending(ctx, sourceEvents)
+		p.mu.Lock()
+		p.pending = append(p.pending, len(es))
+		p.mu.Unlock()
+	}
+	return p.Engine.Handle(ctx, req)
 }
 
 // recordingEngine is the engine, remembering the requests it was given.

@@ -215,7 +215,6 @@ func (a *Adapter) eventWork(ev slackevents.EventsAPIEvent, id string) *eventJob 
 	}
 	job := &eventJob{queue: string(req.Identity), who: req.Identity, run: func(ctx context.Context, seq uint64) bool {
 		req := req
-		req.InboxSeq = seq
 		prepare := func(ctx context.Context, r *bot.Request) {
 			t := text
 			if mentionRE.MatchString(t) {

@@ -211,7 +211,6 @@ func (a *Adapter) handleEntry(ctx context.Context, e entry) {
 	if !ok {
 		return
 	}
-	req.InboxSeq = e.seq
 	// (The engine marks a returning user reachable again: it reads the user anyway.)
 	replies := a.engine.Handle(ctx, req)
 	if ctx.Err() != nil {

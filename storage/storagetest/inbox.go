@@ -28,7 +28,7 @@ type Inbox interface {
 type InboxBackend struct {
 	// Open opens (or creates) the database at path with the clock now and the
 	// inbox retention (0: the default). It returns the inbox, the database as a
-	// crm.Store (whose write transactions implement crm.InboxTx), and close, which
+	// crm.Store, and close, which
 	// closes the database as a crash would leave it (nothing more is written). A
 	// database still open at the end of the test is checked and closed by the backend.
 	Open func(t testing.TB, path string, now func() time.Time, retention time.Duration) (in Inbox, store crm.Store, close func())
@@ -43,7 +43,6 @@ func RunInbox(t *testing.T, b InboxBackend) {
 		{"AcceptDedupe", inboxAcceptDedupe},
 		{"Transient", inboxTransient},
 		{"ReplayAfterReopen", inboxReplayAfterReopen},
-		{"DoneInTx", inboxDoneInTx},
 		{"ConcurrentDone", inboxConcurrentDone},
 		{"Prune", inboxPrune},
 		{"AcceptPrunes", inboxAcceptPrunes},
@@ -206,30 +205,6 @@ func inboxReplayAfterReopen(t *testing.T, b InboxBackend) {
 	}
 	if p := inboxPending(t, in, "telegram"); len(p) != 0 {
 		t.Errorf("pending after done = %v", inboxIDs(p))
-	}
-}
-
-// Done inside a write transaction (the message's own write) removes the entry, and
-// the adapter's Done after it is then a no-op.
-func inboxDoneInTx(t *testing.T, b InboxBackend) {
-	ctx := context.Background()
-	in, store, _ := b.Open(t, filepath.Join(t.TempDir(), "crm.db"), nil, 0)
-	es := inboxAccept(t, in, "slack", InboxItems("Ev1", "Ev2"), "")
-	err := store.Update(ctx, func(tx crm.Tx) error {
-		d, ok := tx.(crm.InboxTx)
-		if !ok {
-			return fmt.Errorf("the write transaction (%T) does not implement crm.InboxTx", tx)
-		}
-		return d.InboxDone(es[0].Seq)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Done(ctx, es[0].Seq); err != nil {
-		t.Errorf("Done after InboxDone: %v", err)
-	}
-	if got := inboxIDs(inboxPending(t, in, "slack")); !slices.Equal(got, []string{"Ev2"}) {
-		t.Errorf("pending = %v, want [Ev2]", got)
 	}
 }
 
