@@ -28,4 +28,3 @@ type InboxEntry struct {
 	ID   string
 	Body []byte
 }
-
