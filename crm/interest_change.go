@@ -38,6 +38,9 @@ func (s *Service) change(ctx context.Context, op Op, id uint64, action string, f
 		if err != nil {
 			return err
 		}
+		if err := firstResponse(tx, op, in, action, now); err != nil {
+			return err
+		}
 		in.UpdatedAt = now
 		if in.Open() && in.Next.IsZero() {
 			// The invariant is the domain's, not the caller's: never store an open
@@ -165,6 +168,8 @@ type StageChange struct {
 	// ECONFLICT "err.reopen_unconfirmed", so that a closed deal is never reopened by a
 	// stray /stage.
 	Reopen bool
+	// Proposal, with StageProposal only, sets the proposal's terms (R14).
+	Proposal *ProposalTerms
 }
 
 // SetStage moves an interest to another stage (R3–R8). Closing it (won or lost) clears
@@ -183,6 +188,14 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 	}
 	if err := s.checkNext(c.Next); err != nil {
 		return nil, err
+	}
+	if c.Proposal != nil {
+		if c.Stage != StageProposal {
+			return nil, Errorf(EINVALID, "err.proposal_not_proposal")
+		}
+		if err := c.Proposal.check(s.now(), s.Config.Currency); err != nil {
+			return nil, err
+		}
 	}
 	in, _, err := s.change(ctx, op, id, "stage", func(tx Tx, in *Interest, now time.Time) (string, error) {
 		if err := CheckStage(op.Actor, in, c.Stage, c.Deliberation, c.Loss); err != nil {
@@ -215,6 +228,11 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 			if err := tx.AddAudit(&AuditEntry{At: now, ActorID: op.Actor.ID, Entity: "interest", EntityID: in.ID, Action: "reopen", Detail: detail}); err != nil {
 				return "", err
 			}
+		}
+		if c.Proposal != nil {
+			text += " · " + setTerms(in, *c.Proposal)
+		} else if c.Stage == StageProposal && in.Proposal == nil {
+			in.Proposal = &Proposal{} // the checklist starts here (R14)
 		}
 		if note := strings.TrimSpace(c.Note); note != "" {
 			text += ": " + note
