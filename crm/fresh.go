@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"sort"
 	"time"
 )
 
@@ -39,3 +40,20 @@ func (s *Service) ConfirmData(ctx context.Context, op Op, id uint64) (*Interest,
 	})
 	return in, err
 }
+
+// staleOf returns the interests of ins whose client data is due for a check at now,
+// the longest unconfirmed first.
+func staleOf(ins []*Interest, now time.Time, freshFor time.Duration) []*Interest {
+	var out []*Interest
+	for _, in := range ins {
+		if Stale(in, now, freshFor) {
+			out = append(out, in)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return confirmedAt(out[i]).Before(confirmedAt(out[j])) })
+	return out
+}
+
+// ConfirmedAt is when in's client data was last confirmed current (its creation for
+// interests older than the confirmation).
+func ConfirmedAt(in *Interest) time.Time { return confirmedAt(in) }

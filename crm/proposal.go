@@ -168,7 +168,7 @@ func (s *Service) SetProposal(ctx context.Context, op Op, id uint64, t ProposalT
 // proposal document, which may be written before the terms are agreed.
 func (s *Service) CheckProposal(ctx context.Context, op Op, id uint64, items ChecklistItem, on bool) (*Interest, error) {
 	if items == 0 || items&^checkAll != 0 {
-		return nil, Errorf(EINVALID, "err.proposal_item", "")
+		return nil, Errorf(EINVALID, "err.proposal_no_item")
 	}
 	in, _, err := s.change(ctx, op, id, "proposal_check", func(tx Tx, in *Interest, now time.Time) (string, error) {
 		if !in.Open() {
