@@ -336,10 +336,14 @@ func (c *conv) cmdPipeline(args string) []Reply {
 	var p *crm.Pipeline
 	var wonValues map[uint64]string // per owner, and the total at 0: with a period only
 	var listed []*crm.Summary
+	var fr *crm.FirstResponses
 	err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
 		var err error
 		p, err = crm.BuildPipeline(tx, c.now(), owner, c.e.svc.Config.Currency)
 		if err != nil {
+			return err
+		}
+		if fr, err = c.firstResponses(tx, ra, owner); err != nil { // R16
 			return err
 		}
 		if ra.filtered() {
@@ -384,6 +388,9 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		return c.fail(err)
 	}
 	r := c.pipelineWon(p, wonValues)
+	if line := c.firstResponseLine(fr, ownerNames(p)); line != "" {
+		r.Text += "\n" + line
+	}
 	if f := c.filterText(ra); f != "" {
 		title, rest, _ := strings.Cut(r.Text, "\n")
 		r.Text = title + "\n" + f + "\n" + rest
@@ -521,6 +528,7 @@ func (c *conv) cmdConversion(args string) []Reply {
 		return c.fail(err)
 	}
 	var st *crm.Conversion
+	var fr *crm.FirstResponses
 	names := map[uint64]string{}
 	err = c.e.svc.Store.View(c.ctx, func(tx crm.Tx) error {
 		us, err := tx.Users()
@@ -529,6 +537,9 @@ func (c *conv) cmdConversion(args string) []Reply {
 		}
 		for _, u := range us {
 			names[u.ID] = u.Name
+		}
+		if fr, err = c.firstResponses(tx, ra, owner); err != nil { // R16
+			return err
 		}
 		st, err = c.conversion(tx, ra, owner, true)
 		return err
@@ -585,6 +596,9 @@ func (c *conv) cmdConversion(args string) []Reply {
 	}
 	if d, ok := median(st.DaysToWon); ok {
 		b.WriteString("\n" + c.t("conversion.median_days", strconv.FormatFloat(d, 'f', 0, 64)))
+	}
+	if line := c.firstResponseLine(fr, names); line != "" {
+		b.WriteString("\n" + line)
 	}
 	if st.Total.Opened+st.Total.Won+st.Total.Lost == 0 {
 		b.WriteString("\n" + c.t("conversion.nothing"))

@@ -47,10 +47,10 @@ func (c *conv) settingsResponse(args string) []Reply {
 func (c *conv) hours(d time.Duration) string {
 	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
 	switch {
-	case m == 0:
-		return c.t("response.h", h)
 	case h == 0:
 		return c.t("response.min", m)
+	case m == 0:
+		return c.t("response.h", h)
 	}
 	return c.t("response.h", h) + " " + c.t("response.min", m)
 }

@@ -35,6 +35,34 @@ func (w WorkSchedule) AddWorkingTime(t time.Time, d time.Duration, loc *time.Loc
 	return t
 }
 
+// WorkingTimeBetween is the working time (by this schedule, in loc) from a to b: what
+// a first response took as the owner's working hours count it. A schedule without
+// working days counts every hour.
+func (w WorkSchedule) WorkingTimeBetween(a, b time.Time, loc *time.Location) time.Duration {
+	if !b.After(a) {
+		return 0
+	}
+	if !w.anyDay() || w.End <= w.Start {
+		return b.Sub(a)
+	}
+	var total time.Duration
+	t := a
+	for i := 0; i < 800 && t.Before(b); i++ { // bounded as AddWorkingTime
+		t = w.NextWorking(t, loc)
+		if !t.Before(b) {
+			break
+		}
+		l := t.In(loc)
+		end := time.Date(l.Year(), l.Month(), l.Day(), w.End/60, w.End%60, 0, 0, loc)
+		if end.After(b) {
+			end = b
+		}
+		total += end.Sub(t)
+		t = end
+	}
+	return total
+}
+
 // responseTarget is the team's first-response target.
 func responseTarget(tx Tx) (time.Duration, error) {
 	r, err := tx.InquiryRouting()
@@ -60,8 +88,10 @@ func startResponse(tx Tx, in *Interest, owner *User, now time.Time) error {
 }
 
 // firstResponse records the owner's first touch of an inquiry: a logged interaction
-// or a stage change (R16). The audit entry "first_response" carries the seconds it
-// took, so that reports read the times of a period without reading interests.
+// or a stage change (R16). The audit entry "first_response" carries the seconds of
+// the owner's working time it took, so that reports read the times of a period
+// without reading interests, and a Friday-evening inquiry answered first thing on
+// Monday counts as answered fast.
 func firstResponse(tx Tx, op Op, in *Interest, action string, now time.Time) error {
 	if !in.FirstResponseAt.IsZero() || in.ResponseDue.IsZero() || op.Actor == nil || op.Actor.ID != in.OwnerID {
 		return nil
@@ -70,7 +100,7 @@ func firstResponse(tx Tx, op Op, in *Interest, action string, now time.Time) err
 		return nil
 	}
 	in.FirstResponseAt = now
-	secs := int64(now.Sub(in.CreatedAt) / time.Second)
+	secs := int64(op.Actor.Schedule().WorkingTimeBetween(in.CreatedAt, now, op.Actor.Location()) / time.Second)
 	return tx.AddAudit(&AuditEntry{At: now, ActorID: in.OwnerID, Entity: "interest", EntityID: in.ID, Action: "first_response", Detail: strconv.FormatInt(secs, 10)})
 }
 

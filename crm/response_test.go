@@ -31,6 +31,20 @@ func TestAddWorkingTime(t *testing.T) {
 	if got := (crm.WorkSchedule{}).AddWorkingTime(at(25, 1, 0), time.Hour, zg); !got.Equal(at(25, 2, 0)) {
 		t.Errorf("no working days: %v", got)
 	}
+	for _, tt := range []struct {
+		a, b time.Time
+		want time.Duration
+	}{
+		{at(25, 10, 0), at(25, 12, 0), 2 * time.Hour},
+		{at(27, 17, 0), at(30, 10, 0), 2 * time.Hour}, // Friday evening → Monday
+		{at(25, 19, 0), at(26, 8, 0), 0},              // all outside hours
+		{at(25, 12, 0), at(25, 11, 0), 0},
+		{at(25, 9, 0), at(26, 18, 0), 18 * time.Hour},
+	} {
+		if got := w.WorkingTimeBetween(tt.a, tt.b, zg); got != tt.want {
+			t.Errorf("working time %v → %v = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
 }
 
 func TestFirstResponse(t *testing.T) {
@@ -75,8 +89,25 @@ func TestFirstResponse(t *testing.T) {
 			got = append(got, e.Detail)
 		}
 	}
-	if len(got) != 1 || got[0] != "10800" {
-		t.Errorf("first_response audits %v, want one of 10800 s", got)
+	// Created 16:04, answered 19:04 in Zagreb: 1 h 56 min of working time.
+	if len(got) != 1 || got[0] != "6960" {
+		t.Errorf("first_response audits %v, want one of 6960 s", got)
+	}
+	var fr *crm.FirstResponses
+	if err := f.db.View(f.ctx, func(tx crm.Tx) error {
+		fr, err = crm.BuildFirstResponses(tx, f.now.Add(-24*time.Hour), f.now.Add(time.Hour), 0)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if st := fr.PerOwner[f.ana.ID]; st.N != 1 || st.Median != 6960*time.Second || fr.Total.N != 1 {
+		t.Errorf("first responses %+v", fr)
+	}
+	if err := f.db.View(f.ctx, func(tx crm.Tx) error {
+		fr, err = crm.BuildFirstResponses(tx, f.now.Add(-24*time.Hour), f.now.Add(time.Hour), f.luka.ID)
+		return err
+	}); err != nil || fr.Total.N != 0 {
+		t.Errorf("Luka's first responses: %+v %v", fr, err)
 	}
 	// With the new target, a new inquiry is due four working hours on.
 	in2 := f.create(f.luka, "", crm.NewInterest{ContactName: "Iva", CompanyName: "Beta"}).Interest
