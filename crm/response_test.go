@@ -115,3 +115,37 @@ func TestFirstResponse(t *testing.T) {
 		t.Errorf("due %v, want %v", in2.ResponseDue, want)
 	}
 }
+
+// An inquiry from the HTTP API is due for its first response like a /new: in its
+// owner's working time, and the owner's first log is recorded.
+func TestInquiryFirstResponse(t *testing.T) {
+	f := setup(t)
+	r, err := f.svc.CreateInquiry(f.ctx, crm.Op{Actor: f.adm}, crm.Inquiry{Name: "Iva Kos", Company: "Beta d.o.o."}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in *crm.Interest
+	if err := f.db.View(f.ctx, func(tx crm.Tx) error { in, err = tx.Interest(r.InterestID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	owner := f.ana
+	if in.OwnerID == f.luka.ID {
+		owner = f.luka
+	}
+	zg, _ := time.LoadLocation("Europe/Zagreb")
+	if want := time.Date(2026, 11, 26, 9, 4, 0, 0, zg); !in.ResponseDue.Equal(want) || !in.ConfirmedAt.Equal(f.now) {
+		t.Fatalf("due %v (want %v), confirmed %v", in.ResponseDue, want, in.ConfirmedAt)
+	}
+	// The admin's touch is not the owner's response.
+	if _, err := f.svc.LogInteraction(f.ctx, crm.Op{Actor: f.adm}, in.ID, crm.InteractionNote, "routed", nil); err != nil {
+		t.Fatal(err)
+	}
+	lg, err := f.svc.LogInteraction(f.ctx, crm.Op{Actor: f.adm}, in.ID, crm.InteractionNote, "again", nil)
+	if err != nil || !lg.Interest.FirstResponseAt.IsZero() {
+		t.Fatalf("an admin's note counted as the first response: %v", err)
+	}
+	f.now = f.now.Add(time.Hour)
+	if lg, err = f.svc.LogInteraction(f.ctx, crm.Op{Actor: owner}, in.ID, crm.InteractionCall, "called", nil); err != nil || !lg.Interest.FirstResponseAt.Equal(f.now) {
+		t.Fatalf("owner's call: %v", err)
+	}
+}
