@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -198,6 +199,9 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 		}
 	}
 	in, _, err := s.change(ctx, op, id, "stage", func(tx Tx, in *Interest, now time.Time) (string, error) {
+		if c.Proposal != nil && in.Stage == StageProposal {
+			return "", errAtProposal
+		}
 		if err := CheckStage(op.Actor, in, c.Stage, c.Deliberation, c.Loss); err != nil {
 			return "", err
 		}
@@ -230,7 +234,13 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 			}
 		}
 		if c.Proposal != nil {
-			text += " · " + setTerms(in, *c.Proposal)
+			terms := setTerms(in, *c.Proposal)
+			text += " · " + terms
+			// The terms are audited as a proposal change of their own: the stage
+			// entry's detail stays "from→to", which reports and webhooks read.
+			if err := tx.AddAudit(&AuditEntry{At: now, ActorID: op.Actor.ID, Entity: "interest", EntityID: in.ID, Action: "proposal", Detail: terms}); err != nil {
+				return "", err
+			}
 		} else if c.Stage == StageProposal && in.Proposal == nil {
 			in.Proposal = &Proposal{} // the checklist starts here (R14)
 		}
@@ -243,8 +253,17 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 		in.LastActivityAt = now
 		return detail, nil
 	})
+	if errors.Is(err, errAtProposal) {
+		// Already at proposal: the terms typed with the move are what is wanted
+		// (R14), not a refusal that would drop them.
+		return s.SetProposal(ctx, op, id, *c.Proposal)
+	}
 	return in, err
 }
+
+// errAtProposal rolls back a move to proposal, with terms, of an interest already
+// there: SetStage stores the terms with SetProposal instead.
+var errAtProposal = Errorf(ECONFLICT, "err.same_stage")
 
 // Reassign moves an interest to another manager (R12), respecting R13.
 func (s *Service) Reassign(ctx context.Context, op Op, id, toUserID uint64) (*Interest, error) {

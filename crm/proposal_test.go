@@ -55,6 +55,12 @@ func TestProposalTermsChecklistAndSent(t *testing.T) {
 	if _, err := f.svc.CheckProposal(f.ctx, crm.Op{Actor: f.luka}, id, crm.CheckSpecs, true); crm.ErrorCode(err) != crm.EFORBIDDEN {
 		t.Errorf("another manager checked an item: %v", err)
 	}
+	// Moving to proposal with terms when already there stores them (one more
+	// "proposal" audit), and no stage move is audited.
+	good.Value = 11500
+	if in, err = f.svc.SetStage(f.ctx, crm.Op{Actor: f.ana}, id, crm.StageChange{Stage: crm.StageProposal, Proposal: &good}); err != nil || in.Proposal.Value != 11500 {
+		t.Fatalf("terms at proposal: %+v %v", in, err)
+	}
 	// Correcting the terms keeps the checklist.
 	good.Value = 11000
 	if in, err = f.svc.SetProposal(f.ctx, crm.Op{Actor: f.ana}, id, good); err != nil || in.Proposal.Value != 11000 || in.Proposal.Checked != crm.CheckSpecs {
@@ -80,7 +86,7 @@ func TestProposalTermsChecklistAndSent(t *testing.T) {
 			actions[e.Action]++
 		}
 	}
-	if actions["proposal"] != 1 || actions["proposal_check"] != 2 || actions["proposal_sent"] != 1 {
+	if actions["stage"] != 1 || actions["proposal"] != 3 || actions["proposal_check"] != 2 || actions["proposal_sent"] != 1 {
 		t.Errorf("audit: %v", actions)
 	}
 }
