@@ -160,9 +160,12 @@ func (c *conv) proposalStage(d *dialog, rest string) []Reply {
 		return c.applyStage(d.ID, crm.StageChange{Stage: crm.StageProposal, Proposal: &t.ProposalTerms})
 	}
 	out := c.applyStage(d.ID, crm.StageChange{Stage: crm.StageProposal})
-	if len(out) != 1 || out[0].Error || c.asking("reopen") {
+	typed := t.Has[partValue] || t.Has[partDelivery] || t.Has[partValid]
+	if len(out) != 1 || out[0].Error && !typed || c.asking("reopen") {
 		return out // refused, or a reopening to confirm first
 	}
+	// Moved, or already at proposal (refused as the same stage, after the checks
+	// that refuse a stranger): the terms typed are kept and the rest asked for.
 	pd := &dialog{Flow: "proposal", ID: d.ID, Terms: t}
 	return append(out, c.askTerms(pd))
 }
