@@ -445,6 +445,8 @@ func (c *conv) stageWithReason(d *dialog, st crm.Stage, rest string) []Reply {
 			return out
 		}
 		return c.lose(d.ID, r, note)
+	case crm.StageProposal:
+		return c.proposalStage(d, rest) // R14: the terms, inline or asked
 	}
 	return c.applyStage(d.ID, crm.StageChange{Stage: st, Note: rest})
 }
@@ -540,11 +542,20 @@ func (c *conv) applyStage(id uint64, ch crm.StageChange) []Reply {
 		num, cur := c.amountParts(in.Value, in.Currency)
 		s += "\n" + c.t("won.value_saved", num, cur)
 	}
+	if ch.Proposal != nil {
+		// Echo the terms as stored (R14), and where the checklist is.
+		terms, _ := c.proposalLines(in)
+		s += "\n" + c.t("label.proposal") + " " + terms
+	}
 	if in.Open() {
 		s += "\n" + c.t("label.next") + " " + c.echoNext(in)
 	}
 	ids := u64(id)
-	return []Reply{{Text: s, Private: true, Buttons: [][]Button{{{Label: c.t("btn.card"), Action: "/show " + ids}}}}}
+	row := []Button{{Label: c.t("btn.card"), Action: "/show " + ids}}
+	if ch.Proposal != nil {
+		row = append([]Button{{Label: c.t("btn.checklist"), Action: "/proposal " + ids}}, row...)
+	}
+	return []Reply{{Text: s, Private: true, Buttons: [][]Button{row}}}
 }
 
 func (c *conv) cmdWon(args string) []Reply {

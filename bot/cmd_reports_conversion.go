@@ -53,6 +53,10 @@ func (c *conv) cmdConversion(args string) []Reply {
 		return c.fail(err)
 	}
 	st, names := rep.Conversion, rep.Names
+	fr, err := c.firstResponses(ra, owner) // R16
+	if err != nil {
+		return c.fail(err)
+	}
 	private := c.req.Chat == ChatPrivate || !c.u.IsLead()
 	var pic *Reply
 	if ra.chart {
@@ -102,6 +106,9 @@ func (c *conv) cmdConversion(args string) []Reply {
 	}
 	if d, ok := st.MedianDaysToWon(); ok {
 		b.WriteString("\n" + c.t("conversion.median_days", strconv.FormatFloat(d, 'f', 0, 64)))
+	}
+	if line := c.firstResponseLine(fr, names); line != "" {
+		b.WriteString("\n" + line)
 	}
 	if st.Total.Opened+st.Total.Won+st.Total.Lost == 0 {
 		b.WriteString("\n" + c.t("conversion.nothing"))

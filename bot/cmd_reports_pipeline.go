@@ -62,6 +62,13 @@ func (c *conv) cmdPipeline(args string) []Reply {
 		}
 	}
 	r := c.pipelineWon(p, wonValues)
+	fr, err := c.firstResponses(ra, owner) // R16
+	if err != nil {
+		return c.fail(err)
+	}
+	if line := c.firstResponseLine(fr, ownerNames(p)); line != "" {
+		r.Text += "\n" + line
+	}
 	if f := c.filterText(ra); f != "" {
 		title, rest, _ := strings.Cut(r.Text, "\n")
 		r.Text = title + "\n" + f + "\n" + rest

@@ -107,6 +107,8 @@ func (c *conv) cmdSettings(args string) []Reply {
 		return c.settingsEscalations(rest)
 	case "routing":
 		return c.settingsRouting(rest)
+	case "response", "odgovor":
+		return c.settingsResponse(rest)
 	case "tz":
 		return c.cmdTZ(rest)
 	case "lang":

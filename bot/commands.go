@@ -30,6 +30,8 @@ func init() {
 		{name: "stage", run: (*conv).cmdStage},
 		{name: "edit", aliases: []string{"fix"}, run: (*conv).cmdEdit},
 		{name: "won", run: (*conv).cmdWon},
+		{name: "proposal", run: (*conv).cmdProposal},
+		{name: "confirm", run: (*conv).cmdConfirm},
 		{name: "lost", run: (*conv).cmdLost},
 		{name: "show", aliases: []string{"card"}, run: (*conv).cmdShow},
 		{name: "find", aliases: []string{"search"}, run: (*conv).cmdFind},

@@ -43,8 +43,10 @@ type dialog struct {
 	Change *crm.StageChange `json:"change,omitempty"`
 	// What is what to do next, typed after a date that could not be read: a preset
 	// or a retyped date keeps it instead of "follow up".
-	What    string    `json:"what,omitempty"`
-	Updated time.Time `json:"updated"`
+	What string `json:"what,omitempty"`
+	// Terms are a proposal's terms typed so far (R14), kept while the rest is asked.
+	Terms   *draftTerms `json:"terms,omitempty"`
+	Updated time.Time   `json:"updated"`
 	// Parent is the dialogue a forwarded message interrupted: it resumes when the
 	// offer to log the forward is done or cancelled.
 	Parent *dialog `json:"parent,omitempty"`
@@ -110,6 +112,8 @@ func (c *conv) answer(v string, button bool) []Reply {
 		return c.answerLog(d, v, button)
 	case "stage":
 		return c.answerStage(d, v, button)
+	case "proposal":
+		return c.answerProposal(d, v, button)
 	case "next":
 		return c.answerNext(d, v)
 	case "assign":

@@ -37,6 +37,10 @@ func (c *conv) draftSummary(d *dialog) string {
 			return ""
 		}
 		return c.t("draft.text", clip(d.Text, 120))
+	case "proposal":
+		if kept := c.describeTerms(d.Terms); kept != "" {
+			return c.t("draft.proposal", d.ID, kept)
+		}
 	}
 	return ""
 }
@@ -195,6 +199,8 @@ func (c *conv) reask(d *dialog) []Reply {
 		if d.Step == "target" {
 			return c.offerText(d.Text)
 		}
+	case "proposal":
+		return []Reply{c.askTerms(d)}
 	}
 	c.setDialog(nil)
 	return []Reply{{Text: c.t("err.stale_button"), Private: true}}

@@ -183,7 +183,11 @@ func (p *Pusher) Digest(now time.Time, f *crm.DigestFacts) Reply {
 		return "#" + u64(in.ID) + " " + co + " — /next " + u64(in.ID)
 	})
 	c.seminarCalls(&b, f.Calls)
-	if len(today)+len(overdue)+len(f.Idle)+len(nonext)+len(f.Calls) == 0 {
+	// R15: deliberating or proposal with client data unconfirmed for too long.
+	section("digest.stale", f.Stale, func(in *crm.Interest, co string) string {
+		return "#" + u64(in.ID) + " " + co + " · " + c.t("digest.confirmed", c.day(crm.ConfirmedAt(in))) + " — /confirm " + u64(in.ID) + " · /edit " + u64(in.ID)
+	})
+	if len(today)+len(overdue)+len(f.Idle)+len(nonext)+len(f.Calls)+len(f.Stale) == 0 {
 		b.WriteString("\n\n" + c.t("digest.clear", len(f.Open)))
 	}
 	r := Reply{Text: b.String(), Private: true}
@@ -193,6 +197,12 @@ func (p *Pusher) Digest(now time.Time, f *crm.DigestFacts) Reply {
 		}
 		id := u64(in.ID)
 		r.Buttons = append(r.Buttons, []Button{{Label: c.t("btn.log") + " #" + id, Action: "/log " + id}, {Label: c.t("btn.card") + " #" + id, Action: "/show " + id}})
+	}
+	for i, in := range f.Stale {
+		if i == 3 {
+			break
+		}
+		r.Buttons = append(r.Buttons, c.freshButtons(in.ID)) // one tap: still current
 	}
 	return r
 }

@@ -132,6 +132,10 @@ func (c *conv) card(cd *crm.Card, total int) Reply {
 		line("label.value", c.amount(in.Value, in.Currency))
 	}
 	line("label.stage", c.stageName(in)+" · "+c.t("label.owner")+" "+cd.Owner)
+	if terms, todo := c.proposalLines(in); in.Open() && terms != "" {
+		line("label.proposal", terms) // R14: until sent, what the proposal still lacks
+		line("label.proposal_todo", todo)
+	}
 	if in.Open() {
 		line("label.next", c.nextLine(in))
 	}

@@ -43,6 +43,12 @@ func (f EditField) Valid() bool {
 	return false
 }
 
+// ClientData reports whether the field is the client's data (who they are, how to
+// reach them, what they need), whose correction confirms it current (R15).
+func (f EditField) ClientData() bool {
+	return f != EditSegment && f != EditSource && f != EditValue && f != EditKind
+}
+
 // Required reports whether the field may not be emptied (R1: name and company).
 func (f EditField) Required() bool { return f == EditName || f == EditCompany }
 
@@ -79,6 +85,9 @@ func (s *Service) Edit(ctx context.Context, op Op, id uint64, field EditField, v
 		if old == nw {
 			out.Unchanged = true
 			return "", errUnchanged
+		}
+		if field.ClientData() {
+			in.ConfirmedAt = now // corrected client data is current data (R15)
 		}
 		text := "edited " + string(field) + ": " + orDash(old) + " → " + orDash(nw)
 		if err := tx.AddInteraction(&Interaction{InterestID: in.ID, Kind: InteractionSystem, AuthorID: op.Actor.ID, At: now, Text: text}); err != nil {

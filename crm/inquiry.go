@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Inquiry is what arrives from outside a chat — a web form, another system — through
@@ -242,6 +243,10 @@ func (s *Service) noticeTx(tx Tx, owner *User, in *Interest, n NewInterest, noti
 // inquiries all go to one person. Segments without a rule are balanced (see Route).
 type InquiryRouting struct {
 	Fixed map[Segment]uint64 `json:"fixed,omitempty"`
+	// ResponseTarget is the first-response target in working time (R16), set with
+	// /settings response; zero means DefaultResponseTarget. It lives here because it
+	// is the rest of the head's rules for handling a new inquiry.
+	ResponseTarget time.Duration `json:"response_target,omitempty"`
 }
 
 // Route picks the owner of a new inquiry in segment seg: the person the head's rule

@@ -168,6 +168,20 @@ type Interest struct {
 	// LastActivityAt is the time of the latest interaction (creation counts), used to
 	// find interests nobody has touched for a while.
 	LastActivityAt time.Time `json:"last_activity_at"`
+	// Proposal is what the proposal offers (R14), nil until the interest first
+	// reaches the proposal stage or someone sets its terms or checklist.
+	Proposal *Proposal `json:"proposal,omitempty"`
+	// ConfirmedAt is when the client's data was last confirmed current (R15):
+	// creation, an edit of client data, or an explicit confirmation. Zero for
+	// interests created before it was kept: their CreatedAt stands in.
+	ConfirmedAt time.Time `json:"confirmed_at,omitempty"`
+	// ResponseDue is when the owner's first response is due (R16), decided at
+	// creation from the owner's working hours; zero for interests created before it
+	// was kept, which are never escalated for it.
+	ResponseDue time.Time `json:"response_due,omitempty"`
+	// FirstResponseAt is when the owner first touched the interest (logged an
+	// interaction or changed its stage).
+	FirstResponseAt time.Time `json:"first_response_at,omitempty"`
 }
 
 // Open reports whether the interest is still being worked.

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -37,6 +38,9 @@ func (s *Service) change(ctx context.Context, op Op, id uint64, action string, f
 		now := s.now()
 		detail, err := fn(tx, in, now)
 		if err != nil {
+			return err
+		}
+		if err := firstResponse(tx, op, in, action, now); err != nil {
 			return err
 		}
 		in.UpdatedAt = now
@@ -167,6 +171,8 @@ type StageChange struct {
 	// ECONFLICT "err.reopen_unconfirmed", so that a closed deal is never reopened by a
 	// stray /stage.
 	Reopen bool
+	// Proposal, with StageProposal only, sets the proposal's terms (R14).
+	Proposal *ProposalTerms
 }
 
 // SetStage moves an interest to another stage (R3–R8). Closing it (won or lost) clears
@@ -186,7 +192,18 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 	if err := s.checkNext(c.Next); err != nil {
 		return nil, err
 	}
+	if c.Proposal != nil {
+		if c.Stage != StageProposal {
+			return nil, Errorf(EINVALID, "err.proposal_not_proposal")
+		}
+		if err := c.Proposal.check(s.now(), s.Config.Currency); err != nil {
+			return nil, err
+		}
+	}
 	in, _, err := s.change(ctx, op, id, "stage", func(tx Tx, in *Interest, now time.Time) (string, error) {
+		if c.Proposal != nil && in.Stage == StageProposal {
+			return "", errAtProposal
+		}
 		if err := CheckStage(op.Actor, in, c.Stage, c.Deliberation, c.Loss); err != nil {
 			return "", err
 		}
@@ -218,6 +235,17 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 				return "", err
 			}
 		}
+		if c.Proposal != nil {
+			terms := setTerms(in, *c.Proposal)
+			text += " · " + terms
+			// The terms are audited as a proposal change of their own: the stage
+			// entry's detail stays "from→to", which reports and webhooks read.
+			if err := tx.AddAudit(&AuditEntry{At: now, ActorID: op.Actor.ID, Entity: "interest", EntityID: in.ID, Action: "proposal", Detail: terms}); err != nil {
+				return "", err
+			}
+		} else if c.Stage == StageProposal && in.Proposal == nil {
+			in.Proposal = &Proposal{} // the checklist starts here (R14)
+		}
 		if note := strings.TrimSpace(c.Note); note != "" {
 			text += ": " + note
 		}
@@ -227,8 +255,17 @@ func (s *Service) SetStage(ctx context.Context, op Op, id uint64, c StageChange)
 		in.LastActivityAt = now
 		return detail, nil
 	})
+	if errors.Is(err, errAtProposal) {
+		// Already at proposal: the terms typed with the move are what is wanted
+		// (R14), not a refusal that would drop them.
+		return s.SetProposal(ctx, op, id, *c.Proposal)
+	}
 	return in, err
 }
+
+// errAtProposal rolls back a move to proposal, with terms, of an interest already
+// there: SetStage stores the terms with SetProposal instead.
+var errAtProposal = Errorf(ECONFLICT, "err.same_stage")
 
 // Reassign moves an interest to another manager (R12), respecting R13.
 func (s *Service) Reassign(ctx context.Context, op Op, id, toUserID uint64) (*Interest, error) {

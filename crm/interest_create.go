@@ -301,6 +301,9 @@ func (s *Service) CreateInterestTx(tx Tx, op Op, n NewInterest) (*Created, error
 			in.Currency = s.Config.Currency
 		}
 		ApplyStage(in, StageNew, "", "", n.Next, s.Config.Cadence, now, owner.Location())
+		if err := startResponse(tx, in, owner, now); err != nil {
+			return err
+		}
 		if err := tx.PutInterest(in); err != nil {
 			return err
 		}

@@ -66,6 +66,9 @@ type DigestFacts struct {
 	// Open are the person's open interests; Due those due before the day's end,
 	// earliest first; Idle those untouched since the query's time, oldest first.
 	Open, Due, Idle []*Interest
+	// Stale are the open interests whose client data is due for a "still
+	// current?" check (R15, see Stale), oldest confirmation first.
+	Stale []*Interest
 	// Companies names the companies of every interest listed.
 	Companies map[uint64]string
 	// Note is the note kept for this digest, nil when none.
@@ -127,7 +130,8 @@ func (s *Service) DigestFacts(ctx context.Context, id uint64, plan func(u *User)
 			}
 			return l
 		}
-		for _, list := range [][]*Interest{first(f.Due[:today]), first(f.Due[today:]), first(f.Idle), first(nonext)} {
+		f.Stale = staleOf(f.Open, s.now(), s.Config.FreshFor)
+		for _, list := range [][]*Interest{first(f.Due[:today]), first(f.Due[today:]), first(f.Idle), first(nonext), first(f.Stale)} {
 			for _, in := range list {
 				if _, ok := f.Companies[in.CompanyID]; ok {
 					continue

@@ -23,6 +23,9 @@ type Config struct {
 	// DefaultTZ is the IANA zone of a user created without one ("Europe/Zagreb"): the
 	// team's zone, so that nobody's follow-ups are silently read in UTC.
 	DefaultTZ string
+	// FreshFor is how long confirmed client data counts as current before the
+	// digest asks "still current?" (R15); zero means DefaultFreshFor.
+	FreshFor time.Duration
 }
 
 // DefaultConfig returns the configuration used when nothing is set.

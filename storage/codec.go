@@ -23,8 +23,15 @@ import (
 //
 // Version 3 adds the company's OIB after its CreatedAt; every other record is laid
 // out as in version 2, and version 2 records stay readable (a company without OIB).
+//
+// Version 4 adds, after an interest's LastActivityAt, its proposal (a presence byte,
+// then value, currency, delivery time, validity, checklist, sent time), its client
+// data's confirmation time, its first-response due time and its first response
+// (rules R14–R16); these times are optional (see optTime). Version 3 interests
+// read as having none of them.
 const (
-	binaryVersion   = 3
+	binaryVersion   = 4
+	binaryVersionV3 = 3
 	binaryVersionV2 = 2
 )
 
@@ -48,6 +55,18 @@ func (e *encoder) bool(v bool) {
 func (e *encoder) time(t time.Time) {
 	e.b = binary.BigEndian.AppendUint64(e.b, uint64(t.Unix()))
 	e.b = binary.BigEndian.AppendUint32(e.b, uint32(t.Nanosecond()))
+}
+
+// optTime writes a time that is often unset: uvarint Unix seconds, 0 for the zero
+// time, then (when set) uvarint nanoseconds, one byte for the service's whole
+// seconds. Times before 1970 are not kept by the service and are written as unset.
+func (e *encoder) optTime(t time.Time) {
+	if t.IsZero() || t.Unix() <= 0 {
+		e.uint(0)
+		return
+	}
+	e.uint(uint64(t.Unix()))
+	e.uint(uint64(t.Nanosecond()))
 }
 
 // decoder reads a record. Its strings are substrings of one copy of the record (s),
@@ -131,6 +150,14 @@ func (d *decoder) time() time.Time {
 	return time.Unix(sec, int64(nsec)).UTC()
 }
 
+func (d *decoder) optTime() time.Time {
+	v := d.uint()
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(v), int64(d.uint())).UTC()
+}
+
 func (d *decoder) fail() {
 	if d.err == nil {
 		d.err = errShort
@@ -190,6 +217,21 @@ func encodeBinary(v any) ([]byte, bool) {
 		e.time(v.UpdatedAt)
 		e.time(v.ClosedAt)
 		e.time(v.LastActivityAt)
+		if p := v.Proposal; p != nil {
+			e.bool(true)
+			e.int(p.Value)
+			e.str(p.Currency)
+			e.uint(uint64(p.Delivery.N))
+			e.str(string(p.Delivery.Unit))
+			e.optTime(p.ValidUntil)
+			e.uint(uint64(p.Checked))
+			e.optTime(p.SentAt)
+		} else {
+			e.bool(false)
+		}
+		e.optTime(v.ConfirmedAt)
+		e.optTime(v.ResponseDue)
+		e.optTime(v.FirstResponseAt)
 	case *crm.Interaction:
 		e.uint(v.ID)
 		e.uint(v.InterestID)
@@ -265,6 +307,23 @@ func decodeBinaryIn(data []byte, s string, version byte, v any) (bool, error) {
 		v.UpdatedAt = d.time()
 		v.ClosedAt = d.time()
 		v.LastActivityAt = d.time()
+		v.Proposal, v.ConfirmedAt, v.ResponseDue, v.FirstResponseAt = nil, time.Time{}, time.Time{}, time.Time{}
+		if version >= 4 {
+			if d.bool() {
+				p := &crm.Proposal{}
+				p.Value = d.int()
+				p.Currency = enum(d, currencies)
+				p.Delivery.N = int(d.uint())
+				p.Delivery.Unit = enum(d, crm.DeliveryUnits)
+				p.ValidUntil = d.optTime()
+				p.Checked = crm.ChecklistItem(d.uint())
+				p.SentAt = d.optTime()
+				v.Proposal = p
+			}
+			v.ConfirmedAt = d.optTime()
+			v.ResponseDue = d.optTime()
+			v.FirstResponseAt = d.optTime()
+		}
 	case *crm.Interaction:
 		v.ID = d.uint()
 		v.InterestID = d.uint()

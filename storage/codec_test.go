@@ -17,6 +17,9 @@ func fill(t *testing.T, v reflect.Value, n *int) {
 	*n++
 	switch v.Kind() {
 	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
 		fill(t, v.Elem(), n)
 	case reflect.Struct:
 		if v.Type() == reflect.TypeFor[time.Time]() {
@@ -28,7 +31,7 @@ func fill(t *testing.T, v reflect.Value, n *int) {
 		}
 	case reflect.String:
 		v.SetString(fmt.Sprintf("s%d", *n))
-	case reflect.Uint64:
+	case reflect.Uint64, reflect.Uint8:
 		v.SetUint(uint64(*n))
 	case reflect.Int64, reflect.Int:
 		v.SetInt(-int64(*n))

@@ -168,7 +168,7 @@ func decode(data []byte, v any) error {
 			return fmt.Errorf("decode %T: %w", v, err)
 		}
 		return nil
-	case binaryVersion, binaryVersionV2:
+	case binaryVersion, binaryVersionV3, binaryVersionV2:
 		ok, err := decodeBinary(data[1:], data[0], v)
 		if !ok {
 			return fmt.Errorf("decode %T: no binary form", v)

@@ -137,6 +137,11 @@ func (s *Scheduler) scanChunk(ctx context.Context, c *crm.ScanChunk, now time.Ti
 // one transaction: the summaries go out exactly once.
 func (s *Scheduler) endPass(ctx context.Context, c *crm.ScanChunk, now time.Time, ch bot.DeptChannel, st *ScanStats) error {
 	p, users := c.Pass, c.Users
+	if p.EscRan {
+		if err := s.responseEscalations(ctx, c, now, st); err != nil {
+			return fmt.Errorf("first responses: %w", err)
+		}
+	}
 	// The owners' summaries: folded nudges, and folded "your head was told" notes.
 	for _, sum := range []struct {
 		counts    map[uint64]int

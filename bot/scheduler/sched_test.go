@@ -124,6 +124,7 @@ func TestRestartAcrossDigestTimeShortGrace(t *testing.T) {
 	e := newSchedEnv(t, at("2026-11-30 07:00"), scheduler.Config{Grace: 30 * time.Minute}) // Monday
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o.")
+	e.say("telegram:2", "/log 1 note: answered") // a first response: no R16 escalation to count
 	e.tick()
 	e.restart()
 	e.now = at("2026-11-30 10:00")

@@ -151,6 +151,7 @@ func TestNudgeOncePerDueTimeAndWorkingHours(t *testing.T) {
 	e.team()
 	e.say("telegram:2", "/new Marko Đurić, Acme d.o.o., next fri 17:30 send proposal")
 	e.say("telegram:2", "/next 1 fri 17:30 send proposal")
+	e.say("telegram:2", "/log 1 note: answered") // a first response: no R16 escalation among the nudges
 	e.say("telegram:2", "/settings digest off")
 
 	if st := e.tick(); st.Nudges != 0 {

@@ -38,7 +38,7 @@ func appendInteractionJSON(b []byte, it *crm.Interaction) ([]byte, error) {
 // fields left out when empty), without reflection; like appendInteractionJSON it
 // leaves a time it cannot write to json.Marshal.
 func appendInterestJSON(b []byte, in *crm.Interest) ([]byte, error) {
-	for _, t := range []time.Time{in.Next.Due, in.CreatedAt, in.UpdatedAt, in.ClosedAt, in.LastActivityAt} {
+	for _, t := range []time.Time{in.Next.Due, in.CreatedAt, in.UpdatedAt, in.ClosedAt, in.LastActivityAt, in.ConfirmedAt, in.ResponseDue, in.FirstResponseAt} {
 		if y := t.Year(); y < 0 || y > 9999 {
 			j, err := json.Marshal(in)
 			return append(b, j...), err
@@ -88,6 +88,18 @@ func appendInterestJSON(b []byte, in *crm.Interest) ([]byte, error) {
 	at("updated_at", in.UpdatedAt)
 	at("closed_at", in.ClosedAt)
 	at("last_activity_at", in.LastActivityAt)
+	if in.Proposal != nil {
+		// Rare (interests at proposal), so encoding/json's own encoding is cheap enough.
+		p, err := json.Marshal(in.Proposal)
+		if err != nil {
+			return b, err
+		}
+		b = append(b, `,"proposal":`...)
+		b = append(b, p...)
+	}
+	at("confirmed_at", in.ConfirmedAt)
+	at("response_due", in.ResponseDue)
+	at("first_response_at", in.FirstResponseAt)
 	return append(b, '}'), nil
 }
 
