@@ -2,8 +2,17 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrNothingWritten is what an Update function returns when it turned out to write
+// nothing (a redelivered message, a command refused before any change): the store
+// need not commit on its account, which would cost fsyncs for an empty transaction.
+// Unlike any other error it does not spoil a transaction shared with other callers
+// (storage's group commit): it wrote nothing, so there is nothing to roll back. Update
+// returns it to the caller unchanged.
+var ErrNothingWritten = errors.New("crm: nothing was written")
 
 // Store persists the domain. Update runs fn in one read-write transaction: either all of
 // its writes land (durably, before Update returns) or none do. View runs fn in a

@@ -312,8 +312,6 @@ func (s *Service) Message(ctx context.Context, m MessageMeta, fn func(ctx contex
 	})
 }
 
-// errNothing rolls back a write unit that wrote nothing: a commit would cost an fsync.
-var errNothing = errors.New("crm: the message wrote nothing")
 
 // writeUnit runs the message in one write transaction (see Message). Unless
 // mayBeEmpty, the message is known to write (its read-only run tried to).
@@ -342,10 +340,12 @@ func (s *Service) writeUnit(ctx context.Context, m MessageMeta, fn func(context.
 			return errRollback
 		case fnErr != nil:
 			return fnErr
+		case u.replayed && st.wrote:
+			return nil // a redelivery that still wrote (an admin's first contact): keep it
 		case u.replayed:
-			return errNothing // a redelivery: its result was kept
+			return ErrNothingWritten // a redelivery: its result was kept
 		case mayBeEmpty && !st.wrote && !u.dirty():
-			return errNothing
+			return ErrNothingWritten
 		}
 		return u.save(tx)
 	})
@@ -360,7 +360,7 @@ func (s *Service) writeUnit(ctx context.Context, m MessageMeta, fn func(context.
 	if fnErr != nil {
 		return fnErr
 	}
-	if errors.Is(err, errNothing) {
+	if errors.Is(err, ErrNothingWritten) {
 		return nil
 	}
 	return err

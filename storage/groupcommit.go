@@ -48,7 +48,10 @@ type committer struct {
 	bolt     *bolt.DB
 }
 
-var errRerun = errors.New("storage: batch rolled back to rerun")
+var (
+	errRerun = errors.New("storage: batch rolled back to rerun")
+	errEmpty = errors.New("storage: nothing to commit")
+)
 
 // do runs fn in a transaction shared with whatever other calls are queued, and
 // returns once that transaction is committed (fn's error, or the commit's).
@@ -120,16 +123,27 @@ func (c *committer) commit(batch []*call) {
 	for len(batch) > 0 {
 		failed := -1
 		crash, err := c.update(func(btx *bolt.Tx) error {
+			wrote := false
 			for i, cl := range batch {
 				cl.err, cl.panic = nil, nil
 				cl.run(&tx{btx: btx, now: c.now})
+				if errors.Is(cl.err, crm.ErrNothingWritten) && cl.panic == nil {
+					continue // wrote nothing: nothing to roll back, the others go on
+				}
 				if cl.err != nil || cl.panic != nil {
 					failed = i
 					return errRerun // roll back whatever fn wrote; cl holds its outcome
 				}
+				wrote = true
+			}
+			if !wrote {
+				return errEmpty // nobody wrote: an empty commit would only cost fsyncs
 			}
 			return nil
 		})
+		if errors.Is(err, errEmpty) {
+			err = nil
+		}
 		if crash != nil {
 			// bolt itself panicked (its rollback has released the file): every caller
 			// of the batch hears of it, and the committer carries on for the next.
@@ -141,7 +155,9 @@ func (c *committer) commit(batch []*call) {
 		}
 		if failed < 0 {
 			for _, cl := range batch {
-				cl.err = err // nil, or the commit's failure: every call shares it
+				if err != nil || !errors.Is(cl.err, crm.ErrNothingWritten) {
+					cl.err = err // nil, or the commit's failure: every call shares it
+				}
 				cl.wake <- struct{}{}
 			}
 			return
