@@ -1,0 +1,154 @@
+package storagetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"crmbot/crm"
+
+	"crmbot/storage/postgres"
+)
+
+// The PostgreSQL tests need a server: CRMBOT_TEST_POSTGRES names it (scripts/pgtest.sh
+// starts a throwaway one and sets it). Without it they are skipped, unless
+// CRMBOT_TEST_POSTGRES_REQUIRED is set (CI), which makes a missing or unreachable
+// server a failure: CI must never pass by skipping them.
+const (
+	envURL      = "CRMBOT_TEST_POSTGRES"
+	envRequired = "CRMBOT_TEST_POSTGRES_REQUIRED"
+	skipLine    = "PostgreSQL tests skipped: set CRMBOT_TEST_POSTGRES or run .ci/run"
+)
+
+// PostgresURL returns the server tests use, "" when none is configured (and the
+// PostgreSQL part is skipped). When one is required but missing it fails the test.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(envURL)
+	if u == "" && os.Getenv(envRequired) != "" {
+		t.Fatalf("storagetest: %s is set but %s is not: the PostgreSQL tests cannot run", envRequired, envURL)
+	}
+	return u
+}
+
+var admin struct {
+	once sync.Once
+	pool *pgxpool.Pool
+	err  error
+}
+
+// adminPool is one pool per test process for creating and dropping schemas.
+func adminPool(t testing.TB, u string) *pgxpool.Pool {
+	t.Helper()
+	admin.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.pool, admin.err = pgxpool.New(ctx, u)
+		if admin.err == nil {
+			admin.err = admin.pool.Ping(ctx)
+		}
+	})
+	if admin.err != nil {
+		t.Fatalf("storagetest: cannot reach the PostgreSQL server in %s: %v", envURL, admin.err)
+	}
+	return admin.pool
+}
+
+// OpenPostgres opens a fresh, empty crmbot database on the test server: a schema of
+// its own (so tests run in parallel without seeing each other), migrated by
+// postgres.Open. At cleanup Verify must find nothing out of step, then the schema is
+// dropped. Without a server the test is skipped (failed when one is required).
+func OpenPostgres(t testing.TB) *postgres.DB {
+	t.Helper()
+	return OpenPostgresWith(t, postgres.Options{})
+}
+
+// OpenPostgresWith is OpenPostgres with options (a clock).
+func OpenPostgresWith(t testing.TB, opts postgres.Options) *postgres.DB {
+	t.Helper()
+	u := PostgresURL(t)
+	if u == "" {
+		t.Skip(skipLine)
+	}
+	pool := adminPool(t, u)
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+		t.Fatalf("storagetest: create schema: %v", err)
+	}
+	dropSchema := func() {
+		if _, err := pool.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			t.Errorf("storagetest: drop schema %s: %v", schema, err)
+		}
+	}
+	if opts.MaxConns == 0 {
+		opts.MaxConns = 4 // many tests run at once on one server
+	}
+	db, err := postgres.OpenWith(ctx, withSearchPath(t, u, schema), opts)
+	if err != nil {
+		dropSchema()
+		t.Fatalf("storagetest: open PostgreSQL: %v", err)
+	}
+	t.Cleanup(func() {
+		problems, err := db.Verify(ctx)
+		if err != nil {
+			t.Errorf("storagetest: verify: %v", err)
+		}
+		if len(problems) > 0 {
+			t.Errorf("storagetest: the database is inconsistent at the end of the test:\n  %s", strings.Join(problems, "\n  "))
+		}
+		db.Close()
+		dropSchema()
+	})
+	return db
+}
+
+// withSearchPath returns u with the connection's search_path set to schema: every
+// table the package creates and reads is then in that schema.
+func withSearchPath(t testing.TB, u, schema string) string {
+	t.Helper()
+	p, err := url.Parse(u)
+	if err != nil {
+		t.Fatalf("storagetest: %s is not a URL", envURL)
+	}
+	q := p.Query()
+	q.Set("search_path", schema)
+	p.RawQuery = q.Encode()
+	return p.String()
+}
+
+// Backend is one implementation of crm.Store that suites run against.
+type Backend struct {
+	Name string
+	// Open returns a fresh, empty database, checked and closed at the test's cleanup.
+	Open func(t testing.TB) crm.Store
+}
+
+// Backends lists bbolt and, when a server is configured, PostgreSQL.
+func Backends(t testing.TB) []Backend {
+	t.Helper()
+	bs := []Backend{{Name: "bbolt", Open: func(t testing.TB) crm.Store { return Open(t) }}}
+	if PostgresURL(t) != "" {
+		bs = append(bs, Backend{Name: "postgres", Open: func(t testing.TB) crm.Store { return OpenPostgres(t) }})
+	}
+	return bs
+}
+
+// Run runs fn as a subtest once per backend ("bbolt", "postgres"), each with a fresh
+// database from that backend.
+func Run(t *testing.T, fn func(t *testing.T, db crm.Store)) {
+	t.Helper()
+	for _, b := range Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b.Open(t)) })
+	}
+}
