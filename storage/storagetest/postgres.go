@@ -152,3 +152,62 @@ func Run(t *testing.T, fn func(t *testing.T, db crm.Store)) {
 		t.Run(b.Name, func(t *testing.T) { fn(t, b.Open(t)) })
 	}
 }
+
+// chosen remembers, by the name of each subtest of Each, the backend it runs on; the
+// subtests it starts itself run on the same one.
+var chosen sync.Map // test name → Backend
+
+// Each runs fn as a subtest once per backend (bbolt, and PostgreSQL when configured);
+// inside it OpenStore(t) opens a fresh database of that backend. Test suites written
+// against crm.Store run on both by wrapping their body:
+//
+//	func TestX(t *testing.T) { storagetest.Each(t, testX) }
+func Each(t *testing.T, fn func(t *testing.T)) {
+	t.Helper()
+	for _, b := range Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			chosen.Store(t.Name(), b)
+			t.Cleanup(func() { chosen.Delete(t.Name()) })
+			fn(t)
+		})
+	}
+}
+
+// OpenStore opens a fresh database of the backend Each chose for t (bbolt outside
+// Each), checked by Verify and closed at cleanup.
+func OpenStore(t testing.TB) crm.Store {
+	t.Helper()
+	name := t.Name()
+	for {
+		if b, ok := chosen.Load(name); ok {
+			return b.(Backend).Open(t)
+		}
+		i := strings.LastIndexByte(name, '/')
+		if i < 0 {
+			return Open(t)
+		}
+		name = name[:i]
+	}
+}
+
+// Counts is how many records of each kind a database holds.
+type Counts struct{ Companies, Contacts, Interests int }
+
+// Count counts the records through crm.Tx, the same way on every backend.
+func Count(t testing.TB, db crm.Store) Counts {
+	t.Helper()
+	var c Counts
+	err := db.View(context.Background(), func(tx crm.Tx) error {
+		if err := tx.ForEachCompany(func(*crm.Company) error { c.Companies++; return nil }); err != nil {
+			return err
+		}
+		if err := tx.ForEachContact(func(*crm.Contact) error { c.Contacts++; return nil }); err != nil {
+			return err
+		}
+		return tx.ForEachInterest(func(*crm.Interest) error { c.Interests++; return nil })
+	})
+	if err != nil {
+		t.Fatalf("storagetest: count: %v", err)
+	}
+	return c
+}
