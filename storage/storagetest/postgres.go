@@ -74,6 +74,34 @@ func OpenPostgres(t testing.TB) *postgres.DB {
 // OpenPostgresWith is OpenPostgres with options (a clock).
 func OpenPostgresWith(t testing.TB, opts postgres.Options) *postgres.DB {
 	t.Helper()
+	u := PostgresSchema(t)
+	if opts.MaxConns == 0 {
+		opts.MaxConns = 4 // many tests run at once on one server
+	}
+	ctx := context.Background()
+	db, err := postgres.OpenWith(ctx, u, opts)
+	if err != nil {
+		t.Fatalf("storagetest: open PostgreSQL: %v", err)
+	}
+	t.Cleanup(func() {
+		problems, err := db.Verify(ctx)
+		if err != nil {
+			t.Errorf("storagetest: verify: %v", err)
+		}
+		if len(problems) > 0 {
+			t.Errorf("storagetest: the database is inconsistent at the end of the test:\n  %s", strings.Join(problems, "\n  "))
+		}
+		db.Close()
+	})
+	return db
+}
+
+// PostgresSchema creates an empty schema of its own on the test server and returns a
+// URL whose connections use it; the schema is dropped at cleanup (after the cleanups
+// registered later, such as closing a database opened on it). Without a server the
+// test is skipped (failed when one is required).
+func PostgresSchema(t testing.TB) string {
+	t.Helper()
 	u := PostgresURL(t)
 	if u == "" {
 		t.Skip(skipLine)
@@ -86,31 +114,12 @@ func OpenPostgresWith(t testing.TB, opts postgres.Options) *postgres.DB {
 	if _, err := pool.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
 		t.Fatalf("storagetest: create schema: %v", err)
 	}
-	dropSchema := func() {
+	t.Cleanup(func() {
 		if _, err := pool.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
 			t.Errorf("storagetest: drop schema %s: %v", schema, err)
 		}
-	}
-	if opts.MaxConns == 0 {
-		opts.MaxConns = 4 // many tests run at once on one server
-	}
-	db, err := postgres.OpenWith(ctx, withSearchPath(t, u, schema), opts)
-	if err != nil {
-		dropSchema()
-		t.Fatalf("storagetest: open PostgreSQL: %v", err)
-	}
-	t.Cleanup(func() {
-		problems, err := db.Verify(ctx)
-		if err != nil {
-			t.Errorf("storagetest: verify: %v", err)
-		}
-		if len(problems) > 0 {
-			t.Errorf("storagetest: the database is inconsistent at the end of the test:\n  %s", strings.Join(problems, "\n  "))
-		}
-		db.Close()
-		dropSchema()
 	})
-	return db
+	return withSearchPath(t, u, schema)
 }
 
 // withSearchPath returns u with the connection's search_path set to schema: every
