@@ -22,6 +22,9 @@ import (
 // reportOptions reads where /backup and /export write on the server
 // (CRMBOT_BACKUP_DIR, CRMBOT_EXPORT_DIR); unset, those commands say they are off.
 func reportOptions(db *storage.DB) bot.ReportOptions {
+	if db == nil { // PostgreSQL: backups are the database's own (pg_dump)
+		return bot.ReportOptions{ExportDir: os.Getenv("CRMBOT_EXPORT_DIR")}
+	}
 	return bot.ReportOptions{Backup: db, BackupDir: os.Getenv("CRMBOT_BACKUP_DIR"), ExportDir: os.Getenv("CRMBOT_EXPORT_DIR")}
 }
 
