@@ -97,5 +97,5 @@ func wordQuery(table, col, idCol, kindCond, first string, rest []string) (string
 }
 
 func (t *tx) ForEachCompany(fn func(*crm.Company) error) error {
-	return each(t, fn, `SELECT data FROM companies ORDER BY id`)
+	return eachByID(t, "companies", "", func(c *crm.Company) uint64 { return c.ID }, fn)
 }

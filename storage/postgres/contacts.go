@@ -161,5 +161,5 @@ func (t *tx) FindContacts(query string, limit int) ([]*crm.Contact, error) {
 }
 
 func (t *tx) ForEachContact(fn func(*crm.Contact) error) error {
-	return each(t, fn, `SELECT data FROM contacts ORDER BY id`)
+	return eachByID(t, "contacts", "", func(c *crm.Contact) uint64 { return c.ID }, fn)
 }

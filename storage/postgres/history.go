@@ -78,5 +78,5 @@ func (t *tx) AuditOf(entity string, entityID uint64, limit int) ([]*crm.AuditEnt
 
 // AuditSince calls fn for every entry at or after t, in id order (oldest first).
 func (t *tx) AuditSince(since time.Time, fn func(*crm.AuditEntry) error) error {
-	return each(t, fn, `SELECT data FROM audit WHERE at >= $1 ORDER BY id`, tk(since))
+	return eachByID(t, "audit", "at >= $2", func(e *crm.AuditEntry) uint64 { return e.ID }, fn, tk(since))
 }

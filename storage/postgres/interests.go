@@ -208,5 +208,5 @@ func (t *tx) Pipeline() ([]crm.PipelineCell, error) {
 }
 
 func (t *tx) ForEachInterest(fn func(*crm.Interest) error) error {
-	return each(t, fn, `SELECT data FROM interests ORDER BY id`)
+	return eachByID(t, "interests", "", func(i *crm.Interest) uint64 { return i.ID }, fn)
 }

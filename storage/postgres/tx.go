@@ -100,7 +100,40 @@ func list[T any](t *tx, sql string, args ...any) ([]*T, error) {
 	return out, err
 }
 
-// each calls fn with every row's decoded data, in order, without keeping them.
+// pageSize is how many records eachByID decodes per query.
+const pageSize = 500
+
+// eachByID calls fn for every record of table matching cond (SQL over the table's
+// columns, its arguments from $2 on; "" for all), in id order. It reads a page at a
+// time, keyed by the last id (idOf), with no query left open while fn runs: fn may
+// use the transaction itself (a connection answers one query at a time), and memory
+// stays that of one page however large the table.
+func eachByID[T any](t *tx, table, cond string, idOf func(*T) uint64, fn func(*T) error, args ...any) error {
+	where := "id > $1"
+	if cond != "" {
+		where += " AND " + cond
+	}
+	sql := fmt.Sprintf(`SELECT data FROM %s WHERE %s ORDER BY id LIMIT %d`, table, where, pageSize)
+	last := int64(math.MinInt64)
+	for {
+		page, err := list[T](t, sql, append([]any{last}, args...)...)
+		if err != nil {
+			return err
+		}
+		for _, v := range page {
+			if err := fn(v); err != nil {
+				return err
+			}
+		}
+		if len(page) < pageSize {
+			return nil
+		}
+		last = int64(idOf(page[len(page)-1]))
+	}
+}
+
+// each calls fn with every row's decoded data, in order, without keeping them. The
+// query stays open while fn runs, so fn must not use the transaction.
 func each[T any](t *tx, fn func(*T) error, sql string, args ...any) error {
 	rows, err := t.q.Query(t.ctx, sql, args...)
 	if err != nil {

@@ -723,3 +723,60 @@ func TestCancelled(t *testing.T) {
 		}
 	})
 }
+
+// TestForEachUsesTheTransaction: the callbacks of ForEach* and AuditSince may read
+// through the same transaction (the mailing list looks up each contact's company),
+// also past the first page of a backend that reads in pages.
+func TestForEachUsesTheTransaction(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db crm.Store) {
+		const n = 1100
+		update(t, db, func(tx crm.Tx) error {
+			for i := 0; i < n; i++ {
+				c := &crm.Company{Name: fmt.Sprint("Company ", i), CreatedAt: t0}
+				if err := tx.PutCompany(c); err != nil {
+					return err
+				}
+				if err := tx.AddAudit(&crm.AuditEntry{At: t0, Entity: "company", EntityID: c.ID, Action: "create"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		view(t, db, func(tx crm.Tx) error {
+			seen, last := 0, uint64(0)
+			err := tx.ForEachCompany(func(c *crm.Company) error {
+				if c.ID <= last {
+					t.Fatalf("ForEachCompany: id %d after %d", c.ID, last)
+				}
+				last = c.ID
+				again, err := tx.Company(c.ID)
+				if err != nil || again.Name != c.Name {
+					return fmt.Errorf("Company(%d) inside ForEachCompany = %+v, %v", c.ID, again, err)
+				}
+				seen++
+				return nil
+			})
+			if err != nil || seen != n {
+				t.Errorf("ForEachCompany: %d companies, %v; want %d", seen, err, n)
+			}
+			seen = 0
+			err = tx.AuditSince(t0, func(e *crm.AuditEntry) error {
+				if _, err := tx.Company(e.EntityID); err != nil {
+					return err
+				}
+				seen++
+				return nil
+			})
+			if err != nil || seen != n {
+				t.Errorf("AuditSince: %d entries, %v; want %d", seen, err, n)
+			}
+			stop := errors.New("stop")
+			seen = 0
+			err = tx.ForEachCompany(func(*crm.Company) error { seen++; return stop })
+			if !errors.Is(err, stop) || seen != 1 {
+				t.Errorf("ForEachCompany with fn failing: %v after %d; want fn's error after 1", err, seen)
+			}
+			return nil
+		})
+	})
+}

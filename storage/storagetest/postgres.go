@@ -182,6 +182,22 @@ func Each(t *testing.T, fn func(t *testing.T)) {
 	}
 }
 
+// OnPostgres runs fn as a subtest "postgres" in which OpenStore opens a PostgreSQL
+// database, for suites whose bbolt run exists already. Without a server it is
+// skipped (failed when one is required).
+func OnPostgres(t *testing.T, fn func(t *testing.T)) {
+	t.Helper()
+	if PostgresURL(t) == "" {
+		t.Skip(skipLine)
+	}
+	b := Backend{Name: "postgres", Open: func(t testing.TB) crm.Store { return OpenPostgres(t) }}
+	t.Run(b.Name, func(t *testing.T) {
+		chosen.Store(t.Name(), b)
+		t.Cleanup(func() { chosen.Delete(t.Name()) })
+		fn(t)
+	})
+}
+
 // OpenStore opens a fresh database of the backend Each chose for t (bbolt outside
 // Each), checked by Verify and closed at cleanup.
 func OpenStore(t testing.TB) crm.Store {
