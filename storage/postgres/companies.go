@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -18,14 +17,14 @@ func (t *tx) PutCompany(c *crm.Company) error {
 	if err := t.nextID("companies", &c.ID); err != nil {
 		return err
 	}
-	data, err := json.Marshal(c)
+	row, err := companyRow(c)
 	if err != nil {
 		return err
 	}
 	var inserted bool
 	if err := t.q.QueryRow(t.ctx, `INSERT INTO companies (id, name_key, oib, data) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET name_key = EXCLUDED.name_key, oib = EXCLUDED.oib, data = EXCLUDED.data
-		RETURNING xmax = 0`, int64(c.ID), foldName(c.Name), nullable(c.OIB), data).Scan(&inserted); err != nil {
+		RETURNING xmax = 0`, row...).Scan(&inserted); err != nil {
 		return err
 	}
 	if inserted && explicit {

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -53,7 +52,7 @@ func (t *tx) PutContact(c *crm.Contact) error {
 	if err := t.nextID("contacts", &c.ID); err != nil {
 		return err
 	}
-	data, err := json.Marshal(c)
+	row, err := contactRow(c)
 	if err != nil {
 		return err
 	}
@@ -61,7 +60,7 @@ func (t *tx) PutContact(c *crm.Contact) error {
 	if err := t.q.QueryRow(t.ctx, `INSERT INTO contacts (id, company_id, email, phone, mobile, data) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, email = EXCLUDED.email,
 			phone = EXCLUDED.phone, mobile = EXCLUDED.mobile, data = EXCLUDED.data
-		RETURNING xmax = 0`, int64(c.ID), int64(c.CompanyID), nullable(c.Email), nullable(c.Phone), nullable(c.Mobile), data).Scan(&inserted); err != nil {
+		RETURNING xmax = 0`, row...).Scan(&inserted); err != nil {
 		return err
 	}
 	if inserted && explicit {

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"time"
 
 	"crmbot/crm"
@@ -14,12 +13,12 @@ func (t *tx) AddInteraction(it *crm.Interaction) error {
 	if err := t.nextID("interactions", &it.ID); err != nil {
 		return err
 	}
-	data, err := json.Marshal(it)
+	row, err := interactionRow(it)
 	if err != nil {
 		return err
 	}
 	tag, err := t.q.Exec(t.ctx, `INSERT INTO interactions (id, interest_id, at, data) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (id) DO NOTHING`, int64(it.ID), int64(it.InterestID), tk(it.At), data)
+		ON CONFLICT (id) DO NOTHING`, row...)
 	if err != nil {
 		return err
 	}
@@ -48,12 +47,12 @@ func (t *tx) AddAudit(e *crm.AuditEntry) error {
 	if err := t.nextID("audit", &e.ID); err != nil {
 		return err
 	}
-	data, err := json.Marshal(e)
+	row, err := auditRow(e)
 	if err != nil {
 		return err
 	}
 	tag, err := t.q.Exec(t.ctx, `INSERT INTO audit (id, entity, entity_id, at, data) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (id) DO NOTHING`, int64(e.ID), e.Entity, int64(e.EntityID), tk(e.At), data)
+		ON CONFLICT (id) DO NOTHING`, row...)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -76,17 +75,16 @@ func (t *tx) PutInterest(i *crm.Interest) error {
 			return err
 		}
 	}
-	data, err := json.Marshal(i)
+	row, err := interestRow(i)
 	if err != nil {
 		return err
 	}
-	_, due, last := interestCols(i)
 	if _, err := t.q.Exec(t.ctx, `INSERT INTO interests (id, company_id, contact_id, owner_id, stage, open, due, last_act, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, contact_id = EXCLUDED.contact_id,
 			owner_id = EXCLUDED.owner_id, stage = EXCLUDED.stage, open = EXCLUDED.open, due = EXCLUDED.due,
 			last_act = EXCLUDED.last_act, data = EXCLUDED.data`,
-		int64(i.ID), int64(i.CompanyID), int64(i.ContactID), int64(i.OwnerID), stage, i.Open(), due, last, data); err != nil {
+		row...); err != nil {
 		return err
 	}
 	if old && oldOwner == int64(i.OwnerID) && oldStage == stage {

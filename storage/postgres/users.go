@@ -30,10 +30,7 @@ func (t *tx) PutUser(u *crm.User) error {
 	if err := t.nextID("users", &u.ID); err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(u.Identities))
-	for _, id := range u.Identities {
-		ids = append(ids, string(id))
-	}
+	ids := identities(u)
 	var taken string
 	err := t.q.QueryRow(t.ctx, `SELECT identity FROM user_identities WHERE identity = ANY($1) AND user_id <> $2 LIMIT 1`,
 		ids, int64(u.ID)).Scan(&taken)
