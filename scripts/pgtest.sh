@@ -5,7 +5,8 @@
 # (whatever way it ends). When PostgreSQL is not installed and we are root on a Debian-like
 # machine (CI), it is installed from the distribution's packages first.
 #
-# The cluster is for tests only: trust authentication on 127.0.0.1, fsync off.
+# The cluster is for tests only: trust authentication on 127.0.0.1, fsync off (set
+# PGTEST_FSYNC=on for benchmarks whose writes should pay for durability, as bbolt's do).
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
@@ -95,10 +96,15 @@ free_port() {
 	return 1
 }
 
+DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+if [ "${PGTEST_FSYNC:-off}" = on ]; then
+	DURABILITY=""
+fi
+
 for attempt in 1 2 3; do
 	PORT=$(free_port)
 	if "${RUN[@]}" "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start \
-		-o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null; then
+		-o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR $DURABILITY -c max_connections=300" >/dev/null; then
 		started=1
 		break
 	fi
