@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"crmbot/crm"
+	"crmbot/storage"
+	"crmbot/storage/benchdata"
+	"crmbot/storage/postgres"
 	"crmbot/storage/storagetest"
 )
 
@@ -47,5 +53,72 @@ func TestFileCommandsRefusePostgres(t *testing.T) {
 		if strings.Contains(err.Error()+out, "pw-not-shown") {
 			t.Errorf("%v shows the password: %v %s", tc.args[0], err, out)
 		}
+	}
+}
+
+// crmbot migrate copies every record of a file into PostgreSQL and verifies it; a
+// target that is not empty is refused.
+func TestMigrateFileToPostgres(t *testing.T) {
+	u := storagetest.PostgresSchema(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crm.db")
+	src, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := benchdata.Fill(ctx, src, benchdata.SizeAt(0.01)); err != nil {
+		t.Fatal(err)
+	}
+	err = src.Update(ctx, func(tx crm.Tx) error {
+		if err := tx.PutInvite(&crm.Invite{Code: "JOIN42", UserID: 3, ExpiresAt: benchdata.Now}); err != nil {
+			return err
+		}
+		if _, err := tx.Enqueue(&crm.OutboxMessage{Key: "nudge:1:1", Target: "telegram:7", Payload: []byte("{}"), Created: benchdata.Now}); err != nil {
+			return err
+		}
+		if err := tx.AddAudit(&crm.AuditEntry{At: benchdata.Now, Entity: "interest", EntityID: 1, Action: "create"}); err != nil {
+			return err
+		}
+		if err := tx.SetIdempotency("tg:update:1", "1"); err != nil {
+			return err
+		}
+		return tx.PutBlob("dialogue", "telegram:7", []byte(`{"step":1}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+
+	out, err := runCmd(t, "", "migrate", "--from", path, "--to", u)
+	if err != nil || !strings.Contains(out, "verified it: 50 users, 200 companies, 200 contacts, 1000 interests, 10000 interactions, 1 audit entries") {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	dst, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	err = dst.View(ctx, func(tx crm.Tx) error {
+		if inv, err := tx.Invite("JOIN42"); err != nil || inv.UserID != 3 {
+			t.Errorf("invite: %+v, %v", inv, err)
+		}
+		if m, err := tx.OutboxMessage("nudge:1:1"); err != nil || m.State != crm.OutboxPending {
+			t.Errorf("outbox: %+v, %v", m, err)
+		}
+		if r, ok, err := tx.Idempotency("tg:update:1"); r != "1" || !ok || err != nil {
+			t.Errorf("idempotency: %q %v %v", r, ok, err)
+		}
+		if v, err := tx.Blob("dialogue", "telegram:7"); string(v) != `{"step":1}` || err != nil {
+			t.Errorf("blob: %q %v", v, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err = runCmd(t, "", "migrate", "--from", path, "--to", u)
+	if err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Errorf("migrate into a database that is not empty: %v\n%s", err, out)
 	}
 }

@@ -44,3 +44,14 @@ func (t *tx) DeleteBlob(ns, key string) error {
 	_, err := t.q.Exec(t.ctx, `DELETE FROM blobs WHERE ns = $1 AND key = $2`, ns, key)
 	return err
 }
+
+// PutBlob appends a blob to a Load.
+func (b *batch) PutBlob(ns, key string, value []byte) error {
+	if ns == "" || key == "" {
+		return fmt.Errorf("blob: empty namespace or key")
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	return b.add("blobs", []any{ns, key, value}, nil)
+}

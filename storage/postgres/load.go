@@ -14,17 +14,18 @@ import (
 // single-row statements suits (the benchmark dataset; later, a move from a file).
 // fill writes through a crm.Store whose transactions only append: each Update's new
 // users, companies, contacts, interests, interactions and audit entries reach
-// PostgreSQL with COPY, in one transaction per Update, their columns and search
-// tables derived as the Put methods derive them. Ids are assigned in order as Put
-// would. At the end the pipeline counters are computed from the interests and the id
-// sequences moved past the largest ids. Anything else (reads, outbox, idempotency,
-// blobs) fails: it is not for a running system. A database that is not empty is
-// refused.
+// PostgreSQL with COPY (and so do invites, outbox messages, idempotency keys and
+// blobs), in one transaction per Update, their columns and search tables derived as
+// the Put methods derive them. Ids are assigned in order as Put would. At the end the
+// pipeline counters are computed from the interests and the id sequences moved past
+// the largest ids. Reads fail: it is not for a running system. A database that is not
+// empty is refused.
 func (db *DB) Load(ctx context.Context, fill func(crm.Store) error) error {
 	var empty bool
 	if err := db.pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM companies)
 		AND NOT EXISTS (SELECT 1 FROM contacts) AND NOT EXISTS (SELECT 1 FROM interests)
-		AND NOT EXISTS (SELECT 1 FROM interactions) AND NOT EXISTS (SELECT 1 FROM audit)`).Scan(&empty); err != nil {
+		AND NOT EXISTS (SELECT 1 FROM interactions) AND NOT EXISTS (SELECT 1 FROM audit) AND NOT EXISTS (SELECT 1 FROM invites)
+		AND NOT EXISTS (SELECT 1 FROM outbox) AND NOT EXISTS (SELECT 1 FROM idempotency)`).Scan(&empty); err != nil {
 		return classify(ctx, err)
 	}
 	if !empty {
@@ -94,6 +95,10 @@ var loadTables = []struct {
 	{"interests", interestColNames},
 	{"interactions", interactionCols},
 	{"audit", auditCols},
+	{"invites", []string{"code", "data"}},
+	{"outbox", outboxCols},
+	{"idempotency", []string{"key", "result", "at"}},
+	{"blobs", []string{"ns", "key", "value"}},
 }
 
 // batch is one Update of the loader: the rows it appends, per table. The crm.Tx it
@@ -172,4 +177,34 @@ func (b *batch) AddAudit(e *crm.AuditEntry) error {
 	b.id("audit", &e.ID)
 	row, err := auditRow(e)
 	return b.add("audit", row, err)
+}
+
+func (b *batch) PutInvite(inv *crm.Invite) error {
+	if inv.Code == "" {
+		return crm.Errorf(crm.EINVALID, "err.invite_code_required")
+	}
+	data, err := jsonOf(inv)
+	return b.add("invites", []any{inv.Code, data}, err)
+}
+
+// Enqueue appends m; a key given twice in one load is the caller's mistake and fails
+// the COPY.
+func (b *batch) Enqueue(m *crm.OutboxMessage) (bool, error) {
+	if m.Key == "" {
+		return false, fmt.Errorf("outbox: empty key")
+	}
+	if m.State == "" {
+		m.State = crm.OutboxPending
+	}
+	row, err := outboxRow(m)
+	return err == nil, b.add("outbox", row, err)
+}
+
+// SetIdempotency appends the key, stamped with the database's clock: pruning counts
+// from the move.
+func (b *batch) SetIdempotency(key, result string) error {
+	if key == "" {
+		return fmt.Errorf("idempotency: empty key")
+	}
+	return b.add("idempotency", []any{key, result, tk(b.l.db.now().UTC())}, nil)
 }

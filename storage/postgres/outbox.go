@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -20,14 +19,13 @@ func (t *tx) Enqueue(m *crm.OutboxMessage) (bool, error) {
 	}
 	saved := m.State
 	m.State = state
-	data, err := json.Marshal(m)
+	row, err := outboxRow(m)
 	if err != nil {
 		m.State = saved
 		return false, err
 	}
 	tag, err := t.q.Exec(t.ctx, `INSERT INTO outbox (key, platform, state, not_before, created, data)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING`,
-		m.Key, m.Target.Platform(), string(m.State), tk(m.NotBefore), tk(m.Created), data)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING`, row...)
 	if err != nil || tag.RowsAffected() == 0 {
 		m.State = saved
 		return false, err
@@ -48,12 +46,12 @@ func (t *tx) PendingOutbox(platform string, at time.Time, limit int) ([]*crm.Out
 
 // UpdateOutbox implements crm.Outbox.
 func (t *tx) UpdateOutbox(m *crm.OutboxMessage) error {
-	data, err := json.Marshal(m)
+	row, err := outboxRow(m)
 	if err != nil {
 		return err
 	}
 	tag, err := t.q.Exec(t.ctx, `UPDATE outbox SET platform = $2, state = $3, not_before = $4, created = $5, data = $6 WHERE key = $1`,
-		m.Key, m.Target.Platform(), string(m.State), tk(m.NotBefore), tk(m.Created), data)
+		row...)
 	if err != nil {
 		return err
 	}

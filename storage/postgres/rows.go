@@ -55,3 +55,10 @@ func identities(u *crm.User) []string {
 	}
 	return ids
 }
+
+func outboxRow(m *crm.OutboxMessage) ([]any, error) {
+	data, err := json.Marshal(m)
+	return []any{m.Key, m.Target.Platform(), string(m.State), tk(m.NotBefore), tk(m.Created), data}, err
+}
+
+var outboxCols = []string{"key", "platform", "state", "not_before", "created", "data"}
