@@ -73,26 +73,103 @@ func (t *tx) FindCompanies(query string, limit int) ([]*crm.Company, error) {
 		return nil, nil
 	}
 	first, rest := longest(q)
-	sql, args := wordQuery("company_words", "word", "company_id", "", first, rest)
-	return list[crm.Company](t, `SELECT c.data FROM (`+sql+`) m JOIN companies c ON c.id = m.id
-		ORDER BY m.w, m.id LIMIT $`+fmt.Sprint(len(args)+1), append(args, limitArg(limit))...)
+	ids, err := t.findWords(words{table: "company_words", col: "word", idCol: "company_id"}, first, rest, limit)
+	if err != nil {
+		return nil, err
+	}
+	return byIDs[crm.Company](t, "companies", ids, func(c *crm.Company) uint64 { return c.ID })
 }
 
-// wordQuery builds the subquery of ids (and their first matching word w) whose words
-// in table start with first and, for each of rest, with that word as well. kindCond
-// narrows the table to one kind of term ("" for none).
-func wordQuery(table, col, idCol, kindCond, first string, rest []string) (string, []any) {
+// words names a table of search words: (kind,) word, id, with an index in that order.
+type words struct {
+	table, col, idCol string
+	kind              string // the kind column's value, "" for a table without one
+}
+
+// findWords walks the word index from the first word starting with first, in index
+// order as bbolt's cursor walks its keys, keeping the ids that also have a word
+// starting with each of rest, until limit distinct ids (limit <= 0: all). It reads a
+// page of index entries at a time, resuming after the last entry read, so a prefix
+// that thousands of words share costs what the answer needs, not what matches.
+func (t *tx) findWords(w words, first string, rest []string, limit int) ([]int64, error) {
 	args := []any{first, prefixEnd(first)}
-	var b strings.Builder
-	fmt.Fprintf(&b, `SELECT %[3]s AS id, min(%[2]s) AS w FROM %[1]s t0 WHERE %[4]s t0.%[2]s >= $1 AND t0.%[2]s < $2`,
-		table, col, idCol, kindCond)
-	for _, w := range rest {
-		args = append(args, w, prefixEnd(w))
-		fmt.Fprintf(&b, ` AND EXISTS (SELECT 1 FROM %[1]s tn WHERE %[5]s tn.%[3]s = t0.%[3]s AND tn.%[2]s >= $%[6]d AND tn.%[2]s < $%[7]d)`,
-			table, col, idCol, "", strings.ReplaceAll(kindCond, "t0.", "tn."), len(args)-1, len(args))
+	cond := ""
+	if w.kind != "" {
+		args = append(args, w.kind)
+		cond = `t0.kind = ($3::text)::"char" AND `
 	}
-	fmt.Fprintf(&b, ` GROUP BY %s`, idCol)
-	return b.String(), args
+	var exists strings.Builder
+	for _, r := range rest {
+		args = append(args, r, prefixEnd(r))
+		fmt.Fprintf(&exists, ` AND EXISTS (SELECT 1 FROM %[1]s tn WHERE %[4]stn.%[3]s = t0.%[3]s AND tn.%[2]s >= $%[5]d AND tn.%[2]s < $%[6]d)`,
+			w.table, w.col, w.idCol, strings.ReplaceAll(cond, "t0.", "tn."), len(args)-1, len(args))
+	}
+	n := len(args)
+	page := 1000
+	if limit > 0 {
+		page = max(2*limit, 50)
+	}
+	base := fmt.Sprintf(`SELECT t0.%[2]s, t0.%[3]s FROM %[1]s t0 WHERE %[4]st0.%[2]s >= $1 AND t0.%[2]s < $2%[5]s`,
+		w.table, w.col, w.idCol, cond, exists.String())
+	next := base + fmt.Sprintf(` AND (t0.%[1]s, t0.%[2]s) > ($%[3]d, $%[4]d)`, w.col, w.idCol, n+1, n+2)
+	order := fmt.Sprintf(` ORDER BY t0.%s, t0.%s LIMIT %d`, w.col, w.idCol, page)
+	var ids []int64
+	seen := make(map[int64]bool)
+	var lastWord string
+	var lastID int64
+	for pageNo := 0; ; pageNo++ {
+		sql, a := base+order, args
+		if pageNo > 0 {
+			sql, a = next+order, append(append([]any{}, args...), lastWord, lastID)
+		}
+		rows, err := t.q.Query(t.ctx, sql, a...)
+		if err != nil {
+			return nil, err
+		}
+		got := 0
+		for rows.Next() {
+			if err := rows.Scan(&lastWord, &lastID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			got++
+			if !seen[lastID] && (limit <= 0 || len(ids) < limit) {
+				seen[lastID] = true
+				ids = append(ids, lastID)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if got < page || limit > 0 && len(ids) >= limit {
+			return ids, nil
+		}
+	}
+}
+
+// byIDs reads the records of table with the given ids, in the order of ids.
+func byIDs[T any](t *tx, table string, ids []int64, idOf func(*T) uint64) ([]*T, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	found, err := list[T](t, `SELECT data FROM `+table+` WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[uint64]*T, len(found))
+	for _, v := range found {
+		byID[idOf(v)] = v
+	}
+	out := make([]*T, 0, len(ids))
+	for _, id := range ids {
+		v := byID[uint64(id)]
+		if v == nil {
+			return nil, fmt.Errorf("%s %d: indexed but missing", table, id)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (t *tx) ForEachCompany(fn func(*crm.Company) error) error {

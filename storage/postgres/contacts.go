@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"fmt"
 	"strings"
 
 	"crmbot/crm"
@@ -128,35 +127,39 @@ func (t *tx) FindContacts(query string, limit int) ([]*crm.Contact, error) {
 	if len(terms) == 0 || terms[0] == "" {
 		return nil, nil
 	}
-	cond := "t0.kind = '" + kind + "' AND"
+	w := words{table: "contact_terms", col: "term", idCol: "contact_id", kind: kind}
+	first, rest := terms[0], []string(nil)
 	if kind == termName {
-		first, rest := longest(terms)
-		sql, args := wordQuery("contact_terms", "term", "contact_id", cond, first, rest)
-		return list[crm.Contact](t, `SELECT c.data FROM (`+sql+`) m JOIN contacts c ON c.id = m.id
-			ORDER BY m.w, m.id LIMIT $`+fmt.Sprint(len(args)+1), append(args, limitArg(limit))...)
+		first, rest = longest(terms)
 	}
-	// Each alternative form is a prefix of its own; the first that fills the limit wins.
-	var out []*crm.Contact
-	seen := make(map[uint64]bool)
-	for _, term := range terms {
-		sql, args := wordQuery("contact_terms", "term", "contact_id", cond, term, nil)
-		found, err := list[crm.Contact](t, `SELECT c.data FROM (`+sql+`) m JOIN contacts c ON c.id = m.id
-			ORDER BY m.w, m.id LIMIT $`+fmt.Sprint(len(args)+1), append(args, limitArg(limit))...)
-		if err != nil {
-			return nil, err
+	ids, err := t.findWords(w, first, rest, limit)
+	if err != nil {
+		return nil, err
+	}
+	// Each alternative form of a phone is a prefix of its own; the first that fills
+	// the limit wins.
+	if kind == termPhone {
+		seen := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			seen[id] = true
 		}
-		for _, c := range found {
-			if seen[c.ID] {
-				continue
+		for _, alt := range terms[1:] {
+			if limit > 0 && len(ids) >= limit {
+				break
 			}
-			seen[c.ID] = true
-			out = append(out, c)
-			if limit > 0 && len(out) >= limit {
-				return out, nil
+			more, err := t.findWords(w, alt, nil, limit)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range more {
+				if !seen[id] && (limit <= 0 || len(ids) < limit) {
+					seen[id] = true
+					ids = append(ids, id)
+				}
 			}
 		}
 	}
-	return out, nil
+	return byIDs[crm.Contact](t, "contacts", ids, func(c *crm.Contact) uint64 { return c.ID })
 }
 
 func (t *tx) ForEachContact(fn func(*crm.Contact) error) error {

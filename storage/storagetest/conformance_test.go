@@ -770,6 +770,19 @@ func TestForEachUsesTheTransaction(t *testing.T) {
 			if err != nil || seen != n {
 				t.Errorf("AuditSince: %d entries, %v; want %d", seen, err, n)
 			}
+			// Searches whose prefix a thousand names share, past any page size.
+			all, err := tx.FindCompanies("comp", 0)
+			if err != nil || len(all) != n || all[0].ID != 1 || all[n-1].ID != n {
+				t.Errorf("FindCompanies(comp, 0): %d companies, %v", len(all), err)
+			}
+			some, err := tx.FindCompanies("comp", 30)
+			if err != nil || len(some) != 30 || some[29].ID != 30 {
+				t.Errorf("FindCompanies(comp, 30): %d companies, %v", len(some), err)
+			}
+			tens, err := tx.FindCompanies("company 10", 0) // Company 10, 100–109, 1000–1099 (ids one more)
+			if err != nil || len(tens) != 111 {
+				t.Errorf("FindCompanies(company 10, 0): %d companies, %v; want 111", len(tens), err)
+			}
 			stop := errors.New("stop")
 			seen = 0
 			err = tx.ForEachCompany(func(*crm.Company) error { seen++; return stop })
