@@ -28,6 +28,9 @@ type DB struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
 	// retries is how many times Update runs fn again after a serialization failure.
+	// Writers of one entity queue on its id sequence's row, and each one that waited
+	// is failed once the one before it commits, so with n writers at once the last
+	// may be retried n-1 times: generous, since every round one of them commits.
 	retries int
 }
 
@@ -62,7 +65,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", redact(err))
 	}
-	db := &DB{pool: pool, now: opts.Now, retries: 8}
+	db := &DB{pool: pool, now: opts.Now, retries: 30}
 	if db.now == nil {
 		db.now = time.Now
 	}

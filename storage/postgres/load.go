@@ -42,10 +42,15 @@ func (db *DB) Load(ctx context.Context, fill func(crm.Store) error) error {
 			SELECT 'users' AS name, max(id) FROM users UNION ALL SELECT 'companies', max(id) FROM companies
 			UNION ALL SELECT 'contacts', max(id) FROM contacts UNION ALL SELECT 'interests', max(id) FROM interests
 			UNION ALL SELECT 'interactions', max(id) FROM interactions UNION ALL SELECT 'audit', max(id) FROM audit) m
-		WHERE m.name = s.name AND m.max IS NOT NULL;
-		ANALYZE`)
+		WHERE m.name = s.name AND m.max IS NOT NULL`)
 	if err != nil {
 		return classify(ctx, fmt.Errorf("postgres: load: %w", err))
+	}
+	// Statistics for the planner, and the visibility map that lets the counting
+	// queries (CountDueBefore) read their index alone; VACUUM cannot run inside the
+	// transaction a multi-statement Exec is.
+	if _, err := db.pool.Exec(ctx, `VACUUM (ANALYZE) users, user_identities, companies, company_words, contacts, contact_terms, interests, interactions, audit, pipeline`); err != nil {
+		return classify(ctx, fmt.Errorf("postgres: load: vacuum: %w", err))
 	}
 	return nil
 }
