@@ -101,18 +101,21 @@ func (t *tx) PutInterest(i *crm.Interest) error {
 	return t.addPipeline(int64(i.OwnerID), stage, 1, i.Value)
 }
 
-// addPipeline adds (count, value) to an owner × stage cell, deleting a cell that
-// falls to zero so Pipeline lists only what exists.
+// pipelineShards is how many rows a pipeline cell is spread over.
+const pipelineShards = 16
+
+// addPipeline adds (count, value) to an owner × stage cell, in this transaction's
+// shard of it; a shard row that falls to nothing is deleted.
 func (t *tx) addPipeline(owner int64, stage int16, count, value int64) error {
-	var n int64
-	err := t.q.QueryRow(t.ctx, `INSERT INTO pipeline (owner_id, stage, count, value) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (owner_id, stage) DO UPDATE SET count = pipeline.count + EXCLUDED.count, value = pipeline.value + EXCLUDED.value
-		RETURNING count`, owner, stage, count, value).Scan(&n)
+	var n, v int64
+	err := t.q.QueryRow(t.ctx, `INSERT INTO pipeline (owner_id, stage, shard, count, value) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (owner_id, stage, shard) DO UPDATE SET count = pipeline.count + EXCLUDED.count, value = pipeline.value + EXCLUDED.value
+		RETURNING count, value`, owner, stage, t.shard, count, value).Scan(&n, &v)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	if n == 0 {
-		_, err = t.q.Exec(t.ctx, `DELETE FROM pipeline WHERE owner_id = $1 AND stage = $2 AND count = 0`, owner, stage)
+	if n == 0 && v == 0 {
+		_, err = t.q.Exec(t.ctx, `DELETE FROM pipeline WHERE owner_id = $1 AND stage = $2 AND shard = $3 AND count = 0 AND value = 0`, owner, stage, t.shard)
 	}
 	return err
 }
@@ -188,7 +191,8 @@ func (t *tx) IdleSince(ownerID uint64, before time.Time, limit int) ([]*crm.Inte
 
 // Pipeline reads the counter cells, ordered by owner then stage (R3 order).
 func (t *tx) Pipeline() ([]crm.PipelineCell, error) {
-	rows, err := t.q.Query(t.ctx, `SELECT owner_id, stage, count, value FROM pipeline ORDER BY owner_id, stage`)
+	rows, err := t.q.Query(t.ctx, `SELECT owner_id, stage, sum(count)::int8, sum(value)::int8 FROM pipeline
+		GROUP BY owner_id, stage HAVING sum(count) <> 0 ORDER BY owner_id, stage`)
 	if err != nil {
 		return nil, err
 	}

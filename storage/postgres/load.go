@@ -38,11 +38,11 @@ func (db *DB) Load(ctx context.Context, fill func(crm.Store) error) error {
 	_, err := db.pool.Exec(ctx, `
 		INSERT INTO pipeline (owner_id, stage, count, value)
 			SELECT owner_id, stage, count(*), sum(coalesce((data->>'value')::int8, 0)) FROM interests GROUP BY owner_id, stage;
-		UPDATE sequences s SET value = m.max FROM (
+		SELECT setval(('seq_' || m.name)::regclass, m.max) FROM (
 			SELECT 'users' AS name, max(id) FROM users UNION ALL SELECT 'companies', max(id) FROM companies
 			UNION ALL SELECT 'contacts', max(id) FROM contacts UNION ALL SELECT 'interests', max(id) FROM interests
 			UNION ALL SELECT 'interactions', max(id) FROM interactions UNION ALL SELECT 'audit', max(id) FROM audit) m
-		WHERE m.name = s.name AND m.max IS NOT NULL`)
+		WHERE m.max IS NOT NULL`)
 	if err != nil {
 		return classify(ctx, fmt.Errorf("postgres: load: %w", err))
 	}

@@ -27,6 +27,9 @@ type tx struct {
 	ctx context.Context
 	q   querier
 	now func() time.Time
+	// shard is the pipeline counter shard this transaction adds to (see migration
+	// 0003), chosen at random per transaction.
+	shard int16
 }
 
 var _ crm.Tx = (*tx)(nil)
@@ -49,27 +52,26 @@ func nullable(s string) any {
 	return s
 }
 
-// nextID assigns the entity's next id when *id is 0. An id chosen by the caller (an
-// import) is kept; raiseSeq then moves the sequence past it.
+// nextID assigns the entity's next id (its sequence seq_<entity>) when *id is 0. An
+// id chosen by the caller (an import) is kept; raiseSeq then moves the sequence past
+// it.
 func (t *tx) nextID(seq string, id *uint64) error {
 	if *id != 0 {
 		return nil
 	}
 	var n int64
-	err := t.q.QueryRow(t.ctx, `UPDATE sequences SET value = value + 1 WHERE name = $1 RETURNING value`, seq).Scan(&n)
-	if err != nil {
+	if err := t.q.QueryRow(t.ctx, `SELECT nextval($1::regclass)`, "seq_"+seq).Scan(&n); err != nil {
 		return fmt.Errorf("next %s id: %w", seq, err)
 	}
 	*id = uint64(n)
 	return nil
 }
 
-// raiseSeq moves the sequence to id when id is beyond it, so that a later assigned id
-// cannot collide with one an import chose. Only a newly inserted record calls it:
-// reading the sequence row in every update would make every two writers of one
-// entity conflict.
+// raiseSeq moves the entity's sequence to id when id is beyond it, so that a later
+// assigned id cannot collide with one an import chose.
 func (t *tx) raiseSeq(seq string, id uint64) error {
-	_, err := t.q.Exec(t.ctx, `UPDATE sequences SET value = $2 WHERE name = $1 AND value < $2`, seq, int64(id))
+	_, err := t.q.Exec(t.ctx, `SELECT setval($1::regclass, $2) WHERE $2 > coalesce(pg_sequence_last_value($1::regclass), 0)`,
+		"seq_"+seq, int64(id))
 	if err != nil {
 		return fmt.Errorf("raise %s sequence: %w", seq, err)
 	}

@@ -35,7 +35,8 @@ var verifyQueries = []struct{ what, sql string }{
 	{"pipeline cell out of step with the interests", `
 		SELECT format('owner %s stage %s: kept %s/%s, counted %s/%s', coalesce(p.owner_id, c.owner_id), coalesce(p.stage, c.stage),
 			coalesce(p.count, 0), coalesce(p.value, 0), coalesce(c.count, 0), coalesce(c.value, 0))
-		FROM pipeline p FULL JOIN (SELECT owner_id, stage, count(*) AS count, sum(coalesce((data->>'value')::int8, 0)) AS value
+		FROM (SELECT owner_id, stage, sum(count) AS count, sum(value) AS value FROM pipeline GROUP BY owner_id, stage HAVING sum(count) <> 0) p
+		FULL JOIN (SELECT owner_id, stage, count(*) AS count, sum(coalesce((data->>'value')::int8, 0)) AS value
 			FROM interests GROUP BY owner_id, stage) c ON c.owner_id = p.owner_id AND c.stage = p.stage
 		WHERE p.count IS DISTINCT FROM c.count OR p.value IS DISTINCT FROM c.value`},
 	{"interest columns out of step with its record", `
@@ -43,11 +44,11 @@ var verifyQueries = []struct{ what, sql string }{
 		WHERE owner_id <> coalesce((data->>'owner_id')::int8, 0) OR company_id <> coalesce((data->>'company_id')::int8, 0)
 			OR contact_id <> coalesce((data->>'contact_id')::int8, 0) OR data->>'id' IS DISTINCT FROM id::text`},
 	{"sequence behind the records", `
-		SELECT format('%s: sequence %s, largest id %s', s.name, s.value, m.max) FROM sequences s JOIN (
+		SELECT format('%s: sequence at %s, largest id %s', m.name, coalesce(pg_sequence_last_value(('seq_' || m.name)::regclass), 0), m.max) FROM (
 			SELECT 'users' AS name, max(id) FROM users UNION ALL SELECT 'companies', max(id) FROM companies
 			UNION ALL SELECT 'contacts', max(id) FROM contacts UNION ALL SELECT 'interests', max(id) FROM interests
 			UNION ALL SELECT 'interactions', max(id) FROM interactions UNION ALL SELECT 'audit', max(id) FROM audit) m
-		ON m.name = s.name WHERE m.max > s.value`},
+		WHERE m.max > coalesce(pg_sequence_last_value(('seq_' || m.name)::regclass), 0)`},
 	{"interest of a missing client", `
 		SELECT format('interest %s: its %s does not exist', i.id, m.what) FROM interests i CROSS JOIN LATERAL (
 			SELECT format('company %s', i.company_id) AS what WHERE i.company_id <> 0 AND NOT EXISTS (SELECT 1 FROM companies c WHERE c.id = i.company_id)

@@ -700,9 +700,15 @@ func TestConcurrentUpdates(t *testing.T) {
 			if err != nil || !reflect.DeepEqual(p, want) {
 				t.Errorf("Pipeline = %v, %v; want %v", p, err, want)
 			}
+			// Every writer got an id of its own (PostgreSQL may skip the ids of retried
+			// attempts: only distinct, not consecutive, is promised under concurrency).
 			l, err := tx.OpenInterests(1, "", 0)
-			if err != nil || len(l) != n || l[n-1].ID != n {
-				t.Errorf("OpenInterests: %d interests, last id %v, %v", len(l), ids(t, l), err)
+			got := map[uint64]bool{}
+			for _, i := range l {
+				got[i.ID] = true
+			}
+			if err != nil || len(l) != n || len(got) != n {
+				t.Errorf("OpenInterests: %d interests with %d distinct ids %v, %v; want %d", len(l), len(got), ids(t, l), err, n)
 			}
 			return nil
 		})
