@@ -63,9 +63,9 @@ Usage:
   crmbot import  [--db FILE] --format csv --kind interests|companies|contacts
                  [--mapping hubspot|pipedrive|FILE] [--dry-run] FILE
                                         load another CRM's CSV, de-duplicated
-  crmbot migrate --from FILE --to postgres://…
-                                        copy a database file into an empty
-                                        PostgreSQL database, and verify the copy
+  crmbot migrate --from FILE --to postgres://…   (or --from postgres://… --to NEWFILE)
+                                        copy a database to the other backend
+                                        (an empty one), and verify the copy
   crmbot healthcheck [--http ADDR] [--path /readyz]
                                         exit 0 when the local server answers 200
   crmbot version                        print the version

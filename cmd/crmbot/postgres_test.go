@@ -121,4 +121,28 @@ func TestMigrateFileToPostgres(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("migrate into a database that is not empty: %v\n%s", err, out)
 	}
+
+	// And back, into a new file.
+	back := filepath.Join(t.TempDir(), "back.db")
+	out, err = runCmd(t, "", "migrate", "--from", u, "--to", back)
+	if err != nil || !strings.Contains(out, "verified it: 50 users, 200 companies, 200 contacts, 1000 interests, 10000 interactions, 1 audit entries") {
+		t.Fatalf("migrate back: %v\n%s", err, out)
+	}
+	file := storagetest.OpenAt(t, back, storage.Options{MustExist: true})
+	err = file.View(ctx, func(tx crm.Tx) error {
+		if m, err := tx.OutboxMessage("nudge:1:1"); err != nil || m.Target != "telegram:7" {
+			t.Errorf("outbox in the file: %+v, %v", m, err)
+		}
+		if v, err := tx.Blob("dialogue", "telegram:7"); string(v) != `{"step":1}` || err != nil {
+			t.Errorf("blob in the file: %q %v", v, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCmd(t, "", "migrate", "--from", u, "--to", back)
+	if err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("migrate over an existing file: %v\n%s", err, out)
+	}
 }

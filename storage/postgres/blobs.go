@@ -55,3 +55,25 @@ func (b *batch) PutBlob(ns, key string, value []byte) error {
 	}
 	return b.add("blobs", []any{ns, key, value}, nil)
 }
+
+// eachBlob yields every blob to Records, in (namespace, key) order.
+func eachBlob(t *tx, fn func(any) error) error {
+	rows, err := t.q.Query(t.ctx, `SELECT ns, key, value FROM blobs ORDER BY ns, key`)
+	if err != nil {
+		return err
+	}
+	blobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BlobRecord, error) {
+		var b BlobRecord
+		err := r.Scan(&b.NS, &b.Key, &b.Value)
+		return b, err
+	})
+	if err != nil {
+		return err
+	}
+	for _, b := range blobs {
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
