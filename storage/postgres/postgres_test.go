@@ -144,3 +144,29 @@ func TestLostConnectionIsTemporaryAndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Cancelling the context in the middle of a transaction stops its next query, and
+// nothing of it is committed.
+func TestCancelledMidTransaction(t *testing.T) {
+	db := storagetest.OpenPostgres(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := db.Update(ctx, func(tx crm.Tx) error {
+		if err := tx.PutCompany(&crm.Company{Name: "Half"}); err != nil {
+			return err
+		}
+		cancel()
+		return tx.PutCompany(&crm.Company{Name: "Never"})
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Update cancelled midway = %v, want context.Canceled", err)
+	}
+	if err := db.View(context.Background(), func(tx crm.Tx) error {
+		cs, err := tx.FindCompanies("half", 0)
+		if err == nil && len(cs) != 0 {
+			t.Errorf("a cancelled transaction left %d companies", len(cs))
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
