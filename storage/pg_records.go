@@ -12,17 +12,25 @@ import (
 // IdempotencyKey is one recorded idempotency key, as Records yields it.
 type IdempotencyKey struct{ Key, Result string }
 
-// BlobRecord is one blob, as Records yields it.
-type BlobRecord struct {
-	NS, Key string
-	Value   []byte
+// DialogRecord is one identity's dialogue state, as Records yields it.
+type DialogRecord struct {
+	Identity crm.Identity
+	State    []byte
+}
+
+// SkipNoteRecord is the scheduler's note for one person, as Records yields it.
+type SkipNoteRecord struct {
+	UserID uint64
+	Note   *crm.SkipNote
 }
 
 // Records calls fn with every record of the database in one snapshot, entity by
 // entity in dependency order (users, invites, companies, contacts, interests,
-// interactions, audit, outbox messages, idempotency keys, blobs), each in key order:
+// interactions, audit, outbox messages, idempotency keys, typed state), each in key order:
 // *crm.User, *crm.Invite, *crm.Company, *crm.Contact, *crm.Interest,
-// *crm.Interaction, *crm.AuditEntry, *crm.OutboxMessage, IdempotencyKey, BlobRecord.
+// *crm.Interaction, *crm.AuditEntry, *crm.OutboxMessage, IdempotencyKey, then the typed
+// state (see eachState): DialogRecord, crm.TeamSettings, *crm.SchedulerState,
+// SkipNoteRecord, *crm.APIToken, *crm.Webhook, *crm.InquiryRouting.
 // It is what a move to another backend copies (crmbot migrate); indexes and counters
 // are the target's to derive.
 func (db *DB) Records(ctx context.Context, fn func(any) error) error {
@@ -75,14 +83,79 @@ func (db *DB) Records(ctx context.Context, fn func(any) error) error {
 		if err != nil {
 			return err
 		}
-		blobs := btx.Bucket(bucketBlobs)
-		if blobs == nil {
-			return nil
-		}
-		return blobs.ForEachBucket(func(ns []byte) error {
-			return eachKey(blobs.Bucket(ns), func(k, v []byte) error {
-				return fn(BlobRecord{NS: string(ns), Key: string(k), Value: append([]byte{}, v...)})
-			})
-		})
+		return eachState(&tx{btx: btx}, fn)
 	})
+}
+
+// eachState yields the typed state to Records: dialogues, the team's settings and the
+// scheduler's state when set, skip notes, API tokens, webhooks, the inquiry routing
+// when set.
+func eachState(t *tx, fn func(any) error) error {
+	err := eachKey(t.btx.Bucket(bucketDialogs), func(k, v []byte) error {
+		return fn(DialogRecord{Identity: crm.Identity(k), State: append([]byte{}, v...)})
+	})
+	if err != nil {
+		return err
+	}
+	if t.btx.Bucket(bucketSettings).Get(keySettingsTeam) != nil {
+		ts, err := t.Settings()
+		if err != nil {
+			return err
+		}
+		if err := fn(ts); err != nil {
+			return err
+		}
+	}
+	sched := t.btx.Bucket(bucketScheduler)
+	if sched.Get(keySchedState) != nil {
+		st, err := t.SchedulerState()
+		if err != nil {
+			return err
+		}
+		if err := fn(st); err != nil {
+			return err
+		}
+	}
+	c := sched.Cursor()
+	for k, _ := c.Seek(prefixSkipNote); hasPrefix(k, prefixSkipNote); k, _ = c.Next() {
+		if len(k) != len(prefixSkipNote)+8 {
+			continue
+		}
+		id := getU64(k[len(prefixSkipNote):])
+		n, err := t.SkipNote(id)
+		if err != nil {
+			return err
+		}
+		if n != nil {
+			if err := fn(SkipNoteRecord{UserID: id, Note: n}); err != nil {
+				return err
+			}
+		}
+	}
+	toks, err := t.APITokens()
+	if err != nil {
+		return err
+	}
+	for _, tok := range toks {
+		if err := fn(tok); err != nil {
+			return err
+		}
+	}
+	hooks, err := t.Webhooks()
+	if err != nil {
+		return err
+	}
+	for _, w := range hooks {
+		if err := fn(w); err != nil {
+			return err
+		}
+	}
+	if b := t.btx.Bucket(bucketAPISettings); b != nil && b.Get(keyInquiryRouting) != nil {
+		r, err := t.InquiryRouting()
+		if err != nil {
+			return err
+		}
+		return fn(r)
+	}
+	return nil
 }

@@ -166,12 +166,26 @@ func putRecord(tx crm.Tx, r any) error {
 		return err
 	case storage.IdempotencyKey:
 		return tx.SetIdempotency(v.Key, v.Result)
-	case storage.BlobRecord:
-		return tx.PutBlob(v.NS, v.Key, v.Value)
 	case postgres.IdempotencyKey:
 		return tx.SetIdempotency(v.Key, v.Result)
-	case postgres.BlobRecord:
-		return tx.PutBlob(v.NS, v.Key, v.Value)
+	case storage.DialogRecord:
+		return tx.PutDialog(v.Identity, v.State)
+	case postgres.DialogRecord:
+		return tx.PutDialog(v.Identity, v.State)
+	case storage.SkipNoteRecord:
+		return tx.PutSkipNote(v.UserID, v.Note)
+	case postgres.SkipNoteRecord:
+		return tx.PutSkipNote(v.UserID, v.Note)
+	case crm.TeamSettings:
+		return tx.PutSettings(v)
+	case *crm.SchedulerState:
+		return tx.PutSchedulerState(v)
+	case *crm.APIToken:
+		return tx.PutAPIToken(v)
+	case *crm.Webhook:
+		return tx.PutWebhook(v)
+	case *crm.InquiryRouting:
+		return tx.PutInquiryRouting(v)
 	}
 	return fmt.Errorf("no way to copy a %T", r)
 }

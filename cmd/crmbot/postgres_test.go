@@ -82,7 +82,7 @@ func TestMigrateFileToPostgres(t *testing.T) {
 		if err := tx.SetIdempotency("tg:update:1", "1"); err != nil {
 			return err
 		}
-		return tx.PutBlob("dialogue", "telegram:7", []byte(`{"step":1}`))
+		return putTypedState(tx)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -108,9 +108,7 @@ func TestMigrateFileToPostgres(t *testing.T) {
 		if r, ok, err := tx.Idempotency("tg:update:1"); r != "1" || !ok || err != nil {
 			t.Errorf("idempotency: %q %v %v", r, ok, err)
 		}
-		if v, err := tx.Blob("dialogue", "telegram:7"); string(v) != `{"step":1}` || err != nil {
-			t.Errorf("blob: %q %v", v, err)
-		}
+		checkTypedState(t, tx)
 		return nil
 	})
 	if err != nil {
@@ -133,9 +131,7 @@ func TestMigrateFileToPostgres(t *testing.T) {
 		if m, err := tx.OutboxMessage("nudge:1:1"); err != nil || m.Target != "telegram:7" {
 			t.Errorf("outbox in the file: %+v, %v", m, err)
 		}
-		if v, err := tx.Blob("dialogue", "telegram:7"); string(v) != `{"step":1}` || err != nil {
-			t.Errorf("blob in the file: %q %v", v, err)
-		}
+		checkTypedState(t, tx)
 		return nil
 	})
 	if err != nil {
@@ -144,5 +140,55 @@ func TestMigrateFileToPostgres(t *testing.T) {
 	out, err = runCmd(t, "", "migrate", "--from", u, "--to", back)
 	if err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("migrate over an existing file: %v\n%s", err, out)
+	}
+}
+
+// putTypedState writes one of each kind of typed state (what the blobs held before),
+// for a migration to carry.
+func putTypedState(tx crm.Tx) error {
+	if err := tx.PutDialog("telegram:7", []byte(`{"step":1}`)); err != nil {
+		return err
+	}
+	if err := tx.PutSettings(crm.TeamSettings{Channel: "slack:C9", ChannelSetBy: 1}); err != nil {
+		return err
+	}
+	if err := tx.PutSchedulerState(&crm.SchedulerState{Alive: benchdata.Now}); err != nil {
+		return err
+	}
+	if err := tx.PutSkipNote(3, &crm.SkipNote{Date: benchdata.Now}); err != nil {
+		return err
+	}
+	if err := tx.PutAPIToken(&crm.APIToken{Name: "site", Hash: "ab", CreatedAt: benchdata.Now}); err != nil {
+		return err
+	}
+	if err := tx.PutWebhook(&crm.Webhook{URL: "https://example.com/h", Secret: "s", CreatedAt: benchdata.Now}); err != nil {
+		return err
+	}
+	return tx.PutInquiryRouting(&crm.InquiryRouting{Fixed: map[crm.Segment]uint64{crm.SegmentRetail: 2}})
+}
+
+// checkTypedState checks what putTypedState wrote arrived.
+func checkTypedState(t *testing.T, tx crm.Tx) {
+	t.Helper()
+	if v, err := tx.Dialog("telegram:7"); string(v) != `{"step":1}` || err != nil {
+		t.Errorf("dialog: %q %v", v, err)
+	}
+	if s, err := tx.Settings(); s.Channel != "slack:C9" || s.ChannelSetBy != 1 || err != nil {
+		t.Errorf("settings: %+v %v", s, err)
+	}
+	if st, err := tx.SchedulerState(); err != nil || !st.Alive.Equal(benchdata.Now) {
+		t.Errorf("scheduler state: %+v %v", st, err)
+	}
+	if n, err := tx.SkipNote(3); err != nil || n == nil || !n.Date.Equal(benchdata.Now) {
+		t.Errorf("skip note: %+v %v", n, err)
+	}
+	if toks, err := tx.APITokens(); err != nil || len(toks) != 1 || toks[0].Name != "site" || toks[0].ID != 1 {
+		t.Errorf("api tokens: %+v %v", toks, err)
+	}
+	if hooks, err := tx.Webhooks(); err != nil || len(hooks) != 1 || hooks[0].URL != "https://example.com/h" {
+		t.Errorf("webhooks: %+v %v", hooks, err)
+	}
+	if r, err := tx.InquiryRouting(); err != nil || r.Fixed[crm.SegmentRetail] != 2 {
+		t.Errorf("inquiry routing: %+v %v", r, err)
 	}
 }

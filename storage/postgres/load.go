@@ -14,8 +14,7 @@ import (
 // single-row statements suits (the benchmark dataset; later, a move from a file).
 // fill writes through a crm.Store whose transactions only append: each Update's new
 // users, companies, contacts, interests, interactions and audit entries reach
-// PostgreSQL with COPY (and so do invites, outbox messages, idempotency keys and
-// blobs), in one transaction per Update, their columns and search tables derived as
+// PostgreSQL with COPY (and so do invites, outbox messages, idempotency keys), in one transaction per Update, their columns and search tables derived as
 // the Put methods derive them. Ids are assigned in order as Put would. At the end the
 // pipeline counters are computed from the interests and the id sequences moved past
 // the largest ids. Reads fail: it is not for a running system. A database that is not
@@ -41,7 +40,8 @@ func (db *DB) Load(ctx context.Context, fill func(crm.Store) error) error {
 		SELECT setval(('seq_' || m.name)::regclass, m.max) FROM (
 			SELECT 'users' AS name, max(id) FROM users UNION ALL SELECT 'companies', max(id) FROM companies
 			UNION ALL SELECT 'contacts', max(id) FROM contacts UNION ALL SELECT 'interests', max(id) FROM interests
-			UNION ALL SELECT 'interactions', max(id) FROM interactions UNION ALL SELECT 'audit', max(id) FROM audit) m
+			UNION ALL SELECT 'interactions', max(id) FROM interactions UNION ALL SELECT 'audit', max(id) FROM audit
+			UNION ALL SELECT 'api_tokens', max(id) FROM api_tokens UNION ALL SELECT 'webhooks', max(id) FROM webhooks) m
 		WHERE m.max IS NOT NULL`)
 	if err != nil {
 		return classify(ctx, fmt.Errorf("postgres: load: %w", err))
@@ -103,7 +103,11 @@ var loadTables = []struct {
 	{"invites", []string{"code", "data"}},
 	{"outbox", outboxCols},
 	{"idempotency", []string{"key", "result", "at"}},
-	{"blobs", []string{"ns", "key", "value"}},
+	{"dialogs", []string{"identity", "state"}},
+	{"settings", []string{"name", "data"}},
+	{"skip_notes", []string{"user_id", "data"}},
+	{"api_tokens", []string{"id", "data"}},
+	{"webhooks", []string{"id", "data"}},
 }
 
 // batch is one Update of the loader: the rows it appends, per table. The crm.Tx it
@@ -212,4 +216,54 @@ func (b *batch) SetIdempotency(key, result string) error {
 		return fmt.Errorf("idempotency: empty key")
 	}
 	return b.add("idempotency", []any{key, result, tk(b.l.db.now().UTC())}, nil)
+}
+
+// The typed state, appended as the tx methods would store it.
+
+func (b *batch) PutDialog(id crm.Identity, state []byte) error {
+	if id == "" {
+		return fmt.Errorf("dialog: empty identity")
+	}
+	if state == nil {
+		state = []byte{}
+	}
+	return b.add("dialogs", []any{string(id), state}, nil)
+}
+
+func (b *batch) PutSettings(s crm.TeamSettings) error {
+	if s == (crm.TeamSettings{}) {
+		return nil
+	}
+	data, err := jsonOf(s)
+	return b.add("settings", []any{settingTeam, data}, err)
+}
+
+func (b *batch) PutSchedulerState(st *crm.SchedulerState) error {
+	data, err := jsonOf(st)
+	return b.add("settings", []any{settingScheduler, data}, err)
+}
+
+func (b *batch) PutInquiryRouting(r *crm.InquiryRouting) error {
+	data, err := jsonOf(r)
+	return b.add("settings", []any{settingRouting, data}, err)
+}
+
+func (b *batch) PutSkipNote(userID uint64, n *crm.SkipNote) error {
+	if n == nil {
+		return nil
+	}
+	data, err := jsonOf(n)
+	return b.add("skip_notes", []any{int64(userID), data}, err)
+}
+
+func (b *batch) PutAPIToken(t *crm.APIToken) error {
+	b.id("api_tokens", &t.ID)
+	data, err := jsonOf(t)
+	return b.add("api_tokens", []any{int64(t.ID), data}, err)
+}
+
+func (b *batch) PutWebhook(w *crm.Webhook) error {
+	b.id("webhooks", &w.ID)
+	data, err := jsonOf(w)
+	return b.add("webhooks", []any{int64(w.ID), data}, err)
 }

@@ -12,16 +12,24 @@ import (
 // IdempotencyKey is one recorded idempotency key, as Records yields it.
 type IdempotencyKey struct{ Key, Result string }
 
-// BlobRecord is one blob, as Records yields it.
-type BlobRecord struct {
-	NS, Key string
-	Value   []byte
+// DialogRecord is one identity's dialogue state, as Records yields it.
+type DialogRecord struct {
+	Identity crm.Identity
+	State    []byte
+}
+
+// SkipNoteRecord is the scheduler's note for one person, as Records yields it.
+type SkipNoteRecord struct {
+	UserID uint64
+	Note   *crm.SkipNote
 }
 
 // Records calls fn with every record of the database in one snapshot, entity by
 // entity in dependency order, each in key order, as storage.Records does for a file:
 // *crm.User, *crm.Invite, *crm.Company, *crm.Contact, *crm.Interest,
-// *crm.Interaction, *crm.AuditEntry, *crm.OutboxMessage, IdempotencyKey, BlobRecord.
+// *crm.Interaction, *crm.AuditEntry, *crm.OutboxMessage, IdempotencyKey, then the typed
+// state: DialogRecord, crm.TeamSettings (when set), *crm.SchedulerState (when set),
+// SkipNoteRecord, *crm.APIToken, *crm.Webhook, *crm.InquiryRouting (when set).
 // It is what a move back to a file copies (crmbot migrate).
 func (db *DB) Records(ctx context.Context, fn func(any) error) error {
 	return db.View(ctx, func(x crm.Tx) error {
@@ -56,7 +64,7 @@ func (db *DB) Records(ctx context.Context, fn func(any) error) error {
 					return fn(IdempotencyKey{Key: k, Result: *r})
 				})
 			},
-			func() error { return eachBlob(t, fn) },
+			func() error { return eachState(t, fn) },
 		}
 		for _, step := range steps {
 			if err := step(); err != nil {
@@ -104,4 +112,84 @@ func eachByKey[T any](t *tx, table, key, col string, fn func(string, *T) error) 
 		}
 		last = page[len(page)-1].k
 	}
+}
+
+// eachState yields the typed state to Records: a handful of rows per table.
+func eachState(t *tx, fn func(any) error) error {
+	rows, err := t.q.Query(t.ctx, `SELECT identity, state FROM dialogs ORDER BY identity`)
+	if err != nil {
+		return err
+	}
+	dialogs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DialogRecord, error) {
+		var d DialogRecord
+		err := r.Scan(&d.Identity, &d.State)
+		return d, err
+	})
+	if err != nil {
+		return fmt.Errorf("dialogs: %w", err)
+	}
+	for _, d := range dialogs {
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	var ts crm.TeamSettings
+	if ok, err := t.setting(settingTeam, &ts); err != nil {
+		return err
+	} else if ok {
+		if err := fn(ts); err != nil {
+			return err
+		}
+	}
+	st := &crm.SchedulerState{}
+	if ok, err := t.setting(settingScheduler, st); err != nil {
+		return err
+	} else if ok {
+		if err := fn(st); err != nil {
+			return err
+		}
+	}
+	rows, err = t.q.Query(t.ctx, `SELECT user_id, data FROM skip_notes ORDER BY user_id`)
+	if err != nil {
+		return err
+	}
+	notes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SkipNoteRecord, error) {
+		var n SkipNoteRecord
+		n.Note = &crm.SkipNote{}
+		err := r.Scan(&n.UserID, n.Note)
+		return n, err
+	})
+	if err != nil {
+		return fmt.Errorf("skip notes: %w", err)
+	}
+	for _, n := range notes {
+		if err := fn(n); err != nil {
+			return err
+		}
+	}
+	toks, err := t.APITokens()
+	if err != nil {
+		return err
+	}
+	for _, tok := range toks {
+		if err := fn(tok); err != nil {
+			return err
+		}
+	}
+	hooks, err := t.Webhooks()
+	if err != nil {
+		return err
+	}
+	for _, w := range hooks {
+		if err := fn(w); err != nil {
+			return err
+		}
+	}
+	r := &crm.InquiryRouting{}
+	if ok, err := t.setting(settingRouting, r); err != nil {
+		return err
+	} else if ok {
+		return fn(r)
+	}
+	return nil
 }

@@ -519,7 +519,7 @@ func TestTimelineAndAudit(t *testing.T) {
 	})
 }
 
-func TestIdempotencyAndBlobs(t *testing.T) {
+func TestIdempotency(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db crm.Store) {
 		update(t, db, func(tx crm.Tx) error {
 			if _, ok, err := tx.Idempotency("tg:1"); ok || err != nil {
@@ -542,36 +542,6 @@ func TestIdempotencyAndBlobs(t *testing.T) {
 			}
 			if r, _, _ := tx.Idempotency("tg:1"); r != "43" {
 				t.Errorf("Idempotency after a second set = %q", r)
-			}
-			if v, err := tx.Blob("dlg", "1"); v != nil || err != nil {
-				t.Errorf("Blob(missing) = %v, %v", v, err)
-			}
-			if err := tx.PutBlob("dlg", "1", []byte("state")); err != nil {
-				return err
-			}
-			if err := tx.PutBlob("dlg", "2", nil); err != nil {
-				return err
-			}
-			if err := tx.PutBlob("", "1", nil); err == nil {
-				t.Error("PutBlob with an empty namespace succeeded")
-			}
-			return nil
-		})
-		update(t, db, func(tx crm.Tx) error {
-			if v, err := tx.Blob("dlg", "1"); string(v) != "state" || err != nil {
-				t.Errorf("Blob = %q, %v", v, err)
-			}
-			if v, err := tx.Blob("dlg", "2"); v == nil || len(v) != 0 || err != nil {
-				t.Errorf("Blob(empty value) = %#v, %v; want empty, not nil", v, err)
-			}
-			if err := tx.DeleteBlob("dlg", "1"); err != nil {
-				return err
-			}
-			if err := tx.DeleteBlob("nope", "1"); err != nil {
-				t.Errorf("DeleteBlob(missing) = %v", err)
-			}
-			if v, _ := tx.Blob("dlg", "1"); v != nil {
-				t.Errorf("Blob after delete = %q", v)
 			}
 			return nil
 		})
