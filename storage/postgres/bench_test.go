@@ -270,3 +270,35 @@ func createAndLog(db *postgres.DB, n int) error {
 		return tx.SetIdempotency(fmt.Sprintf("bench:%d:%d", time.Now().UnixNano(), n), strconv.FormatUint(in.ID, 10))
 	})
 }
+
+// BenchmarkReportsFiltered is the filtered reports' reads (crm.ReportStore): the
+// pipeline, the overdue counts and the stale list of one segment and one company
+// size, and a month of stage changes for the conversion report.
+func BenchmarkReportsFiltered(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	f := crm.Facet{Segment: crm.SegmentCorporate, Size: crm.SizeMedium}
+	for _, bc := range []struct {
+		name string
+		fn   func(tx crm.Tx) error
+	}{
+		{"pipeline", func(tx crm.Tx) error { _, err := tx.PipelineOf(f); return err }},
+		{"overdue", func(tx crm.Tx) error { _, err := tx.CountDueBeforeOf(f, benchdata.Now); return err }},
+		{"stale", func(tx crm.Tx) error {
+			_, err := tx.IdleOf(f, 0, benchdata.Now.Add(-14*24*time.Hour), 5)
+			return err
+		}},
+		{"conversion-month", func(tx crm.Tx) error {
+			return tx.ChangesBetween(benchdata.Now.AddDate(0, -1, 0), benchdata.Now, func(*crm.ChangeFact) error { return nil })
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := db.View(ctx, bc.fn); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
