@@ -33,6 +33,11 @@ func (t *tx) PutCompany(c *crm.Company) error {
 		}
 	}
 	if !inserted {
+		// The reports' facet of the company's interests follows its size.
+		if _, err := t.q.Exec(t.ctx, `UPDATE interests SET size = $2 WHERE company_id = $1 AND size <> $2`,
+			int64(c.ID), string(c.Size)); err != nil {
+			return err
+		}
 		if _, err := t.q.Exec(t.ctx, `DELETE FROM company_words WHERE company_id = $1`, int64(c.ID)); err != nil {
 			return err
 		}

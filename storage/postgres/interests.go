@@ -79,11 +79,12 @@ func (t *tx) PutInterest(i *crm.Interest) error {
 	if err != nil {
 		return err
 	}
-	if _, err := t.q.Exec(t.ctx, `INSERT INTO interests (id, company_id, contact_id, owner_id, stage, open, due, last_act, segment, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	if _, err := t.q.Exec(t.ctx, `INSERT INTO interests (id, company_id, contact_id, owner_id, stage, open, due, last_act, segment, value, data, size)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce((SELECT data->>'size' FROM companies WHERE id = $2), ''))
 		ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, contact_id = EXCLUDED.contact_id,
 			owner_id = EXCLUDED.owner_id, stage = EXCLUDED.stage, open = EXCLUDED.open, due = EXCLUDED.due,
-			last_act = EXCLUDED.last_act, segment = EXCLUDED.segment, data = EXCLUDED.data`,
+			last_act = EXCLUDED.last_act, segment = EXCLUDED.segment, value = EXCLUDED.value, data = EXCLUDED.data,
+			size = EXCLUDED.size`,
 		row...); err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ func (db *DB) Load(ctx context.Context, fill func(crm.Store) error) error {
 		return err
 	}
 	_, err := db.pool.Exec(ctx, `
+		UPDATE interests i SET size = c.data->>'size' FROM companies c WHERE c.id = i.company_id AND c.data->>'size' <> '';
 		INSERT INTO pipeline (owner_id, stage, count, value)
 			SELECT owner_id, stage, count(*), sum(coalesce((data->>'value')::int8, 0)) FROM interests GROUP BY owner_id, stage;
 		SELECT setval(('seq_' || m.name)::regclass, m.max) FROM (

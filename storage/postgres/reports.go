@@ -1,9 +1,8 @@
 package postgres
 
-// crm.ReportStore on PostgreSQL: the facet (segment, company size) is the interest's
-// segment column and its company's size read through the join, so no counter needs
-// moving when a company's size changes; the indexes of migration 0004 keep the
-// filtered reads to the rows they count.
+// crm.ReportStore on PostgreSQL: an interest's facet (segment, company size) and value
+// are columns of its row (PutCompany moves a resized company's interests), so the
+// indexes of migration 0004 answer a filtered report without reading the records.
 
 import (
 	"encoding/json"
@@ -13,7 +12,7 @@ import (
 	"crmbot/crm"
 )
 
-// facetWhere is the SQL condition (over interests i and companies c, joined) and
+// facetWhere is the SQL condition (over interests i) and
 // arguments, numbered from n, that select the interests of f.
 func facetWhere(f crm.Facet, n int) (string, []any) {
 	cond, args := "", []any{}
@@ -23,7 +22,7 @@ func facetWhere(f crm.Facet, n int) (string, []any) {
 		n++
 	}
 	if f.Size != "" {
-		cond += fmt.Sprintf(" AND coalesce(c.data->>'size', '') = $%d", n)
+		cond += fmt.Sprintf(" AND i.size = $%d", n)
 		args = append(args, string(f.Size))
 	}
 	return cond, args
@@ -36,8 +35,8 @@ func (t *tx) PipelineOf(f crm.Facet) ([]crm.PipelineCell, error) {
 		return t.Pipeline()
 	}
 	cond, args := facetWhere(f, 1)
-	rows, err := t.q.Query(t.ctx, `SELECT i.owner_id, i.stage, count(*), sum(coalesce((i.data->>'value')::int8, 0))::int8
-		FROM interests i LEFT JOIN companies c ON c.id = i.company_id WHERE true`+cond+`
+	rows, err := t.q.Query(t.ctx, `SELECT i.owner_id, i.stage, count(*), sum(i.value)::int8
+		FROM interests i WHERE true`+cond+`
 		GROUP BY i.owner_id, i.stage ORDER BY i.owner_id, i.stage`, args...)
 	if err != nil {
 		return nil, err
@@ -61,7 +60,7 @@ func (t *tx) CountDueBeforeOf(f crm.Facet, before time.Time) (map[uint64]int, er
 		return t.CountDueBefore(before)
 	}
 	cond, args := facetWhere(f, 2)
-	rows, err := t.q.Query(t.ctx, `SELECT i.owner_id, count(*) FROM interests i LEFT JOIN companies c ON c.id = i.company_id
+	rows, err := t.q.Query(t.ctx, `SELECT i.owner_id, count(*) FROM interests i
 		WHERE i.due IS NOT NULL AND i.due < $1`+cond+` GROUP BY i.owner_id`, append([]any{tk(before)}, args...)...)
 	if err != nil {
 		return nil, err
@@ -83,12 +82,15 @@ func (t *tx) CountDueBeforeOf(f crm.Facet, before time.Time) (map[uint64]int, er
 func (t *tx) IdleOf(f crm.Facet, ownerID uint64, before time.Time, perOwner int) ([]crm.IdleGroup, error) {
 	args := []any{tk(before), int64(ownerID), int64(perOwner)}
 	cond, fargs := facetWhere(f, 4)
-	rows, err := t.q.Query(t.ctx, `SELECT owner_id, n, CASE WHEN r <= $3 THEN data END FROM (
-			SELECT i.owner_id, i.data, row_number() OVER w AS r, count(*) OVER (PARTITION BY i.owner_id) AS n
-			FROM interests i LEFT JOIN companies c ON c.id = i.company_id
-			WHERE i.last_act IS NOT NULL AND i.last_act < $1 AND ($2 = 0 OR i.owner_id = $2)`+cond+`
-			WINDOW w AS (PARTITION BY i.owner_id ORDER BY i.last_act, i.id)) x
-		WHERE r <= greatest($3, 1) ORDER BY owner_id, r`, append(args, fargs...)...)
+	// The window numbers the ids alone (an index-only scan); only the perOwner
+	// longest idle of each owner are then read whole.
+	rows, err := t.q.Query(t.ctx, `WITH x AS (
+			SELECT i.owner_id, i.id, row_number() OVER (PARTITION BY i.owner_id ORDER BY i.last_act, i.id) AS r,
+				count(*) OVER (PARTITION BY i.owner_id) AS n
+			FROM interests i
+			WHERE i.last_act IS NOT NULL AND i.last_act < $1 AND ($2 = 0 OR i.owner_id = $2)`+cond+`)
+		SELECT x.owner_id, x.n, j.data FROM x LEFT JOIN interests j ON j.id = x.id AND x.r <= $3
+		WHERE x.r <= greatest($3, 1) ORDER BY x.owner_id, x.r`, append(args, fargs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +126,8 @@ func (t *tx) IdleOf(f crm.Facet, ownerID uint64, before time.Time, perOwner int)
 func (t *tx) ChangesBetween(from, to time.Time, fn func(*crm.ChangeFact) error) error {
 	lastAt, lastID := tk(from), int64(-1)
 	for {
-		rows, err := t.q.Query(t.ctx, `SELECT a.at, a.id, a.data, i.data, coalesce(c.data->>'size', '')
-			FROM audit a JOIN interests i ON i.id = a.entity_id LEFT JOIN companies c ON c.id = i.company_id
+		rows, err := t.q.Query(t.ctx, `SELECT a.at, a.id, a.data, i.data, i.size
+			FROM audit a JOIN interests i ON i.id = a.entity_id
 			WHERE a.entity = 'interest' AND (a.at, a.id) > ($1, $2) AND a.at < $3
 			ORDER BY a.at, a.id LIMIT $4`, lastAt, lastID, tk(to), pageSize)
 		if err != nil {

@@ -27,10 +27,10 @@ var contactCols = []string{"id", "company_id", "email", "phone", "mobile", "data
 func interestRow(i *crm.Interest) ([]any, error) {
 	data, err := json.Marshal(i)
 	stage, due, last := interestCols(i)
-	return []any{int64(i.ID), int64(i.CompanyID), int64(i.ContactID), int64(i.OwnerID), stage, i.Open(), due, last, string(i.Segment), data}, err
+	return []any{int64(i.ID), int64(i.CompanyID), int64(i.ContactID), int64(i.OwnerID), stage, i.Open(), due, last, string(i.Segment), i.Value, data}, err
 }
 
-var interestColNames = []string{"id", "company_id", "contact_id", "owner_id", "stage", "open", "due", "last_act", "segment", "data"}
+var interestColNames = []string{"id", "company_id", "contact_id", "owner_id", "stage", "open", "due", "last_act", "segment", "value", "data"}
 
 func interactionRow(it *crm.Interaction) ([]any, error) {
 	data, err := json.Marshal(it)
