@@ -60,8 +60,8 @@ CREATE INDEX interests_facet_cells ON interests (segment, size, owner_id, stage)
 CREATE INDEX interests_size_cells ON interests (size, owner_id, stage) INCLUDE (value);
 CREATE INDEX interests_facet_due ON interests (segment, size, due) INCLUDE (owner_id) WHERE due IS NOT NULL;
 CREATE INDEX interests_size_due ON interests (size, due) INCLUDE (owner_id) WHERE due IS NOT NULL;
-CREATE INDEX interests_facet_idle ON interests (segment, size, last_act, id) INCLUDE (owner_id) WHERE last_act IS NOT NULL;
-CREATE INDEX interests_size_idle ON interests (size, last_act, id) INCLUDE (owner_id) WHERE last_act IS NOT NULL;
+CREATE INDEX interests_facet_idle ON interests (segment, size, owner_id, last_act, id) WHERE last_act IS NOT NULL;
+CREATE INDEX interests_size_idle ON interests (size, owner_id, last_act, id) WHERE last_act IS NOT NULL;
 
 -- The change feed of the conversion report: creations and stage changes of interests
 -- in time order.
