@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -67,5 +68,40 @@ func TestMigrationMovesBlobsToTypedState(t *testing.T) {
 	var gone bool
 	if err := conn.QueryRow(ctx, `SELECT to_regclass('blobs') IS NULL`).Scan(&gone); err != nil || !gone {
 		t.Errorf("the blobs table is still there (%v)", err)
+	}
+}
+
+// Verify finds an interest whose facet columns disagree with its record or its
+// company (the columns the filtered reports read).
+func TestVerifyFindsFacetColumnsOutOfStep(t *testing.T) {
+	u := storagetest.PostgresSchema(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(ctx, func(tx crm.Tx) error {
+		if err := tx.PutCompany(&crm.Company{Name: "Acme", Size: crm.SizeLarge}); err != nil {
+			return err
+		}
+		if err := tx.PutContact(&crm.Contact{CompanyID: 1, FullName: "Ana"}); err != nil {
+			return err
+		}
+		return tx.PutInterest(&crm.Interest{Kind: crm.KindInterest, CompanyID: 1, ContactID: 1, OwnerID: 1,
+			Segment: crm.SegmentRetail, Stage: crm.StageNew, Value: 5})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := db.Verify(ctx); len(p) != 0 || err != nil {
+		t.Fatalf("a fresh database: %v %v", p, err)
+	}
+	if _, err := db.Pool().Exec(ctx, `UPDATE interests SET size = 'small', segment = 'corporate'`); err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.Verify(ctx)
+	if err != nil || len(p) != 2 || !strings.Contains(p[0], "interest 1") || !strings.Contains(p[1], "its company's 'large'") {
+		t.Errorf("Verify = %q, %v; want the interest's columns and its size reported", p, err)
 	}
 }

@@ -42,12 +42,17 @@ var verifyQueries = []struct{ what, sql string }{
 	{"interest columns out of step with its record", `
 		SELECT format('interest %s', id) FROM interests
 		WHERE owner_id <> coalesce((data->>'owner_id')::int8, 0) OR company_id <> coalesce((data->>'company_id')::int8, 0)
-			OR contact_id <> coalesce((data->>'contact_id')::int8, 0) OR data->>'id' IS DISTINCT FROM id::text`},
+			OR contact_id <> coalesce((data->>'contact_id')::int8, 0) OR data->>'id' IS DISTINCT FROM id::text
+			OR segment <> coalesce(data->>'segment', '') OR value <> coalesce((data->>'value')::int8, 0)`},
+	{"interest's company size out of step with its company", `
+		SELECT format('interest %s: size %s, its company''s %s', i.id, quote_literal(i.size), quote_literal(coalesce(c.data->>'size', '')))
+		FROM interests i LEFT JOIN companies c ON c.id = i.company_id WHERE i.size <> coalesce(c.data->>'size', '')`},
 	{"sequence behind the records", `
 		SELECT format('%s: sequence at %s, largest id %s', m.name, coalesce(pg_sequence_last_value(('seq_' || m.name)::regclass), 0), m.max) FROM (
 			SELECT 'users' AS name, max(id) FROM users UNION ALL SELECT 'companies', max(id) FROM companies
 			UNION ALL SELECT 'contacts', max(id) FROM contacts UNION ALL SELECT 'interests', max(id) FROM interests
-			UNION ALL SELECT 'interactions', max(id) FROM interactions UNION ALL SELECT 'audit', max(id) FROM audit) m
+			UNION ALL SELECT 'interactions', max(id) FROM interactions UNION ALL SELECT 'audit', max(id) FROM audit
+			UNION ALL SELECT 'api_tokens', max(id) FROM api_tokens UNION ALL SELECT 'webhooks', max(id) FROM webhooks) m
 		WHERE m.max > coalesce(pg_sequence_last_value(('seq_' || m.name)::regclass), 0)`},
 	{"interest of a missing client", `
 		SELECT format('interest %s: its %s does not exist', i.id, m.what) FROM interests i CROSS JOIN LATERAL (
