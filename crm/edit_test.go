@@ -5,9 +5,12 @@ import (
 	"testing"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
-func TestEdit(t *testing.T) {
+func TestEdit(t *testing.T) { storagetest.Each(t, testEdit) }
+
+func testEdit(t *testing.T) {
 	f := setup(t)
 	id := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko Đurić", CompanyName: "Acme d.o.o.", Phone: "091 234 5678", Need: "40 seats"}).Interest.ID
 	tests := []struct {

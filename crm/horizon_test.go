@@ -5,11 +5,14 @@ import (
 	"time"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // A due date past the horizon is refused wherever it comes from (the Slack form and
 // imports do not go through the bot's grammar), and nothing is changed.
-func TestHorizonRefusesFarDues(t *testing.T) {
+func TestHorizonRefusesFarDues(t *testing.T) { storagetest.Each(t, testHorizonRefusesFarDues) }
+
+func testHorizonRefusesFarDues(t *testing.T) {
 	f := setup(t)
 	c := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko Đurić", CompanyName: "Acme d.o.o."})
 	id := c.Interest.ID

@@ -5,11 +5,14 @@ import (
 	"time"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // MayChange answers as the change would: nil for the owner and a head, not_owner for
 // a colleague (audited as a refusal), not found for a number that does not exist.
-func TestMayChange(t *testing.T) {
+func TestMayChange(t *testing.T) { storagetest.Each(t, testMayChange) }
+
+func testMayChange(t *testing.T) {
 	f := setup(t)
 	id := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme"}).Interest.ID
 	for _, c := range []struct {

@@ -4,11 +4,16 @@ import (
 	"testing"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // Companies de-duplicate by OIB before name: one tax number is one client, whatever
 // it is called; a mistyped OIB is refused and stores nothing.
 func TestCreateInterestDeduplicatesByOIB(t *testing.T) {
+	storagetest.Each(t, testCreateInterestDeduplicatesByOIB)
+}
+
+func testCreateInterestDeduplicatesByOIB(t *testing.T) {
 	f := setup(t)
 	a := f.create(f.ana, "k1", crm.NewInterest{ContactName: "Tomislav Horvat", CompanyName: "Končar d.d.", OIB: "45050126417"})
 	if a.Company.OIB != "45050126417" {

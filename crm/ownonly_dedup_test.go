@@ -4,12 +4,17 @@ import (
 	"testing"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // In an own-only view, de-duplication must not reveal another manager's contact,
 // company or interest: a match the actor may not see is no match, and the typed
 // party is recorded as new. A head still sees, and links to, everything.
 func TestCreateInterestOwnOnlyRevealsNothing(t *testing.T) {
+	storagetest.Each(t, testCreateInterestOwnOnlyRevealsNothing)
+}
+
+func testCreateInterestOwnOnlyRevealsNothing(t *testing.T) {
 	ana := crm.NewInterest{ContactName: "Marko Đurić", CompanyName: "Acme d.o.o.", Email: "marko@acme.hr", OIB: "45050126417"}
 	cases := []struct {
 		name string

@@ -8,13 +8,12 @@ import (
 	"time"
 
 	"crmbot/crm"
-	"crmbot/storage"
 	"crmbot/storage/storagetest"
 )
 
 type fixture struct {
 	t    *testing.T
-	db   *storage.DB
+	db   crm.Store
 	svc  *crm.Service
 	now  time.Time
 	ctx  context.Context
@@ -25,7 +24,7 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	db := storagetest.Open(t)
+	db := storagetest.OpenStore(t)
 	var err error
 	f := &fixture{t: t, db: db, now: time.Date(2026, 11, 25, 15, 4, 0, 0, time.UTC), ctx: context.Background()}
 	f.svc = crm.NewService(db, func() time.Time { return f.now }, crm.Config{})
@@ -66,7 +65,9 @@ func (f *fixture) audit(id uint64) []*crm.AuditEntry {
 	return out
 }
 
-func TestCreateDeduplicates(t *testing.T) {
+func TestCreateDeduplicates(t *testing.T) { storagetest.Each(t, testCreateDeduplicates) }
+
+func testCreateDeduplicates(t *testing.T) {
 	f := setup(t)
 	first := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko Đurić", CompanyName: "Acme d.o.o.", Email: "Marko@Acme.hr", Phone: "091 234 5678"})
 	if len(first.Links) != 0 || first.Interest.ID != 1 || first.Contact.Email != "marko@acme.hr" || first.Contact.Phone != "+385912345678" {
@@ -106,7 +107,7 @@ func TestCreateDeduplicates(t *testing.T) {
 			}
 		})
 	}
-	st, _ := f.db.Stats()
+	st := storagetest.Records(t, f.db)
 	if st.Companies != 2 || st.Contacts != 3 {
 		t.Fatalf("companies %d contacts %d, want 2 and 3 (de-duplicated)", st.Companies, st.Contacts)
 	}
@@ -114,7 +115,9 @@ func TestCreateDeduplicates(t *testing.T) {
 
 // A known phone under another name is asked about, never silently linked: the typed
 // name and company would be lost.
-func TestCreateDuplicateAsks(t *testing.T) {
+func TestCreateDuplicateAsks(t *testing.T) { storagetest.Each(t, testCreateDuplicateAsks) }
+
+func testCreateDuplicateAsks(t *testing.T) {
 	f := setup(t)
 	f.create(f.ana, "", crm.NewInterest{ContactName: "Marko Đurić", CompanyName: "Acme d.o.o.", Phone: "091 987 6543"})
 	typed := crm.NewInterest{ContactName: "Netko", CompanyName: "Nova firma", Phone: "091 987 6543"}
@@ -127,7 +130,7 @@ func TestCreateDuplicateAsks(t *testing.T) {
 	if dup.Match != want {
 		t.Fatalf("match %+v, want %+v", dup.Match, want)
 	}
-	if st, _ := f.db.Stats(); st.Interests != 1 || st.Contacts != 1 {
+	if st := storagetest.Records(t, f.db); st.Interests != 1 || st.Contacts != 1 {
 		t.Fatalf("a refused create wrote: %+v", st)
 	}
 	tests := []struct {
@@ -159,14 +162,16 @@ func TestCreateDuplicateAsks(t *testing.T) {
 			if res.Contact.FullName != tt.contact || res.Company.Name != tt.company {
 				t.Fatalf("created for %s (%s), want %s (%s)", res.Contact.FullName, res.Company.Name, tt.contact, tt.company)
 			}
-			if st, _ := f.db.Stats(); st.Contacts != tt.contacts || st.Companies != tt.companies {
+			if st := storagetest.Records(t, f.db); st.Contacts != tt.contacts || st.Companies != tt.companies {
 				t.Fatalf("contacts %d companies %d, want %d and %d", st.Contacts, st.Companies, tt.contacts, tt.companies)
 			}
 		})
 	}
 }
 
-func TestIdempotencyKey(t *testing.T) {
+func TestIdempotencyKey(t *testing.T) { storagetest.Each(t, testIdempotencyKey) }
+
+func testIdempotencyKey(t *testing.T) {
 	f := setup(t)
 	a := f.create(f.ana, "tg:u:1", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme"})
 	b := f.create(f.ana, "tg:u:1", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme"})
@@ -185,13 +190,15 @@ func TestIdempotencyKey(t *testing.T) {
 	if len(card.Timeline) != 2 { // created + one call
 		t.Fatalf("timeline has %d entries, want 2", len(card.Timeline))
 	}
-	st, _ := f.db.Stats()
+	st := storagetest.Records(t, f.db)
 	if st.Interests != 1 {
 		t.Fatalf("%d interests, want 1", st.Interests)
 	}
 }
 
-func TestRefusedAttemptsAreAudited(t *testing.T) {
+func TestRefusedAttemptsAreAudited(t *testing.T) { storagetest.Each(t, testRefusedAttemptsAreAudited) }
+
+func testRefusedAttemptsAreAudited(t *testing.T) {
 	f := setup(t)
 	c := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme"})
 	id := c.Interest.ID
@@ -233,7 +240,9 @@ func TestRefusedAttemptsAreAudited(t *testing.T) {
 	}
 }
 
-func TestLogKeepsOrSchedulesNext(t *testing.T) {
+func TestLogKeepsOrSchedulesNext(t *testing.T) { storagetest.Each(t, testLogKeepsOrSchedulesNext) }
+
+func testLogKeepsOrSchedulesNext(t *testing.T) {
 	f := setup(t)
 	c := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme"})
 	id := c.Interest.ID
@@ -276,7 +285,9 @@ func TestLogKeepsOrSchedulesNext(t *testing.T) {
 	}
 }
 
-func TestInvitesAndStrangers(t *testing.T) {
+func TestInvitesAndStrangers(t *testing.T) { storagetest.Each(t, testInvitesAndStrangers) }
+
+func testInvitesAndStrangers(t *testing.T) {
 	f := setup(t)
 	stranger := crm.Identity("telegram:555")
 	if _, err := f.svc.Authenticate(f.ctx, stranger); crm.ErrorCode(err) != crm.EUNAUTHORIZED {
@@ -315,7 +326,9 @@ func TestInvitesAndStrangers(t *testing.T) {
 
 // Moving a closed interest needs a confirmed Reopen, is for heads and admins only, and
 // is audited as a reopen.
-func TestReopenIsExplicit(t *testing.T) {
+func TestReopenIsExplicit(t *testing.T) { storagetest.Each(t, testReopenIsExplicit) }
+
+func testReopenIsExplicit(t *testing.T) {
 	f := setup(t)
 	id := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme"}).Interest.ID
 	if _, err := f.svc.SetStage(f.ctx, crm.Op{Actor: f.ana}, id, crm.StageChange{Stage: crm.StageWon}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 // reactivations counts the "reactivate" audit entries about user id.
@@ -27,7 +28,9 @@ func reactivations(t *testing.T, f *fixture, id uint64) []string {
 
 // Someone removed comes back with /team add under the same name: the same user, their
 // interests still theirs, audited; an active name is still refused.
-func TestAddUserBackAfterRemove(t *testing.T) {
+func TestAddUserBackAfterRemove(t *testing.T) { storagetest.Each(t, testAddUserBackAfterRemove) }
+
+func testAddUserBackAfterRemove(t *testing.T) {
 	f := setup(t)
 	open := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme"}).Interest.ID
 	if _, _, err := f.svc.AddUserBack(f.ctx, crm.Op{Actor: f.adm}, "ana horvat", crm.RoleManager, crm.SegmentCorporate, ""); crm.ErrorCode(err) != crm.ECONFLICT {
@@ -60,7 +63,9 @@ func TestAddUserBackAfterRemove(t *testing.T) {
 }
 
 // An invite redeemed by someone removed brings them back: the next message is let in.
-func TestRedeemInviteBringsBack(t *testing.T) {
+func TestRedeemInviteBringsBack(t *testing.T) { storagetest.Each(t, testRedeemInviteBringsBack) }
+
+func testRedeemInviteBringsBack(t *testing.T) {
 	f := setup(t)
 	if _, err := f.svc.RemoveUser(f.ctx, crm.Op{Actor: f.adm}, f.ana.ID); err != nil {
 		t.Fatal(err)

@@ -5,9 +5,12 @@ import (
 	"time"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
-func TestRemoveUser(t *testing.T) {
+func TestRemoveUser(t *testing.T) { storagetest.Each(t, testRemoveUser) }
+
+func testRemoveUser(t *testing.T) {
 	f := setup(t)
 	for _, id := range []crm.Identity{"telegram:101", "slack:T1/U1"} {
 		if _, err := f.svc.LinkIdentity(f.ctx, crm.Op{Actor: f.adm}, f.ana.ID, id); err != nil {

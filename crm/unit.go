@@ -312,7 +312,6 @@ func (s *Service) Message(ctx context.Context, m MessageMeta, fn func(ctx contex
 	})
 }
 
-
 // writeUnit runs the message in one write transaction (see Message). Unless
 // mayBeEmpty, the message is known to write (its read-only run tried to).
 func (s *Service) writeUnit(ctx context.Context, m MessageMeta, fn func(context.Context, *MessageUnit) error, mayBeEmpty bool) error {

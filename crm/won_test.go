@@ -4,9 +4,14 @@ import (
 	"testing"
 
 	"crmbot/crm"
+	"crmbot/storage/storagetest"
 )
 
 func TestWonValueIsStoredAndAudited(t *testing.T) {
+	storagetest.Each(t, testWonValueIsStoredAndAudited)
+}
+
+func testWonValueIsStoredAndAudited(t *testing.T) {
 	f := setup(t)
 	c := f.create(f.ana, "", crm.NewInterest{ContactName: "Marko", CompanyName: "Acme", Value: 12000})
 	id := c.Interest.ID

@@ -39,11 +39,11 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if !explicit {
 		c.LogLevel = "warn"
 	}
-	db, svc, err := c.open(nil, true, stderr)
+	_, file, svc, closeDB, err := c.openStore(ctx, nil, true, stderr)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeDB()
 	name := "admin"
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		name = u.Username
@@ -57,8 +57,8 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang, EmailBySMTP: mailer != nil})
-	con := console.New(eng, id, stdout, filepath.Dir(c.DB))
+	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(file), DefaultLang: c.Lang, EmailBySMTP: mailer != nil})
+	con := console.New(eng, id, stdout, c.fileDir())
 	// Nudges and digests print in the terminal as they fire.
 	sched := scheduler.New(eng, c.Sched)
 	if mailer != nil {
@@ -81,7 +81,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if home, err := os.UserHomeDir(); err == nil {
 			history = filepath.Join(home, ".crmbot_history")
 		}
-		fmt.Fprintf(stdout, "crmbot %s — %s. Type /help, or /quit to leave.\n", version, c.DB)
+		fmt.Fprintf(stdout, "crmbot %s — %s. Type /help, or /quit to leave.\n", version, c.dbLabel())
 	}
 	return con.Run(ctx, stdin, interactive, history)
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	"crmbot/bot/scheduler"
 	"crmbot/crm"
 	"crmbot/storage"
+	"crmbot/storage/postgres"
 )
 
 // config is everything the commands read from flags and CRMBOT_* variables.
@@ -43,7 +47,7 @@ func env(name, def string) string {
 
 // flags registers the common flags on fs, with defaults from the environment.
 func (c *config) flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.DB, "db", env("CRMBOT_DB", "crmbot.db"), "database file (CRMBOT_DB)")
+	fs.StringVar(&c.DB, "db", env("CRMBOT_DB", "crmbot.db"), "database: a file (bbolt) or a postgres:// URL (CRMBOT_DB)")
 	fs.StringVar(&c.Region, "region", env("CRMBOT_REGION", "HR"), "default phone region, ISO 3166 (CRMBOT_REGION)")
 	fs.StringVar(&c.Currency, "currency", env("CRMBOT_CURRENCY", "EUR"), "currency of estimated values (CRMBOT_CURRENCY)")
 	fs.BoolVar(&c.OwnOnly, "own-only", env("CRMBOT_OWN_ONLY", "") == "true", "managers see only their own interests (CRMBOT_OWN_ONLY=true)")
@@ -57,6 +61,9 @@ func (c *config) flags(fs *flag.FlagSet) {
 func (c *config) parse(fs *flag.FlagSet, args []string) error {
 	c.flags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.checkBackend(fs.Name()); err != nil {
 		return err
 	}
 	if cat, err := bot.LoadCatalog(); err != nil {
@@ -143,6 +150,72 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// isPostgres reports whether db names a PostgreSQL database (a URL) rather than a
+// bbolt file (a path).
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// dbLabel names the database for people: the path, or the URL without its password.
+func (c *config) dbLabel() string {
+	if !isPostgres(c.DB) {
+		return c.DB
+	}
+	u, err := url.Parse(c.DB)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	return u.Redacted()
+}
+
+// fileDir is the directory beside the database file (charts the terminal writes), the
+// working directory on PostgreSQL.
+func (c *config) fileDir() string {
+	if isPostgres(c.DB) {
+		return "."
+	}
+	return filepath.Dir(c.DB)
+}
+
+// postgresCommands run on a PostgreSQL database; the others work on a database file.
+var postgresCommands = map[string]bool{"chat": true}
+
+// checkBackend refuses, before anything is opened, a command that cannot run on the
+// backend c.DB selects: the file tools (doctor, backup, restore) work on a bbolt file,
+// and a PostgreSQL URL must not be taken for a file name that does not exist.
+func (c *config) checkBackend(cmd string) error {
+	if !isPostgres(c.DB) || postgresCommands[cmd] {
+		return nil
+	}
+	switch cmd {
+	case "doctor", "backup", "restore":
+		return exitError{2, fmt.Sprintf("crmbot %s works on the file backend (a bbolt database file); CRMBOT_DB/--db names a PostgreSQL database: use PostgreSQL's own tools (pg_dump, pg_restore, amcheck) for it", cmd)}
+	}
+	return exitError{2, fmt.Sprintf("crmbot %s does not run on PostgreSQL yet; CRMBOT_DB/--db names a PostgreSQL database (crmbot chat does)", cmd)}
+}
+
+// openStore opens the database c.DB names: PostgreSQL for a postgres:// URL (the
+// schema brought up to date), a bbolt file otherwise (see open). file is the bbolt
+// database, nil on PostgreSQL, for what only a file has (backups, the admin socket).
+func (c *config) openStore(ctx context.Context, clock crm.Clock, create bool, w io.Writer) (store crm.Store, file *storage.DB, svc *crm.Service, closeDB func() error, err error) {
+	if isPostgres(c.DB) {
+		pg, err := postgres.Open(ctx, c.DB)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		return pg, nil, c.service(pg, clock), pg.Close, nil
+	}
+	db, svc, err := c.open(clock, create, w)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return db, db, svc, db.Close, nil
+}
+
+func (c *config) service(store crm.Store, clock crm.Clock) *crm.Service {
+	return crm.NewService(store, clock, crm.Config{DefaultRegion: c.Region, Currency: c.Currency, ManagersSeeOwnOnly: c.OwnOnly, Cadence: c.Cadence, DefaultTZ: c.TimeZone})
+}
+
 // open opens the database and the service on it. Only chat and serve pass create:
 // every other command refuses a missing file rather than make an empty database.
 // A database created here is announced on w, so a mistyped path shows at once.
@@ -154,8 +227,7 @@ func (c *config) open(clock crm.Clock, create bool, w io.Writer) (*storage.DB, *
 	if db.Created() {
 		fmt.Fprintf(w, "crmbot: created a new database at %s\n", c.DB)
 	}
-	svc := crm.NewService(db, clock, crm.Config{DefaultRegion: c.Region, Currency: c.Currency, ManagersSeeOwnOnly: c.OwnOnly, Cadence: c.Cadence, DefaultTZ: c.TimeZone})
-	return db, svc, nil
+	return db, c.service(db, clock), nil
 }
 
 // serverZone names the server's time zone for users created without one: the TZ

@@ -23,7 +23,11 @@ import (
 // reportOptions reads where /backup and /export write on the server
 // (CRMBOT_BACKUP_DIR, CRMBOT_EXPORT_DIR); unset, those commands say they are off.
 func reportOptions(db *storage.DB) bot.ReportOptions {
-	return bot.ReportOptions{Files: serverfiles.Dirs{DB: db, BackupDir: os.Getenv("CRMBOT_BACKUP_DIR"), ExportDir: os.Getenv("CRMBOT_EXPORT_DIR")}}
+	files := serverfiles.Dirs{BackupDir: os.Getenv("CRMBOT_BACKUP_DIR"), ExportDir: os.Getenv("CRMBOT_EXPORT_DIR")}
+	if db != nil { // on PostgreSQL, backups are the database's own (pg_dump)
+		files.DB = db
+	}
+	return bot.ReportOptions{Files: files}
 }
 
 // progress prints how far a long export or import has got, on one rewritten line

@@ -63,6 +63,9 @@ Usage:
   crmbot import  [--db FILE] --format csv --kind interests|companies|contacts
                  [--mapping hubspot|pipedrive|FILE] [--dry-run] FILE
                                         load another CRM's CSV, de-duplicated
+  crmbot migrate --from FILE --to postgres://…   (or --from postgres://… --to NEWFILE)
+                                        copy a database to the other backend
+                                        (an empty one), and verify the copy
   crmbot healthcheck [--http ADDR] [--path /readyz]
                                         exit 0 when the local server answers 200
   crmbot version                        print the version
@@ -94,6 +97,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runImport(ctx, args[1:], stdout, stderr)
 	case "healthcheck":
 		return runHealthcheck(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "crmbot", version)
 		return nil
