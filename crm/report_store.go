@@ -46,6 +46,10 @@ type ReportStore interface {
 	// BuildConversion counts, without reading the audit entries or the interests.
 	// The ChangeFact is valid only during the call: fn copies what it keeps.
 	ChangesBetween(from, to time.Time, fn func(*ChangeFact) error) error
+	// FirstResponsesBetween calls fn for every first response (R16) given in
+	// [from, to), of owner alone when owner is not 0, oldest first, with the working
+	// time it took: what BuildFirstResponses counts, without reading the audit log.
+	FirstResponsesBetween(from, to time.Time, owner uint64, fn func(owner uint64, took time.Duration) error) error
 }
 
 // ChangeFact is one Change with what a period's report groups and filters it by:

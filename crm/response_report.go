@@ -2,9 +2,7 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -21,32 +19,19 @@ type FirstResponses struct {
 	Total    ResponseStat
 }
 
-var errStopWalk = errors.New("stop")
-
 // BuildFirstResponses reads the first responses given in [from, to) (of one owner
-// when owner is not 0) from the audit log: each is one entry, written when it
-// happened with the working time it took, so the cost is that of the period's audit
-// entries, never of the interests.
+// when owner is not 0): each is one audit entry, written when it happened with the
+// working time it took, and the store keeps them indexed by time, so the cost is that
+// of the period's first responses, never of its audit log or of the interests.
 func BuildFirstResponses(tx Tx, from, to time.Time, owner uint64) (*FirstResponses, error) {
 	per := map[uint64][]time.Duration{}
 	var all []time.Duration
-	err := tx.AuditSince(from, func(e *AuditEntry) error {
-		if !e.At.Before(to) {
-			return errStopWalk
-		}
-		if e.Action != "first_response" || e.Entity != "interest" || e.Refused || owner != 0 && e.ActorID != owner {
-			return nil
-		}
-		secs, err := strconv.ParseInt(e.Detail, 10, 64)
-		if err != nil || secs < 0 {
-			return nil // not ours to fail a report over
-		}
-		d := time.Duration(secs) * time.Second
-		per[e.ActorID] = append(per[e.ActorID], d)
+	err := tx.FirstResponsesBetween(from, to, owner, func(actor uint64, d time.Duration) error {
+		per[actor] = append(per[actor], d)
 		all = append(all, d)
 		return nil
 	})
-	if err != nil && err != errStopWalk {
+	if err != nil {
 		return nil, err
 	}
 	out := &FirstResponses{PerOwner: map[uint64]ResponseStat{}, Total: stat(all)}

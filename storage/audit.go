@@ -24,6 +24,9 @@ func (t *tx) AddAudit(e *crm.AuditEntry) error {
 	if err := t.putChange(e); err != nil { // the reports' change index
 		return err
 	}
+	if err := t.putEntries(responseEntries(e)); err != nil { // R16's index
+		return err
+	}
 	return t.putEntries(auditEntries(e))
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 8
+const schemaVersion = 9
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -27,7 +27,8 @@ var migrations = []func(*bolt.Tx) error{
 	4: addInbox,
 	5: migrateTypedState, // storage/unit_state.go
 	6: dropContactDupIndexes,
-	7: migrateFacets, // reports_facets.go
+	7: migrateFacets,    // reports_facets.go
+	8: addResponseIndex, // reports_responses.go
 }
 
 // dropContactDupIndexes (version 7) drops the contact email and phone indexes: the

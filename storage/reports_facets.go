@@ -24,7 +24,7 @@ var (
 )
 
 // schemaFacets is the schema version that brought the facets (migrateFacets).
-const schemaFacets = 4
+const schemaFacets = 8
 
 var (
 	facetSegments = []crm.Segment{"", crm.SegmentCorporate, crm.SegmentRetail}

@@ -364,7 +364,10 @@ func (db *DB) Rebuild(ctx context.Context) error {
 		if err := rebuildFacets(btx); err != nil { // the txIndexers' entries, with their counters
 			return err
 		}
-		return rebuildChanges(btx)
+		if err := rebuildChanges(btx); err != nil {
+			return err
+		}
+		return addResponseIndex(btx)
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild indexes of %s: %w", db.path, err)

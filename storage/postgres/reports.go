@@ -7,6 +7,7 @@ package postgres
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"crmbot/crm"
@@ -180,4 +181,44 @@ func (t *tx) ChangesBetween(from, to time.Time, fn func(*crm.ChangeFact) error) 
 // ForEachInteraction calls fn for every interaction in id order.
 func (t *tx) ForEachInteraction(fn func(*crm.Interaction) error) error {
 	return eachByID(t, "interactions", "", func(i *crm.Interaction) uint64 { return i.ID }, fn)
+}
+
+// FirstResponsesBetween implements crm.ReportStore: the period's first_response audit
+// entries, through a partial index on their time (migration 0007).
+func (t *tx) FirstResponsesBetween(from, to time.Time, owner uint64, fn func(owner uint64, took time.Duration) error) error {
+	rows, err := t.q.Query(t.ctx, `SELECT (data->>'actor_id')::int8, data->>'detail' FROM audit
+		WHERE data->>'action' = 'first_response' AND entity = 'interest' AND NOT coalesce((data->>'refused')::bool, false)
+			AND at >= $1 AND at < $2 AND ($3 = 0 OR (data->>'actor_id')::int8 = $3)
+		ORDER BY at, id`, tk(from), tk(to), int64(owner))
+	if err != nil {
+		return err
+	}
+	type response struct {
+		owner uint64
+		took  time.Duration
+	}
+	var out []response
+	for rows.Next() {
+		var actor int64
+		var detail string
+		if err := rows.Scan(&actor, &detail); err != nil {
+			rows.Close()
+			return err
+		}
+		secs, err := strconv.ParseInt(detail, 10, 64)
+		if err != nil || secs < 0 {
+			continue // as the file's index: not a figure, not counted
+		}
+		out = append(out, response{uint64(actor), time.Duration(secs) * time.Second})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range out {
+		if err := fn(r.owner, r.took); err != nil {
+			return err
+		}
+	}
+	return nil
 }
