@@ -10,6 +10,7 @@ import (
 	"crmbot/crm"
 	"crmbot/crm/exchange"
 	"crmbot/storage/benchdata"
+	"crmbot/storage/storagetest"
 )
 
 // BenchmarkReports runs the report commands on a private copy of the benchmark
@@ -18,7 +19,7 @@ import (
 //
 //	go test ./bot -run=X -bench=Reports -benchtime=5x
 func BenchmarkReports(b *testing.B) {
-	db := benchDB(b)
+	db := storagetest.BenchDB(b)
 	clock := func() time.Time { return benchdata.Now }
 	svc := crm.NewService(db, clock, crm.Config{})
 	ctx := context.Background()

@@ -20,7 +20,7 @@ import (
 //
 //	go test ./bot -run=X -bench=PeriodReports -benchtime=3x -benchmem
 func BenchmarkPeriodReports(b *testing.B) {
-	db := benchDB(b)
+	db := storagetest.BenchDB(b)
 	scale, err := benchdata.Scale()
 	if err != nil {
 		b.Fatal(err)

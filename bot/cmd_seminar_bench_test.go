@@ -8,6 +8,7 @@ import (
 	"crmbot/bot"
 	"crmbot/crm"
 	"crmbot/storage/benchdata"
+	"crmbot/storage/storagetest"
 )
 
 // BenchmarkSeminar measures a campaign on the benchmark dataset (at
@@ -17,7 +18,7 @@ import (
 //
 //	go test ./bot -run=X -bench=Seminar -benchmem -benchtime=3x
 func BenchmarkSeminar(b *testing.B) {
-	db := benchDB(b)
+	db := storagetest.BenchDB(b)
 	clock := func() time.Time { return benchdata.Now }
 	svc := crm.NewService(db, clock, crm.Config{})
 	ctx := context.Background()

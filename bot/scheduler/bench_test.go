@@ -3,9 +3,6 @@ package scheduler_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -29,72 +26,18 @@ type scanBench struct {
 	now   time.Time
 }
 
-// benchDB opens a private copy of the dataset of storage/benchdata (100,000 interests
-// at CRMBOT_BENCH_SCALE=1) in b.TempDir(): the benchmarks here write to it. It reuses
-// the storage benchmarks' cached file when there is one and otherwise generates it
-// into os.TempDir() (a minute or two at full scale).
-func benchDB(b *testing.B) *storage.DB {
-	b.Helper()
-	scale, err := benchdata.Scale()
-	if err != nil {
-		b.Fatal(err)
-	}
-	size := benchdata.SizeAt(scale)
-	src := benchdata.Find(os.TempDir(), size)
-	if src == "" {
-		// Schema 0 in the name: "not known here"; the storage benchmarks name theirs
-		// with the real version and Find prefers theirs.
-		src = filepath.Join(os.TempDir(), benchdata.FileName(0, size))
-		start := time.Now()
-		err := benchdata.Generate(src, size, func(path string) (benchdata.DB, error) {
-			return storage.Open(path, storage.Options{Now: func() time.Time { return benchdata.Now }})
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("generated %s in %v", src, time.Since(start).Round(time.Millisecond))
-	}
-	dst := filepath.Join(b.TempDir(), "crm.db")
-	if err := copyFile(dst, src); err != nil {
-		b.Fatal(err)
-	}
-	db, err := storage.Open(dst, storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	return db
-}
-
 // newScanBench is a scheduler over a private copy of the dataset.
 func newScanBench(b *testing.B) *scanBench {
 	b.Helper()
 	b.StopTimer()
 	defer b.StartTimer()
-	db := benchDB(b)
+	db := storagetest.BenchDB(b)
 	s := &scanBench{db: db, now: benchdata.Now}
 	clock := func() time.Time { return s.now }
 	svc := crm.NewService(db, clock, crm.Config{})
 	s.sched = scheduler.New(bot.New(svc, bot.Options{Clock: clock}), scheduler.Config{})
 	s.sched.AddNotifier("console", bot.NotifierFunc(func(context.Context, crm.Identity, bot.Reply) error { return nil }))
 	return s
-}
-
-func copyFile(dst, src string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 func (s *scanBench) scan(b *testing.B) scheduler.ScanStats {

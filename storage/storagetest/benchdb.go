@@ -1,4 +1,4 @@
-package bot_test
+package storagetest
 
 import (
 	"io"
@@ -11,11 +11,11 @@ import (
 	"crmbot/storage/benchdata"
 )
 
-// benchDB opens a private copy of the dataset of storage/benchdata (100,000 interests
-// at CRMBOT_BENCH_SCALE=1) in b.TempDir(): the benchmarks here write to it. It reuses
+// BenchDB opens a private copy of the dataset of storage/benchdata (100,000 interests
+// at CRMBOT_BENCH_SCALE=1) in b.TempDir(): a benchmark may write to it. It reuses
 // the storage benchmarks' cached file when there is one and otherwise generates it
 // into os.TempDir() (a minute or two at full scale).
-func benchDB(b *testing.B) *storage.DB {
+func BenchDB(b *testing.B) *storage.DB {
 	b.Helper()
 	scale, err := benchdata.Scale()
 	if err != nil {
