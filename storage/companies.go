@@ -15,7 +15,7 @@ func companyEntries(c *crm.Company) []entry {
 	id := u64(c.ID)
 	words := uniq(crm.Words(c.Name))
 	es := make([]entry, 0, 2+len(words))
-	es = append(es, entry{idxCompanyName, key(strKey(foldName(c.Name)), id), nil})
+	es = append(es, entry{idxCompanyName, key(strKey(crm.FoldName(c.Name)), id), nil})
 	if c.OIB != "" {
 		es = append(es, entry{idxCompanyOIB, key([]byte(c.OIB), id), nil})
 	}
@@ -58,7 +58,7 @@ func (t *tx) PutCompany(c *crm.Company) error {
 }
 
 func (t *tx) CompaniesByName(name string) ([]*crm.Company, error) {
-	n := foldName(name)
+	n := crm.FoldName(name)
 	if n == "" {
 		return nil, nil
 	}

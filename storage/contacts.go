@@ -4,9 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
-
-	"github.com/nyaruka/phonenumbers"
 
 	"crmbot/crm"
 )
@@ -32,7 +29,7 @@ func contactEntries(c *crm.Contact) []entry {
 		if p == "" {
 			continue
 		}
-		for _, d := range phoneTerms(p) {
+		for _, d := range crm.PhoneTerms(p) {
 			term(termPhone, d)
 		}
 	}
@@ -40,29 +37,6 @@ func contactEntries(c *crm.Contact) []entry {
 		term(termName, w)
 	}
 	return es
-}
-
-// phoneTerms returns the digits a phone is found by: the whole E.164 number without
-// '+', and the national significant number, so "091 234" finds +385912345678 the
-// way people dial it at home.
-func phoneTerms(e164 string) []string {
-	terms := []string{digits(e164)}
-	if n, err := phonenumbers.Parse(e164, ""); err == nil {
-		if nsn := phonenumbers.GetNationalSignificantNumber(n); nsn != "" && nsn != terms[0] {
-			terms = append(terms, nsn)
-		}
-	}
-	return terms
-}
-
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func (t *tx) Contact(id uint64) (*crm.Contact, error) {
@@ -106,7 +80,7 @@ func (t *tx) ContactsByPhone(e164 string) ([]*crm.Contact, error) {
 	// The term index holds digits: the number's own, and its national significant
 	// number, which may equal another country's number written in full. Only a
 	// contact whose phone or mobile is e164 itself is a match.
-	ids := scanIDs(t.btx.Bucket(idxContactTerm), key([]byte{termPhone}, strKey(digits(e164))), 0)
+	ids := scanIDs(t.btx.Bucket(idxContactTerm), key([]byte{termPhone}, strKey(crm.Digits(e164))), 0)
 	cs, err := loadIDs[crm.Contact](t.btx, bucketContacts, ids)
 	if err != nil {
 		return nil, err
@@ -130,9 +104,9 @@ func (t *tx) FindContacts(query string, limit int) ([]*crm.Contact, error) {
 	switch {
 	case strings.Contains(query, "@"):
 		kind, terms = termEmail, []string{strings.ToLower(query)}
-	case isPhoneQuery(query):
+	case crm.IsPhoneQuery(query):
 		kind = termPhone
-		d := digits(query)
+		d := crm.Digits(query)
 		if strings.HasPrefix(query, "00") {
 			d = d[2:] // international prefix: the rest is E.164 digits
 		}
@@ -184,20 +158,4 @@ func (t *tx) FindContacts(query string, limit int) ([]*crm.Contact, error) {
 		}
 	}
 	return out, nil
-}
-
-// isPhoneQuery reports whether q looks like (part of) a phone number: digits and
-// the punctuation people write numbers with, no letters.
-func isPhoneQuery(q string) bool {
-	n := 0
-	for _, r := range q {
-		switch {
-		case r >= '0' && r <= '9':
-			n++
-		case unicode.IsSpace(r) || strings.ContainsRune("+-()./", r):
-		default:
-			return false
-		}
-	}
-	return n > 0
 }

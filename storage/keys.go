@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"crmbot/crm"
@@ -134,12 +133,6 @@ func stageOf(b byte) crm.Stage {
 		return crm.Stages[b]
 	}
 	return crm.Stage(fmt.Sprintf("stage-%d", b))
-}
-
-// foldName is the key a full company name is compared by: folded, trimmed, with runs
-// of spaces collapsed, so "ACME  d.o.o. " equals "acme d.o.o.".
-func foldName(s string) string {
-	return strings.Join(strings.Fields(crm.Fold(s)), " ")
 }
 
 // encode returns v as a versioned record: one version byte, then the binary form

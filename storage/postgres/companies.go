@@ -52,7 +52,7 @@ func (t *tx) PutCompany(c *crm.Company) error {
 }
 
 func (t *tx) CompaniesByName(name string) ([]*crm.Company, error) {
-	n := foldName(name)
+	n := crm.FoldName(name)
 	if n == "" {
 		return nil, nil
 	}

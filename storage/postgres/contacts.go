@@ -31,7 +31,7 @@ func contactTerms(c *crm.Contact) (kinds, terms []string) {
 		if p == "" {
 			continue
 		}
-		for _, d := range phoneTerms(p) {
+		for _, d := range crm.PhoneTerms(p) {
 			add(termPhone, d)
 		}
 	}
@@ -111,9 +111,9 @@ func (t *tx) FindContacts(query string, limit int) ([]*crm.Contact, error) {
 	switch {
 	case strings.Contains(query, "@"):
 		kind, terms = termEmail, []string{strings.ToLower(query)}
-	case isPhoneQuery(query):
+	case crm.IsPhoneQuery(query):
 		kind = termPhone
-		d := digits(query)
+		d := crm.Digits(query)
 		if strings.HasPrefix(query, "00") {
 			d = d[2:] // international prefix: the rest is E.164 digits
 		}

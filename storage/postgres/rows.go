@@ -12,7 +12,7 @@ import (
 
 func companyRow(c *crm.Company) ([]any, error) {
 	data, err := json.Marshal(c)
-	return []any{int64(c.ID), foldName(c.Name), nullable(c.OIB), data}, err
+	return []any{int64(c.ID), crm.FoldName(c.Name), nullable(c.OIB), data}, err
 }
 
 var companyCols = []string{"id", "name_key", "oib", "data"}

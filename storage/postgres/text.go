@@ -1,62 +1,8 @@
 package postgres
 
-import (
-	"strings"
-	"unicode"
-
-	"github.com/nyaruka/phonenumbers"
-
-	"crmbot/crm"
-)
-
-// The search keys below are derived exactly as the bbolt backend derives its index
-// keys (storage/keys.go, storage/contacts.go), so that both backends find the same
-// records for the same query. They are repeated here, not shared, because they are
-// unexported there; a test runs the same searches on both backends.
-
-// foldName is the key a full company name is compared by: folded, trimmed, with runs
-// of spaces collapsed, so "ACME  d.o.o. " equals "acme d.o.o.".
-func foldName(s string) string {
-	return strings.Join(strings.Fields(crm.Fold(s)), " ")
-}
-
-// phoneTerms returns the digits a phone is found by: the whole E.164 number without
-// '+', and the national significant number, so "091 234" finds +385912345678.
-func phoneTerms(e164 string) []string {
-	terms := []string{digits(e164)}
-	if n, err := phonenumbers.Parse(e164, ""); err == nil {
-		if nsn := phonenumbers.GetNationalSignificantNumber(n); nsn != "" && nsn != terms[0] {
-			terms = append(terms, nsn)
-		}
-	}
-	return terms
-}
-
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// isPhoneQuery reports whether q looks like (part of) a phone number: digits and the
-// punctuation people write numbers with, no letters.
-func isPhoneQuery(q string) bool {
-	n := 0
-	for _, r := range q {
-		switch {
-		case r >= '0' && r <= '9':
-			n++
-		case unicode.IsSpace(r) || strings.ContainsRune("+-()./", r):
-		default:
-			return false
-		}
-	}
-	return n > 0
-}
+// The search keys themselves (crm.FoldName, crm.PhoneTerms, crm.IsPhoneQuery) are
+// the ones the bbolt backend indexes by, so both find the same records for the same
+// query; a test runs the same searches on both backends. Below: query helpers.
 
 // uniq drops repeated strings, keeping the first of each.
 func uniq(ss []string) []string {
