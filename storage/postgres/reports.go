@@ -184,7 +184,7 @@ func (t *tx) ForEachInteraction(fn func(*crm.Interaction) error) error {
 }
 
 // FirstResponsesBetween implements crm.ReportStore: the period's first_response audit
-// entries, through a partial index on their time (migration 0007).
+// entries, through a partial index on their time (migration 0008).
 func (t *tx) FirstResponsesBetween(from, to time.Time, owner uint64, fn func(owner uint64, took time.Duration) error) error {
 	rows, err := t.q.Query(t.ctx, `SELECT (data->>'actor_id')::int8, data->>'detail' FROM audit
 		WHERE data->>'action' = 'first_response' AND entity = 'interest' AND NOT coalesce((data->>'refused')::bool, false)
