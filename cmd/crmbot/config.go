@@ -178,7 +178,7 @@ func (c *config) fileDir() string {
 }
 
 // postgresCommands run on a PostgreSQL database; the others work on a database file.
-var postgresCommands = map[string]bool{"chat": true}
+var postgresCommands = map[string]bool{"chat": true, "serve": true}
 
 // checkBackend refuses, before anything is opened, a command that cannot run on the
 // backend c.DB selects: the file tools (doctor, backup, restore) work on a bbolt file,
