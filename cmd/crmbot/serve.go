@@ -139,7 +139,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(names) == 0 {
 		return stop(errors.New("no adapter is configured: set TELEGRAM_BOT_TOKEN (Telegram) or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack); see README.md. For the terminal, run crmbot chat"))
 	}
-	g.Go(func() error { return runScheduler(ctx, sched, c.NudgeSchedule, log) })
+	// Several replicas may share a PostgreSQL database: only the leader scans and
+	// delivers. On a file this process always leads.
+	g.Go(func() error {
+		return whileLeader(ctx, electorFor(db), leaderEvery, time.After, log, func(ctx context.Context) error {
+			return runScheduler(ctx, sched, c.NudgeSchedule, log)
+		})
+	})
 	g.Go(func() error { maintain(ctx, db, inbox, log); return nil })
 	if file := db.File(); file != nil {
 		if adm != nil {
