@@ -17,6 +17,23 @@ func (s *Service) PendingOutbox(ctx context.Context, platform string, now time.T
 	return out, err
 }
 
+// ClaimOutbox returns up to limit messages for platform due by now, leased to by for
+// lease (see Outbox.ClaimOutbox): what a sender is about to send. It reads first and
+// writes only when something is due, so an idle sender's polling writes nothing.
+func (s *Service) ClaimOutbox(ctx context.Context, platform string, now time.Time, by string, lease time.Duration, limit int) ([]*OutboxMessage, error) {
+	due, err := s.PendingOutbox(ctx, platform, now, 1)
+	if err != nil || len(due) == 0 {
+		return nil, err
+	}
+	var out []*OutboxMessage
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ClaimOutbox(platform, now, by, now.Add(lease), limit)
+		return err
+	})
+	return out, err
+}
+
 // Delivery is the outcome of one attempt to send an outbox message.
 type Delivery struct {
 	// Err is the failure, short and free of secrets; "" when the platform accepted it.
