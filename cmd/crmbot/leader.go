@@ -19,7 +19,18 @@ type elector interface {
 	Tick(ctx context.Context) (bool, error)
 	// Close gives the lead up.
 	Close() error
+	// Leading reports the last Tick's answer.
+	Leading() bool
 }
+
+// pollingProbe is readiness for an adapter that runs on the leader alone: a replica
+// standing by is ready (it serves everything else); the leader is when connected.
+type pollingProbe struct {
+	c interface{ Connected() bool }
+	e elector
+}
+
+func (p pollingProbe) Connected() bool { return !p.e.Leading() || p.c.Connected() }
 
 // soleLeader always leads: a bbolt file is opened by one process (its file lock),
 // so that process is the only scheduler there is.
@@ -27,6 +38,7 @@ type soleLeader struct{}
 
 func (soleLeader) Tick(context.Context) (bool, error) { return true, nil }
 func (soleLeader) Close() error                       { return nil }
+func (soleLeader) Leading() bool                      { return true }
 
 // electorFor returns the election for db: the scheduler's advisory lock on
 // PostgreSQL, none on a file.

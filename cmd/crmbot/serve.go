@@ -116,6 +116,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	var names []string
+	elect := electorFor(db)
+	var leaderOnly []func(context.Context) error // what runs on the leader alone, beside the scheduler
 	if tc, ok := telegram.ConfigFromEnv(os.Getenv); ok {
 		tc.Commands = eng.Commands()
 		tc.Menus = eng.CommandMenus()
@@ -129,8 +131,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			mux.Handle("POST "+telegram.WebhookPath, tg.WebhookHandler())
 		}
 		sched.AddNotifier("telegram", tg)
-		probes = append(probes, readiness{"telegram", tg})
-		g.Go(func() error { return tg.Run(ctx) })
+		if tc.WebhookURL == "" && db.File() == nil {
+			// Telegram serves long polling to one consumer: with replicas on
+			// PostgreSQL, only the leader polls, and a replica standing by is ready.
+			leaderOnly = append(leaderOnly, tg.Run)
+			probes = append(probes, readiness{"telegram", pollingProbe{tg, elect}})
+			log.Info("telegram: long polling on PostgreSQL: only the scheduler leader polls; set TELEGRAM_WEBHOOK_URL to let every replica take updates")
+		} else {
+			probes = append(probes, readiness{"telegram", tg})
+			g.Go(func() error { return tg.Run(ctx) })
+		}
 		names = append(names, "telegram")
 	}
 	if err := serveSlack(ctx, g, mux, eng, inbox, sched, log, grace, &names, &probes); err != nil {
@@ -142,8 +152,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Several replicas may share a PostgreSQL database: only the leader scans and
 	// delivers. On a file this process always leads.
 	g.Go(func() error {
-		return whileLeader(ctx, electorFor(db), leaderEvery, time.After, log, func(ctx context.Context) error {
-			return runScheduler(ctx, sched, c.NudgeSchedule, log)
+		return whileLeader(ctx, elect, leaderEvery, time.After, log, func(ctx context.Context) error {
+			g, ctx := errgroup.WithContext(ctx)
+			g.Go(func() error { return runScheduler(ctx, sched, c.NudgeSchedule, log) })
+			for _, run := range leaderOnly {
+				g.Go(func() error { return run(ctx) })
+			}
+			return g.Wait()
 		})
 	})
 	g.Go(func() error { maintain(ctx, db, inbox, log); return nil })

@@ -123,3 +123,50 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatal("no answer to the webhook update")
 	}
 }
+
+// Long polling on PostgreSQL: the replica that leads polls and is ready; a second
+// replica on the same database stands by and is ready too (it serves the rest).
+// (That only the leader polls is whileLeader's, tested in leader_test.go.)
+func TestPollingOnPostgresFollowsTheLeader(t *testing.T) {
+	u := storagetest.PostgresSchema(t)
+	polls := make(chan struct{}, 64)
+	closing := make(chan struct{})
+	tg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/getMe"):
+			io.WriteString(w, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"crm","username":"crm_bot"}}`)
+		case strings.HasSuffix(r.URL.Path, "/getUpdates"):
+			select {
+			case polls <- struct{}{}:
+			default:
+			}
+			select {
+			case <-r.Context().Done():
+			case <-closing:
+			}
+			io.WriteString(w, `{"ok":true,"result":[]}`)
+		default:
+			io.WriteString(w, `{"ok":true,"result":true}`)
+		}
+	}))
+	t.Cleanup(func() { close(closing); tg.Close() })
+	t.Setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-half-of-the-token")
+	t.Setenv("TELEGRAM_API_ENDPOINT", tg.URL+"/bot%s/%s")
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	t.Setenv("CRMBOT_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("CRMBOT_NUDGE_SCHEDULE", "@every 1h")
+	first := "http://" + runServeOn(t, u)
+	select {
+	case <-polls:
+	case <-time.After(20 * time.Second): // a bound on a wait for an event
+		t.Fatal("the leader does not poll")
+	}
+	if code, body := get(t, first+"/readyz"); code != 200 {
+		t.Fatalf("leader /readyz: %d %q", code, body)
+	}
+	second := "http://" + runServeOn(t, u)
+	if code, body := get(t, second+"/readyz"); code != 200 {
+		t.Fatalf("standby /readyz: %d %q", code, body)
+	}
+}
