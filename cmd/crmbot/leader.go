@@ -60,7 +60,12 @@ func whileLeader(ctx context.Context, e elector, every time.Duration, after func
 	var run *leaderRun // the running fn, nil while not leading
 	defer func() { run.end() }()
 	for {
-		ok, err := e.Tick(ctx)
+		// Bounded: on a cut network a round trip can hang for minutes while this
+		// process goes on believing it leads. A check that times out loses the lead
+		// (pgx closes a connection whose query was cancelled).
+		tctx, cancel := context.WithTimeout(ctx, every)
+		ok, err := e.Tick(tctx)
+		cancel()
 		if err != nil && ctx.Err() == nil {
 			log.Warn("leader election: the database cannot be reached; not leading", "err", err)
 		}

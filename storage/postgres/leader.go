@@ -22,7 +22,7 @@ type Leader struct {
 	name string
 
 	mu      sync.Mutex // serialises Tick and Close over conn
-	conn    *pgx.Conn  // the connection holding the lock, nil when not leading
+	conn    *pgx.Conn  // the candidate's own session (holding the lock while leading), or nil
 	leading atomic.Bool
 }
 
@@ -39,47 +39,46 @@ func (l *Leader) Leading() bool { return l.leading.Load() }
 func (l *Leader) PID() uint32 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.conn == nil {
+	if l.conn == nil || !l.leading.Load() {
 		return 0
 	}
 	return l.conn.PgConn().PID()
 }
 
-// Tick checks that a held lock's connection is still alive, or tries to take the lock,
+// Tick checks that a held lock's session is still alive, or tries to take the lock,
 // and reports whether this candidate leads now. An error (the database unreachable)
-// comes with false: a candidate that cannot reach the database does not lead.
+// comes with false: a candidate that cannot reach the database does not lead. A
+// candidate standing by keeps its connection between tries rather than open one
+// every few seconds.
 func (l *Leader) Tick(ctx context.Context) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.conn != nil {
+	if l.conn != nil && l.leading.Load() {
 		// The lock lives as long as the session: a round trip shows it does.
 		if _, err := l.conn.Exec(ctx, "SELECT 1"); err == nil {
 			return true, nil
 		}
 		l.drop()
 	}
-	c, err := l.db.pool.Acquire(ctx)
-	if err != nil {
-		return false, classify(ctx, err)
+	if l.conn == nil {
+		c, err := l.db.pool.Acquire(ctx)
+		if err != nil {
+			return false, classify(ctx, err)
+		}
+		// Hijacked, the connection leaves the pool for good: the pool must never
+		// hand a lock-holding session to a transaction, nor close it as idle.
+		l.conn = c.Hijack()
 	}
-	// Hijacked, the connection leaves the pool for good: the pool must never hand
-	// a lock-holding session to a transaction, nor close it as idle.
-	conn := c.Hijack()
 	var got bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtext(current_schema()), hashtext($1))", l.name).Scan(&got); err != nil {
-		conn.Close(context.WithoutCancel(ctx))
+	if err := l.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtext(current_schema()), hashtext($1))", l.name).Scan(&got); err != nil {
+		l.drop()
 		return false, classify(ctx, err)
 	}
-	if !got {
-		conn.Close(context.WithoutCancel(ctx))
-		return false, nil
-	}
-	l.conn = conn
-	l.leading.Store(true)
-	return true, nil
+	l.leading.Store(got)
+	return got, nil
 }
 
-// drop forgets a lost lock; l.mu is held.
+// drop closes the candidate's connection (releasing the lock if held); l.mu is held.
 func (l *Leader) drop() {
 	l.leading.Store(false)
 	l.conn.Close(context.Background())
