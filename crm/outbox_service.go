@@ -34,6 +34,30 @@ func (s *Service) ClaimOutbox(ctx context.Context, platform string, now time.Tim
 	return out, err
 }
 
+// ReleaseOutbox ends the leases of the claimed messages under keys that are still
+// pending (not sent, not given up), so that another sender may send them now. A
+// sender that stops mid-batch calls it for its batch.
+func (s *Service) ReleaseOutbox(ctx context.Context, keys []string) error {
+	return s.Store.Update(ctx, func(tx Tx) error {
+		for _, k := range keys {
+			cur, err := tx.OutboxMessage(k)
+			if ErrorCode(err) == ENOTFOUND {
+				continue // pruned
+			}
+			if err != nil {
+				return err
+			}
+			if cur.State != OutboxPending {
+				continue
+			}
+			if err := tx.UpdateOutbox(cur); err != nil { // unchanged: only the lease ends
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Delivery is the outcome of one attempt to send an outbox message.
 type Delivery struct {
 	// Err is the failure, short and free of secrets; "" when the platform accepted it.

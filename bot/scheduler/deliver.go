@@ -82,6 +82,20 @@ func (s *Scheduler) Deliver(ctx context.Context, platform string) (int, error) {
 		}(shard)
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		// Shutting down (or the lead lost) mid-batch: what was claimed and not sent
+		// goes back at once, rather than wait out the lease, for the next start or
+		// the next leader. A process killed outright leaves it to the lease.
+		keys := make([]string, len(batch))
+		for i, m := range batch {
+			keys[i] = m.Key
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := s.svc.ReleaseOutbox(rctx, keys); err != nil {
+			s.log.Warn("outbox: the claimed messages not sent stay leased until the lease ends", "err", err)
+		}
+	}
 	return sent, firstErr
 }
 

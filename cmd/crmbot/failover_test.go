@@ -124,10 +124,12 @@ func TestLeaderDiesMidDigestRun(t *testing.T) {
 	if err := rs[1].db.Pool().QueryRow(ctx, "SELECT pg_terminate_backend($1, 5000)", int32(rs[0].leader.PID())).Scan(&done); err != nil || !done {
 		t.Fatalf("kill the leader's session: %v %v", done, err)
 	}
+	// Dead outright: its pool goes before its sends return, so nothing it does
+	// after (giving its claims back) reaches the database.
+	rs[0].db.Close()
 	kill()
 	wg.Wait()
 	rs[0].leader.Close()
-	rs[0].db.Close()
 	rs[0].db = nil
 
 	if l := tickAll(); len(l) != 1 || l[0] != 1 {

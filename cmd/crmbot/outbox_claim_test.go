@@ -128,3 +128,51 @@ func (c *countingNotifier) Notify(_ context.Context, _ crm.Identity, r bot.Reply
 	c.sent = append(c.sent, r.Text)
 	return nil
 }
+
+// A scheduler that stops mid-batch (shutdown, the lead lost) gives back what it
+// claimed and did not send: another sends it at once, not after the lease.
+func TestStoppedSchedulerReleasesItsClaims(t *testing.T) {
+	u := storagetest.PostgresSchema(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	var scheds []*scheduler.Scheduler
+	for i := range 2 {
+		db, err := postgres.Open(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		eng := bot.New(crm.NewService(db, clock, crm.Config{}), bot.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		scheds = append(scheds, scheduler.New(eng, scheduler.Config{}))
+		if i > 0 {
+			continue
+		}
+		err = db.Update(ctx, func(tx crm.Tx) error {
+			for i := range 5 {
+				p, _ := json.Marshal(bot.Reply{Text: fmt.Sprintf("m%d", i)})
+				if _, err := tx.Enqueue(&crm.OutboxMessage{Key: fmt.Sprintf("nudge:%d:1", i), Target: crm.Identity(fmt.Sprintf("telegram:%d", i)),
+					Payload: p, Created: now, NotBefore: now}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	stuck := stuckNotifier{entered: make(chan struct{}, 1)}
+	rec := &countingNotifier{}
+	scheds[0].AddNotifier("telegram", stuck)
+	scheds[1].AddNotifier("telegram", rec)
+	dctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); scheds[0].Deliver(dctx, "telegram") }()
+	<-stuck.entered
+	stop()
+	<-done
+	if n, err := scheds[1].Deliver(ctx, "telegram"); err != nil || n != 5 || len(rec.sent) != 5 {
+		t.Fatalf("after the first scheduler stopped, the second sends %d (%v), want 5", n, err)
+	}
+}
