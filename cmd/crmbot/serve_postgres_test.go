@@ -86,7 +86,13 @@ func TestServeOnPostgres(t *testing.T) {
 	t.Setenv("SLACK_BOT_TOKEN", "")
 	t.Setenv("CRMBOT_HTTP_ADDR", "127.0.0.1:0")
 	t.Setenv("CRMBOT_NUDGE_SCHEDULE", "@every 1h")
-	base := "http://" + runServeOn(t, u)
+	addr := runServeOn(t, u)
+	base := "http://" + addr
+	// The container's HEALTHCHECK runs with serve's environment, CRMBOT_DB included.
+	t.Setenv("CRMBOT_DB", u)
+	if out, err := runCmd(t, "", "healthcheck", "--http", addr); err != nil {
+		t.Fatalf("healthcheck with CRMBOT_DB on PostgreSQL: %v\n%s", err, out)
+	}
 
 	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
 		t.Fatalf("/healthz: %d %q", code, body)
