@@ -80,6 +80,7 @@ func (c *config) openBackend(ctx context.Context, w io.Writer) (backend, *crm.Se
 		if err != nil {
 			return nil, nil, err
 		}
+		pg.ObserveTx(metrics.Tx)
 		return pgBackend{pg}, c.service(pg, nil), nil
 	}
 	db, svc, err := c.open(nil, true, w)

@@ -108,6 +108,11 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatalf("/readyz: %d %q", code, body)
 	}
 
+	// The transaction metrics are PostgreSQL's too.
+	if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, "crmbot_db_transaction_seconds") || !strings.Contains(body, "crmbot_database_bytes") {
+		t.Fatalf("/metrics on PostgreSQL: %d\n%s", code, body)
+	}
+
 	update := `{"update_id":7001,"message":{"message_id":1,"date":1700000000,"chat":{"id":42,"type":"private"},"from":{"id":42,"is_bot":false,"first_name":"Ana"},"text":"/help"}}`
 	req, _ := http.NewRequest(http.MethodPost, base+"/telegram/webhook", strings.NewReader(update))
 	req.Header.Set("Content-Type", "application/json")
