@@ -43,6 +43,13 @@ type Outbox interface {
 	// PendingOutbox returns pending messages for targets on platform whose NotBefore
 	// is not after t, earliest first.
 	PendingOutbox(platform string, t time.Time, limit int) ([]*OutboxMessage, error)
+	// ClaimOutbox is PendingOutbox for a sender that will send what it gets: each
+	// message returned is leased to by until until, and no other claim returns it
+	// before the lease ends or the message is updated (UpdateOutbox ends the lease).
+	// Two senders on one database (replicas; two leaders by mistake) thus never get
+	// the same message at once. A backend used by one process may return
+	// PendingOutbox: its one scheduler sends each platform's messages in one loop.
+	ClaimOutbox(platform string, t time.Time, by string, until time.Time, limit int) ([]*OutboxMessage, error)
 	// UpdateOutbox stores a changed message (state, attempts, NotBefore).
 	UpdateOutbox(m *OutboxMessage) error
 	// PruneOutbox deletes messages no longer pending created before t, at most limit

@@ -17,6 +17,47 @@ func (s *Service) PendingOutbox(ctx context.Context, platform string, now time.T
 	return out, err
 }
 
+// ClaimOutbox returns up to limit messages for platform due by now, leased to by for
+// lease (see Outbox.ClaimOutbox): what a sender is about to send. It reads first and
+// writes only when something is due, so an idle sender's polling writes nothing.
+func (s *Service) ClaimOutbox(ctx context.Context, platform string, now time.Time, by string, lease time.Duration, limit int) ([]*OutboxMessage, error) {
+	due, err := s.PendingOutbox(ctx, platform, now, 1)
+	if err != nil || len(due) == 0 {
+		return nil, err
+	}
+	var out []*OutboxMessage
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ClaimOutbox(platform, now, by, now.Add(lease), limit)
+		return err
+	})
+	return out, err
+}
+
+// ReleaseOutbox ends the leases of the claimed messages under keys that are still
+// pending (not sent, not given up), so that another sender may send them now. A
+// sender that stops mid-batch calls it for its batch.
+func (s *Service) ReleaseOutbox(ctx context.Context, keys []string) error {
+	return s.Store.Update(ctx, func(tx Tx) error {
+		for _, k := range keys {
+			cur, err := tx.OutboxMessage(k)
+			if ErrorCode(err) == ENOTFOUND {
+				continue // pruned
+			}
+			if err != nil {
+				return err
+			}
+			if cur.State != OutboxPending {
+				continue
+			}
+			if err := tx.UpdateOutbox(cur); err != nil { // unchanged: only the lease ends
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Delivery is the outcome of one attempt to send an outbox message.
 type Delivery struct {
 	// Err is the failure, short and free of secrets; "" when the platform accepted it.

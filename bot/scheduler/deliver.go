@@ -23,6 +23,12 @@ func (s *Scheduler) Poke() {
 	}
 }
 
+// deliveryLease is how long a claimed batch is this sender's alone (crm.Outbox's
+// ClaimOutbox): longer than sending a batch of 1000 takes under the platforms' rate
+// limits, so a second scheduler by mistake never sends a message in flight. A sender
+// that dies mid-batch delays the rest of its batch by at most this much.
+const deliveryLease = 10 * time.Minute
+
 // Deliver sends the messages pending for platform whose time has come, marking each
 // sent only after the platform accepted it. It returns how many were sent.
 //
@@ -37,7 +43,7 @@ func (s *Scheduler) Deliver(ctx context.Context, platform string) (int, error) {
 	if n == nil {
 		return 0, nil
 	}
-	batch, err := s.svc.PendingOutbox(ctx, platform, s.e.Now(), 1000)
+	batch, err := s.svc.ClaimOutbox(ctx, platform, s.e.Now(), s.claimant, deliveryLease, 1000)
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}
@@ -76,6 +82,20 @@ func (s *Scheduler) Deliver(ctx context.Context, platform string) (int, error) {
 		}(shard)
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		// Shutting down (or the lead lost) mid-batch: what was claimed and not sent
+		// goes back at once, rather than wait out the lease, for the next start or
+		// the next leader. A process killed outright leaves it to the lease.
+		keys := make([]string, len(batch))
+		for i, m := range batch {
+			keys[i] = m.Key
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := s.svc.ReleaseOutbox(rctx, keys); err != nil {
+			s.log.Warn("outbox: the claimed messages not sent stay leased until the lease ends", "err", err)
+		}
+	}
 	return sent, firstErr
 }
 

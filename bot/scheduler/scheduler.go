@@ -12,7 +12,9 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -84,12 +86,16 @@ type Scheduler struct {
 	notifiers map[string]bot.Notifier
 	order     []string // platforms in order of preference for reaching a person
 	wake      chan struct{}
+	// claimant names this scheduler on the outbox's leases: random per process, so
+	// two replicas' claims never pass for one.
+	claimant string
 }
 
 // New returns a scheduler for the engine's service.
 func New(e *bot.Engine, cfg Config) *Scheduler {
 	cfg.defaults()
-	return &Scheduler{e: e, svc: e.Service(), cfg: cfg, log: e.Logger(), notifiers: map[string]bot.Notifier{}, wake: make(chan struct{}, 1)}
+	return &Scheduler{e: e, svc: e.Service(), cfg: cfg, log: e.Logger(), notifiers: map[string]bot.Notifier{}, wake: make(chan struct{}, 1),
+		claimant: fmt.Sprintf("%016x", rand.Uint64())}
 }
 
 // AddNotifier registers the sender for a platform ("telegram", "slack", "console").

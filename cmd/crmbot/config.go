@@ -178,7 +178,9 @@ func (c *config) fileDir() string {
 }
 
 // postgresCommands run on a PostgreSQL database; the others work on a database file.
-var postgresCommands = map[string]bool{"chat": true}
+// healthcheck opens no database: a container's HEALTHCHECK runs it with serve's
+// environment, CRMBOT_DB included.
+var postgresCommands = map[string]bool{"chat": true, "serve": true, "healthcheck": true}
 
 // checkBackend refuses, before anything is opened, a command that cannot run on the
 // backend c.DB selects: the file tools (doctor, backup, restore) work on a bbolt file,

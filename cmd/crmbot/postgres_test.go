@@ -44,7 +44,7 @@ func TestFileCommandsRefusePostgres(t *testing.T) {
 		{[]string{"doctor", "--db", u}, "crmbot doctor works on the file backend"},
 		{[]string{"backup", "--db", u, "x.db"}, "crmbot backup works on the file backend"},
 		{[]string{"restore", "--db", u, "x.db"}, "crmbot restore works on the file backend"},
-		{[]string{"serve", "--db", u}, "crmbot serve does not run on PostgreSQL yet"},
+		{[]string{"export", "--db", u}, "crmbot export does not run on PostgreSQL yet"},
 	} {
 		out, err := runCmd(t, "", tc.args...)
 		if err == nil || !strings.Contains(err.Error()+out, tc.want) {

@@ -49,7 +49,7 @@ func TestReadyzOutboxStuckPerPlatform(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := httptest.NewRecorder()
-			readyz(db, &tc.probes, 15*time.Minute, func() time.Time { return now })(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			readyz(fileBackend{db}, &tc.probes, 15*time.Minute, func() time.Time { return now })(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 			if rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.body) {
 				t.Fatalf("got %d %q, want %d %q", rec.Code, rec.Body.String(), tc.code, tc.body)
 			}

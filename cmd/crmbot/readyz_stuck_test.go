@@ -29,7 +29,7 @@ func TestReadyzIgnoresPlatformsWithoutAdapter(t *testing.T) {
 	}
 	probes := []readiness{{"telegram", connected(true)}}
 	rec := httptest.NewRecorder()
-	readyz(db, &probes, 15*time.Minute, time.Now)(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	readyz(fileBackend{db}, &probes, 15*time.Minute, time.Now)(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != 200 {
 		t.Fatalf("/readyz with only Telegram running: %d %s", rec.Code, rec.Body.String())
 	}

@@ -41,7 +41,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := c.logger(stderr)
-	db, svc, err := c.open(nil, true, stderr)
+	db, svc, err := c.openBackend(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -54,12 +54,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db), DefaultLang: c.Lang, EmailBySMTP: mailer != nil})
+	eng := bot.New(svc, bot.Options{Logger: log, Admins: c.Admins, DigestIdleDays: c.Sched.IdleDays, Reports: reportOptions(db.File()), DefaultLang: c.Lang, EmailBySMTP: mailer != nil})
 	sched := scheduler.New(eng, c.Sched)
 	if mailer != nil {
 		sched.AddNotifier(crm.EmailPlatform, mailer)
 	}
-	db.ObserveTx(metrics.Tx)
 	stuck, err := durationEnv("CRMBOT_OUTBOX_STUCK", 15*time.Minute)
 	if err != nil {
 		return err
@@ -74,7 +73,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	inbox := db.Inbox(storage.InboxOptions{Retention: retention})
+	inbox := db.Inbox(retention)
 	metrics.Gauge("crmbot_inbox_pending", "Platform updates and events accepted and not yet handled.", func() float64 {
 		n, _ := inbox.Len()
 		return float64(n)
@@ -98,8 +97,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer ln.Close()
 	// Without the admin socket (a path longer than a socket name may be, a
 	// read-only directory) the bot still runs; only live backups are lost.
-	adm, err := listenAdmin(db)
-	if err != nil {
+	var adm net.Listener
+	if file := db.File(); file == nil {
+		log.Info("no admin socket and no scheduled backups on PostgreSQL: back it up with its own tools (pg_dump)")
+	} else if adm, err = listenAdmin(file); err != nil {
 		log.Warn("no admin socket: crmbot backup cannot copy the running database", "err", err)
 	} else {
 		defer adm.Close() // removes the socket file when serve ends before serving it
@@ -115,6 +116,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	var names []string
+	elect := electorFor(db)
+	var leaderOnly []func(context.Context) error // what runs on the leader alone, beside the scheduler
 	if tc, ok := telegram.ConfigFromEnv(os.Getenv); ok {
 		tc.Commands = eng.Commands()
 		tc.Menus = eng.CommandMenus()
@@ -128,8 +131,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			mux.Handle("POST "+telegram.WebhookPath, tg.WebhookHandler())
 		}
 		sched.AddNotifier("telegram", tg)
-		probes = append(probes, readiness{"telegram", tg})
-		g.Go(func() error { return tg.Run(ctx) })
+		if tc.WebhookURL == "" && db.File() == nil {
+			// Telegram serves long polling to one consumer: with replicas on
+			// PostgreSQL, only the leader polls, and a replica standing by is ready.
+			leaderOnly = append(leaderOnly, tg.Run)
+			probes = append(probes, readiness{"telegram", pollingProbe{tg, elect}})
+			log.Info("telegram: long polling on PostgreSQL: only the scheduler leader polls; set TELEGRAM_WEBHOOK_URL to let every replica take updates")
+		} else {
+			probes = append(probes, readiness{"telegram", tg})
+			g.Go(func() error { return tg.Run(ctx) })
+		}
 		names = append(names, "telegram")
 	}
 	if err := serveSlack(ctx, g, mux, eng, inbox, sched, log, grace, &names, &probes); err != nil {
@@ -138,12 +149,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(names) == 0 {
 		return stop(errors.New("no adapter is configured: set TELEGRAM_BOT_TOKEN (Telegram) or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack); see README.md. For the terminal, run crmbot chat"))
 	}
-	g.Go(func() error { return runScheduler(ctx, sched, c.NudgeSchedule, log) })
+	// Several replicas may share a PostgreSQL database: only the leader scans and
+	// delivers. On a file this process always leads.
+	g.Go(func() error {
+		return whileLeader(ctx, elect, leaderEvery, time.After, log, func(ctx context.Context) error {
+			g, ctx := errgroup.WithContext(ctx)
+			g.Go(func() error { return runScheduler(ctx, sched, c.NudgeSchedule, log) })
+			for _, run := range leaderOnly {
+				g.Go(func() error { return run(ctx) })
+			}
+			return g.Wait()
+		})
+	})
 	g.Go(func() error { maintain(ctx, db, inbox, log); return nil })
-	if adm != nil {
-		g.Go(func() error { return serveAdmin(ctx, adm, db, log) })
+	if file := db.File(); file != nil {
+		if adm != nil {
+			g.Go(func() error { return serveAdmin(ctx, adm, file, log) })
+		}
+		g.Go(func() error { return backups.run(ctx, file, time.Now, time.After, log.Info) })
 	}
-	g.Go(func() error { return backups.run(ctx, db, time.Now, time.After, log.Info) })
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	g.Go(func() error {
@@ -159,7 +183,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return srv.Shutdown(sctx)
 	})
 	onServing(ln.Addr().String())
-	log.Info("crmbot serving", "version", version, "adapters", names, "http", ln.Addr().String(), "db", c.DB)
+	log.Info("crmbot serving", "version", version, "adapters", names, "http", ln.Addr().String(), "db", c.dbLabel())
 	err = g.Wait()
 	if errors.Is(err, context.Canceled) {
 		err = nil
@@ -175,11 +199,11 @@ var onServing = func(addr string) {}
 // within hours (Telegram keeps updates 24 h; Slack retries within 2 h, a day with
 // delayed events), so a week is ample. It also prunes the inbox's ids past its
 // retention (Accept prunes a slice as it goes; this catches up after a quiet spell).
-func maintain(ctx context.Context, db *storage.DB, inbox *storage.Inbox, log *slog.Logger) {
+func maintain(ctx context.Context, db backend, inbox serveInbox, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := db.PruneIdempotency(time.Now().Add(-7 * 24 * time.Hour)); err != nil {
+		if n, err := db.PruneIdempotency(ctx, time.Now().Add(-7*24*time.Hour)); err != nil {
 			log.Error("prune idempotency keys", "err", err)
 		} else if n > 0 {
 			log.Debug("pruned idempotency keys", "count", n)
@@ -211,12 +235,12 @@ type readiness struct {
 }
 
 // probeWrite is readyz's write check; tests replace it to inject a full disk.
-var probeWrite = func(ctx context.Context, db *storage.DB) error { return db.ProbeWrite(ctx) }
+var probeWrite = func(ctx context.Context, db backend) error { return db.ProbeWrite(ctx) }
 
 // readyz is readiness: the database accepts a write, every adapter is connected,
 // and the outbox is not stuck (no pending message for a platform with a running
 // adapter has been due for longer than stuck). It answers 503 with the first reason otherwise.
-func readyz(db *storage.DB, probes *[]readiness, stuck time.Duration, now func() time.Time) http.HandlerFunc {
+func readyz(db backend, probes *[]readiness, stuck time.Duration, now func() time.Time) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fail := func(format string, args ...any) {
@@ -234,7 +258,7 @@ func readyz(db *storage.DB, probes *[]readiness, stuck time.Duration, now func()
 				return
 			}
 		}
-		h, err := db.Outbox()
+		h, err := db.OutboxHealth(r.Context())
 		if err != nil {
 			fail("outbox unreadable: %v", err)
 			return
@@ -253,14 +277,14 @@ func readyz(db *storage.DB, probes *[]readiness, stuck time.Duration, now func()
 }
 
 // registerGauges exposes the values read at each scrape.
-func registerGauges(db *storage.DB, now func() time.Time) {
-	metrics.Gauge("crmbot_database_bytes", "Size of the database file.", func() float64 { return float64(db.FileSize()) })
+func registerGauges(db backend, now func() time.Time) {
+	metrics.Gauge("crmbot_database_bytes", "Size of the database (the file, or the PostgreSQL database).", func() float64 { return float64(db.Size()) })
 	metrics.Gauge("crmbot_outbox_pending", "Outbox messages waiting to be sent.", func() float64 {
-		h, _ := db.Outbox()
+		h, _ := db.OutboxHealth(context.Background())
 		return float64(h.Pending)
 	})
 	metrics.Gauge("crmbot_outbox_oldest_due_age_seconds", "How long the oldest due pending outbox message has waited (0 when none).", func() float64 {
-		h, _ := db.Outbox()
+		h, _ := db.OutboxHealth(context.Background())
 		if h.OldestDue.IsZero() || h.OldestDue.After(now()) {
 			return 0
 		}

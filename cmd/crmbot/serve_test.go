@@ -20,8 +20,6 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-
-	"crmbot/storage"
 )
 
 // fakeTelegram answers the Bot API calls serve makes at start with success, and
@@ -157,8 +155,8 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	}
 
 	// A full disk: every write fails. Liveness stays, readiness goes.
-	probeWrite = func(context.Context, *storage.DB) error { return syscall.ENOSPC }
-	t.Cleanup(func() { probeWrite = func(ctx context.Context, db *storage.DB) error { return db.ProbeWrite(ctx) } })
+	probeWrite = func(context.Context, backend) error { return syscall.ENOSPC }
+	t.Cleanup(func() { probeWrite = func(ctx context.Context, db backend) error { return db.ProbeWrite(ctx) } })
 	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "no space left") {
 		t.Fatalf("/readyz with a full disk: %d %q", code, body)
 	}

@@ -34,7 +34,13 @@ type DB struct {
 	retries int
 	// retried counts the transactions run again, for metrics and benchmarks.
 	retried atomic.Int64
+	// observe, when set, is told each View's and Update's duration (metrics).
+	observe func(write bool, d time.Duration)
 }
+
+// ObserveTx makes every View and Update report its duration to f (metrics), an
+// Update's retries included. Call it before the database is in use.
+func (db *DB) ObserveTx(f func(write bool, d time.Duration)) { db.observe = f }
 
 // Retried returns how many times an Update has run its fn again after a serialization
 // failure or deadlock since Open.
@@ -96,6 +102,9 @@ func (db *DB) View(ctx context.Context, fn func(crm.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if db.observe != nil {
+		defer func(t time.Time) { db.observe(false, time.Since(t)) }(time.Now())
+	}
 	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }
 
@@ -109,6 +118,9 @@ func (db *DB) View(ctx context.Context, fn func(crm.Tx) error) error {
 func (db *DB) Update(ctx context.Context, fn func(crm.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if db.observe != nil {
+		defer func(t time.Time) { db.observe(true, time.Since(t)) }(time.Now())
 	}
 	opts := pgx.TxOptions{IsoLevel: pgx.Serializable}
 	backoff := time.Millisecond
