@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,7 +27,18 @@ type InboxOptions struct {
 	// Retention is how long an accepted id is remembered; DefaultInboxRetention when
 	// 0. Entries with a body not yet done are kept whatever their age: they are work.
 	Retention time.Duration
+	// Replica names this process among the replicas sharing the database (the host
+	// name when ""): an entry it was handed is its own to handle, also after its own
+	// restart, while the claim lasts.
+	Replica string
+	// Lease is how long a claim keeps other replicas off an entry;
+	// DefaultInboxLease when 0. A replica that dies mid-message leaves its entries to
+	// the others once it passes.
+	Lease time.Duration
 }
+
+// DefaultInboxLease is how long an entry handed to one replica is kept from the others.
+const DefaultInboxLease = 2 * time.Minute
 
 // Inbox is the PostgreSQL side of the adapters' durable inbox (bot.Inbox), in the
 // tables of migration 0005. It is safe for concurrent use, also by several
@@ -33,6 +46,8 @@ type InboxOptions struct {
 type Inbox struct {
 	db        *DB
 	retention time.Duration
+	replica   string
+	lease     time.Duration
 }
 
 // Inbox returns the database's inbox.
@@ -40,13 +55,20 @@ func (db *DB) Inbox(opts InboxOptions) *Inbox {
 	if opts.Retention <= 0 {
 		opts.Retention = DefaultInboxRetention
 	}
-	return &Inbox{db: db, retention: opts.Retention}
+	if opts.Lease <= 0 {
+		opts.Lease = DefaultInboxLease
+	}
+	if opts.Replica == "" {
+		opts.Replica, _ = os.Hostname()
+	}
+	return &Inbox{db: db, retention: opts.Retention, replica: opts.Replica, lease: opts.Lease}
 }
 
 // Accept stores items from source, and cursor (unless "") as the source's cursor, in
 // one transaction. It returns what to handle: every item not seen before (a Transient
 // one with Seq 0) and every item seen whose entry is not done (a redelivery; the
-// caller skips the Seqs it is handling). It prunes a slice of the expired ids.
+// caller skips the Seqs it is handling) unless another replica holds its claim. What
+// it returns, it claims for this replica. It prunes a slice of the expired ids.
 func (in *Inbox) Accept(ctx context.Context, source string, items []crm.InboxItem, cursor string) ([]crm.InboxEntry, error) {
 	if source == "" {
 		return nil, fmt.Errorf("inbox: empty source")
@@ -61,19 +83,26 @@ func (in *Inbox) Accept(ctx context.Context, source string, items []crm.InboxIte
 		t := x.(*tx)
 		out = out[:0] // fn may run again
 		now := tk(in.db.now())
+		until := tk(in.db.now().Add(in.lease))
 		for i := range items {
 			it := &items[i]
 			var (
-				seq  int64
-				body []byte
-				done bool
+				seq     int64
+				body    []byte
+				done    bool
+				by      string
+				claimed int64
 			)
-			err := t.q.QueryRow(t.ctx, `SELECT seq, body, done FROM inbox WHERE source = $1 AND id = $2`,
-				source, it.ID).Scan(&seq, &body, &done)
+			err := t.q.QueryRow(t.ctx, `SELECT seq, body, done, claimed_by, claimed_until FROM inbox WHERE source = $1 AND id = $2 FOR UPDATE`,
+				source, it.ID).Scan(&seq, &body, &done, &by, &claimed)
 			if err == nil {
-				if !done {
-					out = append(out, crm.InboxEntry{Seq: uint64(seq), ID: it.ID, Body: body})
+				if done || by != in.replica && claimed > now {
+					continue // handled, or being handled by another replica
 				}
+				if _, err := t.q.Exec(t.ctx, `UPDATE inbox SET claimed_by = $2, claimed_until = $3 WHERE seq = $1`, seq, in.replica, until); err != nil {
+					return err
+				}
+				out = append(out, crm.InboxEntry{Seq: uint64(seq), ID: it.ID, Body: body})
 				continue
 			}
 			if !errors.Is(err, pgx.ErrNoRows) {
@@ -88,8 +117,9 @@ func (in *Inbox) Accept(ctx context.Context, source string, items []crm.InboxIte
 			} else if it.Body == nil {
 				stored = []byte{}
 			}
-			if _, err := t.q.Exec(t.ctx, `INSERT INTO inbox (seq, source, id, body, accepted_at, done) VALUES ($1, $2, $3, $4, $5, $6)`,
-				seq, source, it.ID, stored, now, it.Transient); err != nil {
+			if _, err := t.q.Exec(t.ctx, `INSERT INTO inbox (seq, source, id, body, accepted_at, done, claimed_by, claimed_until)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				seq, source, it.ID, stored, now, it.Transient, in.replica, until); err != nil {
 				return err
 			}
 			e := crm.InboxEntry{Seq: uint64(seq), ID: it.ID, Body: it.Body}
@@ -113,11 +143,17 @@ func (in *Inbox) Accept(ctx context.Context, source string, items []crm.InboxIte
 	return out, nil
 }
 
-// Pending returns the entries of source not yet done, in arrival order; markers
-// without a body (requests that cannot be replayed) are left out.
+// Pending returns the entries of source not yet done, in arrival order, and claims
+// them for this replica; markers without a body (requests that cannot be replayed)
+// are left out, and so are entries another replica holds a claim on.
 func (in *Inbox) Pending(ctx context.Context, source string) ([]crm.InboxEntry, error) {
-	rows, err := in.db.pool.Query(ctx, `SELECT seq, id, body FROM inbox WHERE source = $1 AND NOT done
-		AND length(body) > 0 ORDER BY seq`, source)
+	now := in.db.now()
+	rows, err := in.db.pool.Query(ctx, `WITH mine AS (
+			SELECT seq FROM inbox WHERE source = $1 AND NOT done AND length(body) > 0
+				AND (claimed_by = $2 OR claimed_until <= $3)
+			ORDER BY seq FOR UPDATE SKIP LOCKED)
+		UPDATE inbox i SET claimed_by = $2, claimed_until = $4 FROM mine WHERE i.seq = mine.seq
+		RETURNING i.seq, i.id, i.body`, source, in.replica, tk(now), tk(now.Add(in.lease)))
 	if err != nil {
 		return nil, fmt.Errorf("inbox: pending of %s: %w", source, classify(ctx, err))
 	}
@@ -131,6 +167,7 @@ func (in *Inbox) Pending(ctx context.Context, source string) ([]crm.InboxEntry, 
 	if err != nil {
 		return nil, fmt.Errorf("inbox: pending of %s: %w", source, classify(ctx, err))
 	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Seq < out[b].Seq }) // UPDATE returns in no order
 	return out, nil
 }
 
