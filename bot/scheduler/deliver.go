@@ -23,7 +23,7 @@ func (s *Scheduler) Poke() {
 	}
 }
 
-// deliveryLease is how long a claimed batch is this sender's alone (crm.Outbox's
+// deliveryLease is the default of Config.DeliveryLease, how long a claimed batch is this sender's alone (crm.Outbox's
 // ClaimOutbox): longer than sending a batch of 1000 takes under the platforms' rate
 // limits, so a second scheduler by mistake never sends a message in flight. A sender
 // that dies mid-batch delays the rest of its batch by at most this much.
@@ -43,7 +43,7 @@ func (s *Scheduler) Deliver(ctx context.Context, platform string) (int, error) {
 	if n == nil {
 		return 0, nil
 	}
-	batch, err := s.svc.ClaimOutbox(ctx, platform, s.e.Now(), s.claimant, deliveryLease, 1000)
+	batch, err := s.svc.ClaimOutbox(ctx, platform, s.e.Now(), s.claimant, s.cfg.DeliveryLease, 1000)
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}

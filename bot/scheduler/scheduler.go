@@ -48,6 +48,9 @@ type Config struct {
 	// Workers is how many messages a platform sends at once (each to a different
 	// chat, so per-chat order holds). Default 16.
 	Workers int
+	// DeliveryLease is how long a claimed batch is this sender's alone; a sender that
+	// dies mid-batch delays the rest of it by at most this much. Default 10m.
+	DeliveryLease time.Duration
 }
 
 func (c *Config) defaults() {
@@ -71,6 +74,9 @@ func (c *Config) defaults() {
 	}
 	if c.Workers == 0 {
 		c.Workers = 16
+	}
+	if c.DeliveryLease == 0 {
+		c.DeliveryLease = deliveryLease
 	}
 }
 

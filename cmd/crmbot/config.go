@@ -92,6 +92,13 @@ func (c *config) parse(fs *flag.FlagSet, args []string) error {
 		}
 		c.Sched.Grace = d
 	}
+	if v := os.Getenv("CRMBOT_OUTBOX_LEASE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("CRMBOT_OUTBOX_LEASE: %q: want a duration like 10m", v)
+		}
+		c.Sched.DeliveryLease = d
+	}
 	for name, dst := range map[string]*int{"CRMBOT_ESCALATE_AFTER": &c.Sched.EscalateAfter, "CRMBOT_IDLE_DAYS": &c.Sched.IdleDays} {
 		if v := os.Getenv(name); v != "" {
 			var n int
