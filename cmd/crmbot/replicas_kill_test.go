@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"crmbot/bot"
+	"crmbot/crm"
+	"crmbot/storage/postgres"
+	"crmbot/storage/storagetest"
+)
+
+// recordingTelegram is a fake Bot API in webhook mode shared by every replica. It
+// counts each sendMessage it answered, per chat and text. The first sendMessage it
+// receives is held (not answered, not counted) until hold is released: the leader
+// is then in the middle of its run.
+type recordingTelegram struct {
+	mu      sync.Mutex
+	sent    map[string]int // "chat|text" -> times answered
+	held    chan struct{}  // closed when the first send arrives
+	release chan struct{}  // closed by the test after the kill
+	once    sync.Once
+}
+
+func (f *recordingTelegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/getMe"):
+		io.WriteString(w, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"crm","username":"crm_bot"}}`)
+	case strings.HasSuffix(r.URL.Path, "/sendMessage"):
+		r.ParseForm()
+		first := false
+		f.once.Do(func() { first = true; close(f.held) })
+		if first {
+			<-f.release
+			http.Error(w, "the sender died", http.StatusBadGateway)
+			return
+		}
+		f.mu.Lock()
+		f.sent[r.PostForm.Get("chat_id")+"|"+r.PostForm.Get("text")]++
+		f.mu.Unlock()
+		io.WriteString(w, `{"ok":true,"result":{"message_id":9,"date":1,"chat":{"id":42,"type":"private"}}}`)
+	default:
+		io.WriteString(w, `{"ok":true,"result":true}`)
+	}
+}
+
+func (f *recordingTelegram) snapshot() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := make(map[string]int, len(f.sent))
+	for k, v := range f.sent {
+		m[k] = v
+	}
+	return m
+}
+
+// serveProc is one `crmbot serve` process.
+type serveProc struct {
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	addr string
+}
+
+var servingAddr = regexp.MustCompile(`crmbot serving.*http=(127\.0\.0\.1:\d+)`)
+
+// waitFor polls cond every 50 ms up to d; a bound on waiting for other processes,
+// not a sleep that assumes their timing.
+func waitFor(d time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
+
+// Three `crmbot serve` processes on one PostgreSQL schema, Telegram in webhook mode
+// against one fake: the leader is killed (SIGKILL) in the middle of sending its
+// nudges and digests; another replica takes the lead, and every message due is
+// answered at the fake exactly once. The same update posted to two replicas is
+// handled once.
+func TestReplicasKillTheLeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three crmbot processes")
+	}
+	u := storagetest.PostgresSchema(t)
+	ctx := context.Background()
+
+	// The team, its schedules and follow-ups overdue, seeded before any replica starts.
+	now := time.Now().UTC()
+	past := now.Add(-10 * 24 * time.Hour)
+	db, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := crm.NewService(db, func() time.Time { return past }, crm.Config{})
+	eng := bot.New(svc, bot.Options{Clock: func() time.Time { return past }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	adm, err := svc.EnsureAdmin(ctx, "telegram:1", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	say := func(who crm.Identity, text string) string {
+		var out []string
+		for _, r := range eng.Handle(ctx, bot.Request{Identity: who, Text: text}) {
+			out = append(out, r.Text)
+		}
+		return strings.Join(out, "\n")
+	}
+	always := crm.WorkSchedule{Start: 0, End: 24 * 60, Days: [7]bool{true, true, true, true, true, true, true}}
+	digestAt := crm.FormatClock(now.Hour()*60 + now.Minute()) // due this minute
+	managers := map[string]string{"2": "Ana Horvat", "3": "Iva Kovač", "4": "Luka Babić"}
+	for chat, name := range managers {
+		say("telegram:1", fmt.Sprintf("/team add %s manager corporate UTC telegram:%s", name, chat))
+		users, err := svc.Users(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, usr := range users {
+			if usr.Name == name {
+				if _, err := svc.SetSchedule(ctx, crm.Op{Actor: adm}, usr.ID, &always, &digestAt); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		say(crm.Identity("telegram:"+chat), "/new Marko Đurić, Acme d.o.o.")
+		say(crm.Identity("telegram:"+chat), "/new Petra Kos, Beta d.o.o.")
+	}
+	db.Close()
+
+	bin := filepath.Join(t.TempDir(), "crmbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	tg := &recordingTelegram{sent: map[string]int{}, held: make(chan struct{}), release: make(chan struct{})}
+	fake := httptest.NewServer(tg)
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(tg.release) }) }
+	t.Cleanup(fake.Close)
+	t.Cleanup(release)
+
+	env := append(os.Environ(),
+		"CRMBOT_DB="+u,
+		"TELEGRAM_BOT_TOKEN=123456:SECRET-half-of-the-token",
+		"TELEGRAM_API_ENDPOINT="+fake.URL+"/bot%s/%s",
+		"TELEGRAM_WEBHOOK_URL=https://crm.example.com/telegram/webhook",
+		"TELEGRAM_WEBHOOK_SECRET=hook-secret",
+		"SLACK_BOT_TOKEN=",
+		"CRMBOT_HTTP_ADDR=127.0.0.1:0",
+		"CRMBOT_NUDGE_SCHEDULE=@every 1s",
+		"CRMBOT_OUTBOX_LEASE=3s",
+	)
+	var procs []*serveProc
+	for i := range 3 {
+		p := &serveProc{logs: &syncBuffer{}}
+		p.cmd = exec.Command(bin, "serve")
+		p.cmd.Env = env
+		p.cmd.Dir = t.TempDir()
+		p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+			if strings.Contains(p.logs.String(), "SECRET-half") {
+				t.Errorf("replica %d logs the token", i)
+			}
+			if t.Failed() {
+				t.Logf("replica %d:\n%s", i, p.logs.String())
+			}
+		})
+		procs = append(procs, p)
+	}
+	for i, p := range procs {
+		if !waitFor(60*time.Second, func() bool { return servingAddr.MatchString(p.logs.String()) }) {
+			t.Fatalf("replica %d does not serve:\n%s", i, p.logs.String())
+		}
+		p.addr = servingAddr.FindStringSubmatch(p.logs.String())[1]
+	}
+
+	// The leader starts sending; its first message is held at the fake: kill it there.
+	select {
+	case <-tg.held:
+	case <-time.After(60 * time.Second): // a bound on a wait for an event
+		t.Fatal("no replica sends anything")
+	}
+	leaderOf := func(skip int) int {
+		for i, p := range procs {
+			if i != skip && strings.Contains(p.logs.String(), "leading: this replica runs the scheduler") {
+				return i
+			}
+		}
+		return -1
+	}
+	dead := leaderOf(-1)
+	if dead < 0 {
+		t.Fatal("a message is being sent but no replica says it leads")
+	}
+	if err := procs[dead].cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	procs[dead].cmd.Wait()
+	killed := time.Now()
+	release()
+
+	next := -1
+	if !waitFor(60*time.Second, func() bool { next = leaderOf(dead); return next >= 0 }) {
+		t.Fatal("no replica takes the lead after the kill")
+	}
+	takeover := time.Since(killed)
+
+	// Every chat gets its digest and its two nudges; nothing arrives twice.
+	complete := func() bool {
+		per := map[string]int{}
+		for k := range tg.snapshot() {
+			chat, _, _ := strings.Cut(k, "|")
+			per[chat]++
+		}
+		for chat := range managers {
+			if per[chat] < 3 {
+				return false
+			}
+		}
+		return true
+	}
+	ok := waitFor(60*time.Second, complete)
+	seen := tg.snapshot()
+	var lines []string
+	for k, n := range seen {
+		lines = append(lines, fmt.Sprintf("%d× %q", n, k))
+		if n != 1 {
+			t.Errorf("sent %d times: %q", n, k)
+		}
+	}
+	sort.Strings(lines)
+	if !ok {
+		t.Fatalf("not every nudge and digest arrived after the kill; seen:\n%s", strings.Join(lines, "\n"))
+	}
+	t.Logf("replica %d killed mid-run; replica %d leads %v later; at the fake:\n%s", dead, next, takeover.Round(time.Millisecond), strings.Join(lines, "\n"))
+}
