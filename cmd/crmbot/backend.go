@@ -56,7 +56,10 @@ func (b fileBackend) Inbox(retention time.Duration) serveInbox {
 func (b fileBackend) File() *storage.DB { return b.DB }
 
 // pgBackend is a PostgreSQL database shared by every replica.
-type pgBackend struct{ *postgres.DB }
+type pgBackend struct {
+	*postgres.DB
+	replica string // this process's name on inbox claims ("": the host name)
+}
 
 func (b pgBackend) OutboxHealth(ctx context.Context) (storage.OutboxHealth, error) {
 	h, err := b.DB.Outbox(ctx)
@@ -69,7 +72,7 @@ func (b pgBackend) Size() int64 {
 	return b.DB.Size(ctx)
 }
 func (b pgBackend) Inbox(retention time.Duration) serveInbox {
-	return b.DB.Inbox(postgres.InboxOptions{Retention: retention})
+	return b.DB.Inbox(postgres.InboxOptions{Retention: retention, Replica: b.replica})
 }
 func (b pgBackend) File() *storage.DB { return nil }
 
@@ -81,7 +84,7 @@ func (c *config) openBackend(ctx context.Context, w io.Writer) (backend, *crm.Se
 			return nil, nil, err
 		}
 		pg.ObserveTx(metrics.Tx)
-		return pgBackend{pg}, c.service(pg, nil), nil
+		return pgBackend{pg, c.Replica}, c.service(pg, nil), nil
 	}
 	db, svc, err := c.open(nil, true, w)
 	if err != nil {

@@ -33,6 +33,10 @@ type config struct {
 	// TimeZone is the zone of users created without one (CRMBOT_TIMEZONE, else the
 	// server's).
 	TimeZone string
+	// Replica names this process on the PostgreSQL inbox's claims (CRMBOT_REPLICA,
+	// else the host name): replicas sharing a host need names of their own, or an
+	// update retried through another of them is handled by both.
+	Replica string
 	// The scheduler.
 	NudgeSchedule string
 	Sched         scheduler.Config
@@ -80,6 +84,7 @@ func (c *config) parse(fs *flag.FlagSet, args []string) error {
 	for _, a := range strings.FieldsFunc(os.Getenv("CRMBOT_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		c.Admins = append(c.Admins, crm.Identity(a))
 	}
+	c.Replica = os.Getenv("CRMBOT_REPLICA")
 	c.NudgeSchedule = env("CRMBOT_NUDGE_SCHEDULE", "@every 1m")
 	c.Sched.HeadChannel = crm.Identity(os.Getenv("CRMBOT_HEAD_CHANNEL"))
 	c.Sched.HeadDigestAt = os.Getenv("CRMBOT_HEAD_DIGEST_AT")

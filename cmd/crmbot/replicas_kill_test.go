@@ -33,6 +33,7 @@ type recordingTelegram struct {
 	held    chan struct{}  // closed when the first send arrives
 	release chan struct{}  // closed by the test after the kill
 	once    sync.Once
+	first   string // the held message, "chat|text"
 }
 
 func (f *recordingTelegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -43,7 +44,11 @@ func (f *recordingTelegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(r.URL.Path, "/sendMessage"):
 		r.ParseForm()
 		first := false
-		f.once.Do(func() { first = true; close(f.held) })
+		f.once.Do(func() {
+			first = true
+			f.first = r.PostForm.Get("chat_id") + "|" + r.PostForm.Get("text")
+			close(f.held)
+		})
 		if first {
 			<-f.release
 			http.Error(w, "the sender died", http.StatusBadGateway)
@@ -123,6 +128,9 @@ func TestReplicasKillTheLeader(t *testing.T) {
 	always := crm.WorkSchedule{Start: 0, End: 24 * 60, Days: [7]bool{true, true, true, true, true, true, true}}
 	digestAt := crm.FormatClock(now.Hour()*60 + now.Minute()) // due this minute
 	managers := map[string]string{"2": "Ana Horvat", "3": "Iva Kovač", "4": "Luka Babić"}
+	// Five interests: a head is told of at most five unanswered inquiries per pass
+	// (scheduler.Config.PerPerson), the rest a quarter of an hour later.
+	owns := map[string]int{"2": 2, "3": 2, "4": 1}
 	for chat, name := range managers {
 		say("telegram:1", fmt.Sprintf("/team add %s manager corporate UTC telegram:%s", name, chat))
 		users, err := svc.Users(ctx)
@@ -137,9 +145,12 @@ func TestReplicasKillTheLeader(t *testing.T) {
 			}
 		}
 		say(crm.Identity("telegram:"+chat), "/new Marko Đurić, Acme d.o.o.")
-		say(crm.Identity("telegram:"+chat), "/new Petra Kos, Beta d.o.o.")
+		if owns[chat] == 2 {
+			say(crm.Identity("telegram:"+chat), "/new Petra Kos, Beta d.o.o.")
+		}
 	}
-	db.Close()
+	t.Cleanup(func() { db.Close() })
+	check := crm.NewService(db, time.Now, crm.Config{})
 
 	bin := filepath.Join(t.TempDir(), "crmbot")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -167,7 +178,8 @@ func TestReplicasKillTheLeader(t *testing.T) {
 	for i := range 3 {
 		p := &serveProc{logs: &syncBuffer{}}
 		p.cmd = exec.Command(bin, "serve")
-		p.cmd.Env = env
+		// Processes on one host: each needs its own name on inbox claims.
+		p.cmd.Env = append(env, fmt.Sprintf("CRMBOT_REPLICA=replica-%d", i))
 		p.cmd.Dir = t.TempDir()
 		p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 		if err := p.cmd.Start(); err != nil {
@@ -223,15 +235,22 @@ func TestReplicasKillTheLeader(t *testing.T) {
 	}
 	takeover := time.Since(killed)
 
-	// Every chat gets its digest and its two nudges; nothing arrives twice.
+	// Every chat gets its digest and its nudges, and the outbox is drained of all
+	// that is due (a message is pending until the fake accepted it); nothing
+	// arrives twice.
+	var left []*crm.OutboxMessage
 	complete := func() bool {
+		var err error
+		if left, err = check.PendingOutbox(ctx, "telegram", time.Now(), 10); err != nil || len(left) > 0 {
+			return false
+		}
 		per := map[string]int{}
 		for k := range tg.snapshot() {
 			chat, _, _ := strings.Cut(k, "|")
 			per[chat]++
 		}
 		for chat := range managers {
-			if per[chat] < 3 {
+			if per[chat] < 1+3*owns[chat] {
 				return false
 			}
 		}
@@ -247,8 +266,77 @@ func TestReplicasKillTheLeader(t *testing.T) {
 		}
 	}
 	sort.Strings(lines)
+	for _, m := range left {
+		t.Errorf("still due in the outbox: %s to %s, %s since %s", m.Key, m.Target, m.State, m.NotBefore)
+	}
 	if !ok {
+		t.Logf("held at the fake when the leader died: %q", tg.first)
 		t.Fatalf("not every nudge and digest arrived after the kill; seen:\n%s", strings.Join(lines, "\n"))
 	}
+	for chat, name := range managers {
+		digests, nudges, notes, firsts := 0, 0, 0, 0
+		for k, n := range seen {
+			c, text, _ := strings.Cut(k, "|")
+			switch {
+			case c != chat:
+			case strings.HasPrefix(text, "Good morning, "+name+"."):
+				digests += n
+			case strings.HasPrefix(text, "⏰ #"):
+				nudges += n
+			case strings.HasPrefix(text, "#") && strings.Contains(text, "your head was told"):
+				notes += n
+			case strings.HasPrefix(text, "⏱ #"):
+				firsts += n
+			default:
+				t.Errorf("unexpected message to %s: %q", chat, text)
+			}
+		}
+		if n := owns[chat]; digests != 1 || nudges != n || notes != n || firsts != n {
+			t.Errorf("%s got %d digests, %d nudges, %d escalation notes, %d first-response notes; want 1 and %d of each", name, digests, nudges, notes, firsts, n)
+		}
+	}
+	t.Logf("held at the fake when the leader died: %q", tg.first)
 	t.Logf("replica %d killed mid-run; replica %d leads %v later; at the fake:\n%s", dead, next, takeover.Round(time.Millisecond), strings.Join(lines, "\n"))
+
+	// One update delivered to two replicas (a retry through the load balancer) is
+	// handled once: one interest stored, one answer at the fake.
+	var live []*serveProc
+	for i, p := range procs {
+		if i != dead {
+			live = append(live, p)
+		}
+	}
+	update := `{"update_id":9001,"message":{"message_id":5,"date":1700000000,"chat":{"id":2,"type":"private"},"from":{"id":2,"is_bot":false,"first_name":"Ana"},"text":"/new Zoran Car, Gamma d.o.o."}}`
+	for _, p := range live {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+p.addr+"/telegram/webhook", strings.NewReader(update))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "hook-secret")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("webhook at %s: %d", p.addr, resp.StatusCode)
+		}
+	}
+	answers := func() (n int, texts []string) {
+		for k, c := range tg.snapshot() {
+			if chat, text, _ := strings.Cut(k, "|"); chat == "2" && strings.Contains(text, "Gamma") {
+				n += c
+				texts = append(texts, text)
+			}
+		}
+		return n, texts
+	}
+	if !waitFor(60*time.Second, func() bool { n, _ := answers(); return n > 0 }) {
+		t.Fatal("no answer to the update posted to two replicas")
+	}
+	found, err := check.Find(ctx, adm, "Gamma", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, texts := answers(); n != 1 || len(found) != 1 {
+		t.Errorf("the update posted to two replicas: %d answers %q, %d interests stored; want 1 and 1", n, texts, len(found))
+	}
 }
