@@ -126,13 +126,26 @@ func TestReplicasKillTheLeader(t *testing.T) {
 		return strings.Join(out, "\n")
 	}
 	always := crm.WorkSchedule{Start: 0, End: 24 * 60, Days: [7]bool{true, true, true, true, true, true, true}}
-	digestAt := crm.FormatClock(now.Hour()*60 + now.Minute()) // due this minute
+	// The managers live where it is about noon now, so their digest, due this
+	// minute, is never across midnight from the scans that decide it.
+	zone := "UTC"
+	if k := 12 - now.Hour(); k > 0 {
+		zone = fmt.Sprintf("Etc/GMT-%d", k) // POSIX signs: GMT-k is k hours east
+	} else if k < 0 {
+		zone = fmt.Sprintf("Etc/GMT+%d", -k)
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := now.In(loc)
+	digestAt := crm.FormatClock(local.Hour()*60 + local.Minute())
 	managers := map[string]string{"2": "Ana Horvat", "3": "Iva Kovač", "4": "Luka Babić"}
 	// Five interests: a head is told of at most five unanswered inquiries per pass
 	// (scheduler.Config.PerPerson), the rest a quarter of an hour later.
 	owns := map[string]int{"2": 2, "3": 2, "4": 1}
 	for chat, name := range managers {
-		say("telegram:1", fmt.Sprintf("/team add %s manager corporate UTC telegram:%s", name, chat))
+		say("telegram:1", fmt.Sprintf("/team add %s manager corporate %s telegram:%s", name, zone, chat))
 		users, err := svc.Users(ctx)
 		if err != nil {
 			t.Fatal(err)
