@@ -1,10 +1,12 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestServerZone(t *testing.T) {
@@ -49,5 +51,35 @@ func TestTimeZoneDefault(t *testing.T) {
 	out, err = runCmd(t, "/tz\n", "chat", "--db", filepath.Join(t.TempDir(), "other.db"))
 	if err == nil || !strings.Contains(out+err.Error(), "Mars/Olympus") {
 		t.Fatalf("a zone that does not exist was accepted: %v\n%s", err, out)
+	}
+}
+
+// CRMBOT_OUTBOX_LEASE and CRMBOT_REPLICA reach the scheduler and the inbox; a lease
+// that is not a positive duration stops the start and says what to write.
+func TestOutboxLeaseAndReplica(t *testing.T) {
+	tests := []struct {
+		lease   string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"", 0, false}, // the scheduler's default
+		{"3s", 3 * time.Second, false},
+		{"ten minutes", 0, true},
+		{"-1m", 0, true},
+	}
+	for _, tt := range tests {
+		t.Setenv("CRMBOT_OUTBOX_LEASE", tt.lease)
+		t.Setenv("CRMBOT_REPLICA", "crm-2")
+		var c config
+		err := c.parse(flag.NewFlagSet("serve", flag.ContinueOnError), []string{"--db", filepath.Join(t.TempDir(), "crm.db")})
+		if tt.wantErr {
+			if err == nil || !strings.Contains(err.Error(), "CRMBOT_OUTBOX_LEASE") || !strings.Contains(err.Error(), "10m") {
+				t.Errorf("lease %q: %v, want an error naming the variable and an example", tt.lease, err)
+			}
+			continue
+		}
+		if err != nil || c.Sched.DeliveryLease != tt.want || c.Replica != "crm-2" {
+			t.Errorf("lease %q: %v, %v, replica %q", tt.lease, err, c.Sched.DeliveryLease, c.Replica)
+		}
 	}
 }
