@@ -118,6 +118,9 @@ fi
 
 "${RUN[@]}" "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U crmbot crmbot_test
 export CRMBOT_TEST_POSTGRES="postgres://crmbot@127.0.0.1:$PORT/crmbot_test?sslmode=disable"
+# The cluster's own pg_ctl with its options, for a test that restarts the server
+# ($CRMBOT_TEST_PGCTL restart -m fast).
+export CRMBOT_TEST_PGCTL="${RUN[*]} $BIN/pg_ctl -D $DIR/data -l $DIR/server.log -w -t 60 -o '-c listen_addresses=127.0.0.1 -p $PORT -k $DIR $DURABILITY -c max_connections=300'"
 log "PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT ($DIR)"
 
 # Not exec: the trap must run when the command ends.
