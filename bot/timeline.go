@@ -3,6 +3,7 @@ package bot
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"crmbot/crm"
 )
@@ -13,6 +14,9 @@ import (
 func (c *conv) systemText(text string) string {
 	if c.e.cat.Has("timeline." + text) {
 		return c.t("timeline." + text)
+	}
+	if text == "proposal sent" {
+		return c.t("timeline.proposal_sent")
 	}
 	if name, ok := strings.CutPrefix(text, "assigned to "); ok {
 		return c.t("timeline.assigned", name)
@@ -36,7 +40,10 @@ func (c *conv) systemText(text string) string {
 		return text
 	}
 	detail, note, hasNote := strings.Cut(detail, ": ")
-	// A deal closed with its value: "stage proposal→won · value 30000 EUR".
+	// A deal closed with its value: "stage proposal→won · value 30000 EUR"; a move to
+	// proposal with its terms (R14): "stage new→proposal · value=12000 EUR
+	// delivery=3 week valid=2026-12-31".
+	detail, terms, hasTerms := strings.Cut(detail, " · value=")
 	detail, value, hasValue := strings.Cut(detail, " · value ")
 	from, to, ok := strings.Cut(detail, "→")
 	if !ok {
@@ -58,10 +65,45 @@ func (c *conv) systemText(text string) string {
 		}
 		out += " · " + c.t("timeline.value", v)
 	}
+	if hasTerms {
+		t, ok := c.storedTerms(terms)
+		if !ok {
+			return text
+		}
+		out += " · " + t
+	}
 	if hasNote {
 		out += ": " + note
 	}
 	return out
+}
+
+// storedTerms words proposal terms as the service wrote them ("12000 EUR
+// delivery=3 week valid=2026-12-31") as the card words them.
+func (c *conv) storedTerms(s string) (string, bool) {
+	value, rest, ok := strings.Cut(s, " delivery=")
+	if !ok {
+		return "", false
+	}
+	delivery, valid, ok := strings.Cut(rest, " valid=")
+	if !ok {
+		return "", false
+	}
+	amount, ok := c.storedAmount(value)
+	if !ok {
+		return "", false
+	}
+	n, unit, _ := strings.Cut(delivery, " ")
+	lt := crm.LeadTime{Unit: crm.DeliveryUnit(unit)}
+	var err error
+	if lt.N, err = strconv.Atoi(n); err != nil || !lt.Valid() {
+		return "", false
+	}
+	until, err := time.Parse("2006-01-02", valid)
+	if err != nil {
+		return "", false
+	}
+	return amount + " · " + c.t("proposal.delivery", c.leadTime(lt)) + " · " + c.t("proposal.valid", c.date(until)), true
 }
 
 // storedAmount words an amount as the service wrote it ("30000 EUR", whole units and
