@@ -9,28 +9,13 @@ import (
 	"crmbot/crm"
 )
 
-// IdempotencyKey is one recorded idempotency key, as Records yields it.
-type IdempotencyKey struct{ Key, Result string }
-
-// DialogRecord is one identity's dialogue state, as Records yields it.
-type DialogRecord struct {
-	Identity crm.Identity
-	State    []byte
-}
-
-// SkipNoteRecord is the scheduler's note for one person, as Records yields it.
-type SkipNoteRecord struct {
-	UserID uint64
-	Note   *crm.SkipNote
-}
-
 // Records calls fn with every record of the database in one snapshot, entity by
 // entity in dependency order (users, invites, companies, contacts, interests,
 // interactions, audit, outbox messages, idempotency keys, typed state), each in key order:
 // *crm.User, *crm.Invite, *crm.Company, *crm.Contact, *crm.Interest,
-// *crm.Interaction, *crm.AuditEntry, *crm.OutboxMessage, IdempotencyKey, then the typed
-// state (see eachState): DialogRecord, crm.TeamSettings, *crm.SchedulerState,
-// SkipNoteRecord, *crm.APIToken, *crm.Webhook, *crm.Campaign with its *crm.CampaignMember
+// *crm.Interaction, *crm.AuditEntry, *crm.OutboxMessage, crm.IdempotencyRecord, then the typed
+// state (see eachState): crm.DialogRecord, crm.TeamSettings, *crm.SchedulerState,
+// crm.SkipNoteRecord, *crm.APIToken, *crm.Webhook, *crm.Campaign with its *crm.CampaignMember
 // records, *crm.InquiryRouting.
 // It is what a move to another backend copies (crmbot migrate); indexes and counters
 // are the target's to derive.
@@ -79,7 +64,7 @@ func (db *DB) Records(ctx context.Context, fn func(any) error) error {
 			if err := decode(v, &r); err != nil {
 				return fmt.Errorf("idempotency %q: %w", k, err)
 			}
-			return fn(IdempotencyKey{Key: string(k), Result: r.Result})
+			return fn(crm.IdempotencyRecord{Key: string(k), Result: r.Result})
 		})
 		if err != nil {
 			return err
@@ -93,7 +78,7 @@ func (db *DB) Records(ctx context.Context, fn func(any) error) error {
 // when set.
 func eachState(t *tx, fn func(any) error) error {
 	err := eachKey(t.btx.Bucket(bucketDialogs), func(k, v []byte) error {
-		return fn(DialogRecord{Identity: crm.Identity(k), State: append([]byte{}, v...)})
+		return fn(crm.DialogRecord{Identity: crm.Identity(k), State: append([]byte{}, v...)})
 	})
 	if err != nil {
 		return err
@@ -128,7 +113,7 @@ func eachState(t *tx, fn func(any) error) error {
 			return err
 		}
 		if n != nil {
-			if err := fn(SkipNoteRecord{UserID: id, Note: n}); err != nil {
+			if err := fn(crm.SkipNoteRecord{UserID: id, Note: n}); err != nil {
 				return err
 			}
 		}

@@ -164,17 +164,11 @@ func putRecord(tx crm.Tx, r any) error {
 	case *crm.OutboxMessage:
 		_, err := tx.Enqueue(v)
 		return err
-	case storage.IdempotencyKey:
+	case crm.IdempotencyRecord:
 		return tx.SetIdempotency(v.Key, v.Result)
-	case postgres.IdempotencyKey:
-		return tx.SetIdempotency(v.Key, v.Result)
-	case storage.DialogRecord:
+	case crm.DialogRecord:
 		return tx.PutDialog(v.Identity, v.State)
-	case postgres.DialogRecord:
-		return tx.PutDialog(v.Identity, v.State)
-	case storage.SkipNoteRecord:
-		return tx.PutSkipNote(v.UserID, v.Note)
-	case postgres.SkipNoteRecord:
+	case crm.SkipNoteRecord:
 		return tx.PutSkipNote(v.UserID, v.Note)
 	case crm.TeamSettings:
 		return tx.PutSettings(v)

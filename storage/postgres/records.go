@@ -9,27 +9,12 @@ import (
 	"crmbot/crm"
 )
 
-// IdempotencyKey is one recorded idempotency key, as Records yields it.
-type IdempotencyKey struct{ Key, Result string }
-
-// DialogRecord is one identity's dialogue state, as Records yields it.
-type DialogRecord struct {
-	Identity crm.Identity
-	State    []byte
-}
-
-// SkipNoteRecord is the scheduler's note for one person, as Records yields it.
-type SkipNoteRecord struct {
-	UserID uint64
-	Note   *crm.SkipNote
-}
-
 // Records calls fn with every record of the database in one snapshot, entity by
 // entity in dependency order, each in key order, as storage.Records does for a file:
 // *crm.User, *crm.Invite, *crm.Company, *crm.Contact, *crm.Interest,
-// *crm.Interaction, *crm.AuditEntry, *crm.OutboxMessage, IdempotencyKey, then the typed
-// state: DialogRecord, crm.TeamSettings (when set), *crm.SchedulerState (when set),
-// SkipNoteRecord, *crm.APIToken, *crm.Webhook, *crm.Campaign with its *crm.CampaignMember
+// *crm.Interaction, *crm.AuditEntry, *crm.OutboxMessage, crm.IdempotencyRecord, then the typed
+// state: crm.DialogRecord, crm.TeamSettings (when set), *crm.SchedulerState (when set),
+// crm.SkipNoteRecord, *crm.APIToken, *crm.Webhook, *crm.Campaign with its *crm.CampaignMember
 // records, *crm.InquiryRouting (when set).
 // It is what a move back to a file copies (crmbot migrate).
 func (db *DB) Records(ctx context.Context, fn func(any) error) error {
@@ -62,7 +47,7 @@ func (db *DB) Records(ctx context.Context, fn func(any) error) error {
 			},
 			func() error {
 				return eachByKey(t, "idempotency", "key", "to_jsonb(result)", func(k string, r *string) error {
-					return fn(IdempotencyKey{Key: k, Result: *r})
+					return fn(crm.IdempotencyRecord{Key: k, Result: *r})
 				})
 			},
 			func() error { return eachState(t, fn) },
@@ -121,8 +106,8 @@ func eachState(t *tx, fn func(any) error) error {
 	if err != nil {
 		return err
 	}
-	dialogs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DialogRecord, error) {
-		var d DialogRecord
+	dialogs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.DialogRecord, error) {
+		var d crm.DialogRecord
 		err := r.Scan(&d.Identity, &d.State)
 		return d, err
 	})
@@ -154,8 +139,8 @@ func eachState(t *tx, fn func(any) error) error {
 	if err != nil {
 		return err
 	}
-	notes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SkipNoteRecord, error) {
-		var n SkipNoteRecord
+	notes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.SkipNoteRecord, error) {
+		var n crm.SkipNoteRecord
 		n.Note = &crm.SkipNote{}
 		err := r.Scan(&n.UserID, n.Note)
 		return n, err
