@@ -3,9 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -13,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"crmbot/bot"
-	"crmbot/crm"
 	"crmbot/storage/postgres"
 )
 
@@ -69,16 +64,10 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	now := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
-	svc := crm.NewService(db, func() time.Time { return now }, crm.Config{})
-	if _, err := svc.EnsureAdmin(ctx, "telegram:1", "Admin"); err != nil {
-		t.Fatal(err)
-	}
-	eng := bot.New(svc, bot.Options{Clock: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	eng := loadEngine(t, db)
 
 	const workers = 4
-	var mu sync.Mutex
-	confirmed, apologies := 0, 0
+	var tl tally
 	restarted := make(chan struct{})
 	before := make(chan struct{}, workers) // each worker's first confirmation
 	var wg sync.WaitGroup
@@ -94,22 +83,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 					after = true
 				default:
 				}
-				rs := eng.Handle(ctx, bot.Request{Identity: "telegram:1", Text: fmt.Sprintf("/new Client %d-%d, Company %d-%d", w, i, w, i)})
-				text := ""
-				for _, r := range rs {
-					text += r.Text
-				}
-				mu.Lock()
-				ok := strings.Contains(text, "Created #")
-				switch {
-				case ok:
-					confirmed++
-				case strings.Contains(text, "Nothing was changed; please try again"):
-					apologies++
-				default:
-					t.Errorf("reply %q: neither a confirmation nor the apology", text)
-				}
-				mu.Unlock()
+				ok := tl.send(t, eng, w, i)
 				if ok && !signalled {
 					signalled = true
 					before <- struct{}{}
@@ -135,16 +109,6 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	case <-time.After(60 * time.Second): // a bound on waiting for recovery
 		t.Fatal("messages do not succeed again within 60 s of the restart")
 	}
-	var stored int
-	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM interests`).Scan(&stored); err != nil {
-		t.Fatal(err)
-	}
-	if stored < confirmed || stored > confirmed+workers {
-		t.Errorf("%d interests stored, %d confirmed (%d apologies)", stored, confirmed, apologies)
-	}
-	problems, err := db.Verify(ctx)
-	if err != nil || len(problems) > 0 {
-		t.Fatalf("verify after the restart: %v %v", problems, err)
-	}
-	t.Logf("restart under load: %d confirmed, %d apologies, %d stored", confirmed, apologies, stored)
+	stored := tl.check(t, db, workers)
+	t.Logf("restart under load: %d confirmed, %d apologies, %d stored", tl.confirmed, tl.apologies, stored)
 }
