@@ -2,6 +2,7 @@ package bot
 
 import (
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,9 @@ func (c *conv) seminarUsage() []Reply {
 	return []Reply{{Text: c.t("seminar.usage"), Private: true, Error: true}}
 }
 
+// dateShaped is a word written as a date (digits joined by dots, slashes or dashes).
+var dateShaped = regexp.MustCompile(`^\d{1,4}[./-]\d{1,2}(?:[./-]\d{0,4})?\.?$`)
+
 // parseSeminarNew reads `"Name" <date> [filters]`. Without quotes, the name is the
 // words before the first split at which the rest reads as a date; when more than one
 // split reads, the name is ambiguous and the user is asked to quote it.
@@ -96,6 +100,14 @@ func (c *conv) parseSeminarNew(args string) (crm.NewCampaign, error) {
 		}
 		if !found {
 			return nc, crm.Errorf(crm.EINVALID, "seminar.no_date")
+		}
+		// A word of the name shaped like a date that did not read as one ("31.2.2027.")
+		// was meant as the date: a seminar named after it, on another day, would be a
+		// silent misreading.
+		for _, w := range strings.Fields(name) {
+			if dateShaped.MatchString(w) {
+				return nc, crm.Errorf(crm.EINVALID, "seminar.bad_date", w)
+			}
 		}
 	}
 	nc.Name, nc.At = strings.TrimSpace(name), at
